@@ -1,0 +1,3 @@
+from pmsheets.cli import entrypoint
+
+entrypoint()

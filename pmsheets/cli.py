@@ -1,0 +1,181 @@
+"""The command line: parse arguments, call the core, print. One error boundary for user errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from pmsheets import config as config_module
+from pmsheets.demo import demo_rows
+from pmsheets.errors import PmsheetsError, WriteRefused
+from pmsheets.model import Finding, Level
+from pmsheets.register import RegisterBackend
+from pmsheets.register.xlsx import XlsxRegister, create_register
+from pmsheets.validation import Validation, validate
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(PmsheetsError):
+    """A command-line value is wrong; the message says which option."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pmsheets",
+        description="Check a post-mortem register (incidents and corrective actions) against the blameless post-mortem policy.",
+        epilog="Quick start: pmsheets init --xlsx register.xlsx --demo, then pmsheets --config pmsheets.yaml validate. Docs: docs/ in the repository.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"config file (default: ${config_module.CONFIG_ENV} or ./pmsheets.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    check = commands.add_parser(
+        "validate",
+        help="check every row of the register and write the Findings tab",
+        description="Check every row of the register against the policy, print the findings and write them to the Findings tab. "
+        "Exit 0: no errors; 1: at least one error finding; 2: a usage, config or register problem.",
+    )
+    check.add_argument("--as-of", metavar="DATETIME", help="check as if it were this time (ISO 8601; default: now)")
+    check.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    check.add_argument("--no-write", action="store_true", help="print the findings but do not write the Findings tab")
+    check.set_defaults(handler=cmd_validate)
+
+    init = commands.add_parser(
+        "init",
+        help="create a new register workbook",
+        description="Create a register workbook with every tab, headers, dropdowns and date formats. Never overwrites a file.",
+    )
+    init.add_argument("--xlsx", metavar="PATH", required=True, help="where to create the workbook")
+    init.add_argument("--demo", action="store_true", help="fill it with realistic demo incidents and actions")
+    init.set_defaults(handler=cmd_init)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    with _user_errors(err) as outcome:
+        outcome.code = args.handler(args, out, err)
+    return outcome.code
+
+
+class _Outcome:
+    code = EXIT_USAGE
+
+
+@contextmanager
+def _user_errors(err: TextIO) -> Iterator[_Outcome]:
+    """User errors become one line on stderr and exit 2; a bug still shows its traceback."""
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except PmsheetsError as error:
+        print(f"pmsheets: error: {error}", file=err)
+        outcome.code = EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pmsheets: interrupted", file=err)
+        outcome.code = 130
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = config_module.load(config_module.config_path(args.config))
+    as_of = parse_as_of(args.as_of, config.timezone)
+    backend = open_backend(config)
+    result = validate(backend.read(), as_of=as_of, policy=config.policy, settings=config.parse_settings)
+    if args.format == "json":
+        json.dump(result.as_json(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        print_table(result, out, color=_wants_color(out))
+    if not args.no_write:
+        try:
+            backend.write_findings(findings_rows(result.findings))
+        except WriteRefused as error:
+            print(f"pmsheets: error: {error}", file=err)
+            return EXIT_USAGE
+        if args.format == "table":
+            print(f"Findings tab of {backend.describe()} updated.", file=out)
+    return EXIT_FINDINGS if result.has_errors else EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+    path = Path(args.xlsx)
+    rows = demo_rows(datetime.now()) if args.demo else None
+    create_register(path, rows)
+    what = "demo register" if args.demo else "empty register"
+    print(f"Created {what} {path}. Point register.path in your config at it, then run: pmsheets validate", file=out)
+    return EXIT_OK
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+
+def open_backend(config: config_module.Config) -> RegisterBackend:
+    return XlsxRegister(config.register.path)
+
+
+def parse_as_of(text: str | None, timezone: ZoneInfo) -> datetime:
+    if text is None:
+        return datetime.now(timezone)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        msg = f"--as-of {text!r} is not an ISO 8601 date or time; use e.g. 2026-11-27 or 2026-11-27T09:00+01:00"
+        raise UsageError(msg) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone)
+
+
+def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
+    return [[str(f.level), f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
+
+
+_COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
+_RESET, _BOLD = "\033[0m", "\033[1m"
+
+
+def _wants_color(out: TextIO) -> bool:
+    return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
+    """Linter-style lines grouped by tab: cell, level, rule, message."""
+    findings = result.findings
+    width = max((len(f.cell or "-") for f in findings), default=0)
+    rule_width = max((len(f.rule) for f in findings), default=0)
+    group = None
+    for finding in findings:
+        tab = finding.cell.rsplit("!", 1)[0].strip("'") if finding.cell else "Register"
+        if tab != group:
+            group = tab
+            print(f"{_BOLD}{tab}{_RESET}" if color else tab, file=out)
+        level = f"{finding.level:<7}"
+        if color:
+            level = f"{_COLORS[finding.level]}{level}{_RESET}"
+        print(f"  {finding.cell or '-':<{width}}  {level}  {finding.rule:<{rule_width}}  {finding.message}", file=out)
+    counts = result.counts
+    print(
+        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+        f"as of {result.as_of:%Y-%m-%d %H:%M %Z}",
+        file=out,
+    )

@@ -1,0 +1,32 @@
+"""The one exception the emulator raises for answers that are Google API errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+
+
+class ApiError(Exception):
+    """An error the service answers as `{"error": {"code", "message", "status"}}`."""
+
+    def __init__(self, code: int, message: str, status: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or _STATUS_NAMES.get(code, "UNKNOWN")
+
+    @classmethod
+    def invalid(cls, message: str) -> ApiError:
+        return cls(400, message)
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "status": self.status}}

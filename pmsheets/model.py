@@ -1,0 +1,186 @@
+"""Typed records of the register and the findings the checks produce.
+
+Enum values are exactly what a PM types or reads in the sheet, so they can be written
+back and shown in messages without translation.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class Severity(enum.StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+
+
+class CustomerImpact(enum.StrEnum):
+    NONE = "None"
+    TRIVIAL = "Trivial"
+    NON_TRIVIAL = "Non-trivial"
+
+
+class PostmortemStatus(enum.StrEnum):
+    NOT_STARTED = "Not started"
+    DRAFT = "Draft"
+    REVIEWED = "Reviewed"
+    CLOSED = "Closed"
+
+    @property
+    def drafted(self) -> bool:
+        return self is not PostmortemStatus.NOT_STARTED
+
+    @property
+    def reviewed(self) -> bool:
+        return self in (PostmortemStatus.REVIEWED, PostmortemStatus.CLOSED)
+
+
+class ActionType(enum.StrEnum):
+    SHORT_TERM = "Short-term"
+    LONG_TERM = "Long-term"
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "Open"
+    IN_PROGRESS = "In progress"
+    DONE = "Done"
+    WONT_DO = "Won't do"
+
+    @property
+    def finished(self) -> bool:
+        return self in (ActionStatus.DONE, ActionStatus.WONT_DO)
+
+
+class Level(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class RowRef:
+    """Where a record came from, so a finding can name the exact cell.
+
+    `columns` maps a field name to the column letter it was read from; a field whose
+    column is absent from the sheet has no entry. `invalid` holds the fields whose cell
+    could not be read: they are None in the record and already have a `value-invalid`
+    finding, so the rules do not also call them "missing".
+    """
+
+    tab: str
+    row: int
+    columns: Mapping[str, str]
+    invalid: frozenset[str] = frozenset()
+
+    def cell(self, field_name: str) -> str | None:
+        letter = self.columns.get(field_name)
+        if letter is None:
+            return None
+        return f"{quote_tab(self.tab)}!{letter}{self.row}"
+
+    def column_letter(self, field_name: str) -> str | None:
+        return self.columns.get(field_name)
+
+
+def quote_tab(tab: str) -> str:
+    """A tab name as a spreadsheet formula would write it (quoted when it needs to be)."""
+    if tab.replace("_", "").isalnum() and not tab[:1].isdigit():
+        return tab
+    return "'" + tab.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str | None
+    ref: RowRef
+    title: str | None = None
+    severity: Severity | None = None
+    detected_at: datetime | None = None
+    resolved_at: datetime | None = None
+    customer_impact: CustomerImpact | None = None
+    impact_minutes: float | None = None
+    systemic_gap: bool = False
+    security_concern: bool = False
+    repeatable_failure: bool = False
+    owner: str | None = None
+    primary_responder: str | None = None
+    contributors: tuple[str, ...] = ()
+    postmortem_status: PostmortemStatus = PostmortemStatus.NOT_STARTED
+    draft_date: date | None = None
+    review_date: date | None = None
+    closed_date: date | None = None
+    postmortem_doc: str | None = None
+    summary: str | None = None
+    root_cause: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    id: str | None
+    ref: RowRef
+    incident_id: str | None = None
+    text: str | None = None
+    type: ActionType | None = None
+    owner: str | None = None
+    due_date: date | None = None
+    tracking_link: str | None = None
+    status: ActionStatus = ActionStatus.OPEN
+    completed_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    ref: RowRef
+    incident_id: str | None = None
+    time: datetime | None = None
+    event: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    ref: RowRef
+    name: str | None = None
+    email: str | None = None
+    team: str | None = None
+    manager_email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """The register as typed records, in sheet order.
+
+    A tab that is absent (or unusable because a required column is missing) is empty
+    here and named in `unchecked_tabs`, so the rules skip it instead of reporting every
+    row as wrong.
+    """
+
+    incidents: tuple[Incident, ...] = ()
+    actions: tuple[Action, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    people: tuple[Person, ...] = ()
+    unchecked_tabs: frozenset[str] = frozenset()
+    tab_titles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    level: Level
+    message: str
+    incident: str | None = None
+    action: str | None = None
+    cell: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "rule": self.rule,
+            "level": str(self.level),
+            "incident": self.incident,
+            "action": self.action,
+            "cell": self.cell,
+            "message": self.message,
+        }

@@ -1,0 +1,210 @@
+"""The local .xlsx workbook register (the embedded default; no account needed)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pmsheets.errors import RegisterError, WriteRefused
+from pmsheets.register import FindingsRows
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, RawWorkbook, Tab, column_letter
+
+# Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
+_UNSUPPORTED_PARTS = {
+    "xl/charts/": "charts",
+    "xl/media/": "images",
+    "xl/drawings/": "drawings or shapes",
+    "xl/pivotTables/": "pivot tables",
+    "xl/pivotCache/": "pivot tables",
+    "xl/vbaProject.bin": "macros",
+    "xl/slicers/": "slicers",
+    "xl/timelines/": "timelines",
+}
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+VALIDATION_ROWS = 2000
+
+
+class XlsxRegister:
+    """Reads every tab with openpyxl; writes only the Findings tab, atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def read(self) -> RawWorkbook:
+        workbook = self._open(read_only=True)
+        try:
+            tables: dict[str, list[tuple[Any, ...]]] = {}
+            for sheet in workbook.worksheets:
+                # Some writers store a wrong sheet size; recomputing it reads every row that has data.
+                sheet.reset_dimensions()
+                tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+            return tables
+        finally:
+            workbook.close()
+
+    def write_findings(self, rows: FindingsRows) -> None:
+        self._refuse_unsafe_write()
+        workbook = self._open(read_only=False)
+        _replace_findings(workbook, rows)
+        save_atomically(workbook, self.path)
+
+    def _open(self, *, read_only: bool) -> Workbook:
+        if not self.path.exists():
+            msg = f"register {self.path} does not exist. Create one with: pmsheets init --xlsx {self.path} --demo"
+            raise RegisterError(msg)
+        try:
+            # data_only: the checks need what the PM sees, not the formula behind it.
+            return openpyxl.load_workbook(self.path, read_only=read_only, data_only=read_only)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+            msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}). Check the path in register.path."
+            raise RegisterError(msg) from None
+
+    def _refuse_unsafe_write(self) -> None:
+        lock = self.path.with_name("~$" + self.path.name)
+        if lock.exists():
+            msg = (
+                f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); "
+                "the Findings tab was not written. Close it and run again, or pass --no-write."
+            )
+            raise WriteRefused(msg)
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError) as error:
+            msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)})."
+            raise RegisterError(msg) from None
+        lost = sorted({what for part, what in _UNSUPPORTED_PARTS.items() for name in names if name.startswith(part)})
+        if lost:
+            msg = (
+                f"{self.path} contains {', '.join(lost)}, which the tool cannot keep when it saves; "
+                "the Findings tab was not written. Move them to another workbook, or pass --no-write."
+            )
+            raise WriteRefused(msg)
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
+def _replace_findings(workbook: Workbook, rows: FindingsRows) -> None:
+    if FINDINGS_TITLE in workbook.sheetnames:
+        sheet = workbook[FINDINGS_TITLE]
+        if sheet.max_row:
+            sheet.delete_rows(1, sheet.max_row)
+    else:
+        sheet = workbook.create_sheet(FINDINGS_TITLE)
+        for index, width in enumerate((9, 26, 11, 11, 14, 90)):
+            sheet.column_dimensions[column_letter(index)].width = width
+    write_text_row(sheet, 1, FINDINGS_HEADERS, bold=True)
+    for row_number, row in enumerate(rows, start=2):
+        write_text_row(sheet, row_number, row)
+    sheet.freeze_panes = "A2"
+
+
+def write_text_row(sheet: Worksheet, row_number: int, values: Sequence[str], *, bold: bool = False) -> None:
+    """Text stays text: a message starting with '=' must never become a formula."""
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row_number, column=column)
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+        if bold:
+            cell.font = Font(bold=True)
+
+
+def save_atomically(workbook: Workbook, path: Path) -> None:
+    """Write beside the target, then rename, so a crash never leaves a half-written workbook."""
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        workbook.save(temp)
+        if path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o777)
+        os.replace(temp, path)
+    except OSError as error:
+        msg = f"could not write {path}: {_reason(error)}"
+        raise RegisterError(msg) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+# --- creating a register -------------------------------------------------------------------------
+
+
+def create_register(path: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> None:
+    """A new register workbook with every tab; `rows` maps a tab key to records keyed by header."""
+    if path.exists():
+        msg = f"{path} already exists; the tool never overwrites a register. Choose another path or delete it first."
+        raise RegisterError(msg)
+    if not path.parent.exists():
+        msg = f"folder {path.parent} does not exist. Create it first or choose another path."
+        raise RegisterError(msg)
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for tab in PM_TABS:
+        _build_tab(workbook.create_sheet(tab.title), tab, (rows or {}).get(tab.key, ()))
+    _replace_findings(workbook, [])
+    save_atomically(workbook, path)
+
+
+def _build_tab(sheet: Worksheet, tab: Tab, records: Sequence[Mapping[str, Any]]) -> None:
+    write_text_row(sheet, 1, [column.header for column in tab.columns], bold=True)
+    sheet.freeze_panes = "A2"
+    for row_number, record in enumerate(records, start=2):
+        for index, column in enumerate(tab.columns, start=1):
+            value = record.get(column.header)
+            if value is not None:
+                sheet.cell(row=row_number, column=index, value=value)
+    last_row = max(VALIDATION_ROWS, len(records) + 1)
+    for index, column in enumerate(tab.columns):
+        letter = column_letter(index)
+        sheet.column_dimensions[letter].width = column.width
+        _format_column(sheet, letter, column, len(records))
+        choices = _choices(column)
+        if choices:
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.header,
+                error=f"Choose one of: {', '.join(choices)}",
+            )
+            validation.add(f"{letter}2:{letter}{last_row}")
+            sheet.add_data_validation(validation)
+
+
+def _format_column(sheet: Worksheet, letter: str, column: Column, record_count: int) -> None:
+    number_format = {Kind.DATE: DATE_FORMAT, Kind.DATETIME: DATETIME_FORMAT}.get(column.kind)
+    if number_format is None:
+        return
+    sheet.column_dimensions[letter].number_format = number_format
+    for row_number in range(2, record_count + 2):
+        cell = sheet[f"{letter}{row_number}"]
+        if isinstance(cell.value, date | datetime):
+            cell.number_format = number_format
+
+
+def _choices(column: Column) -> list[str]:
+    if column.kind is Kind.YESNO:
+        return ["Yes", "No"]
+    if column.kind is Kind.ENUM and column.choices is not None:
+        return [member.value for member in column.choices]
+    return []

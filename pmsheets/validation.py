@@ -1,0 +1,66 @@
+"""Raw register -> typed register -> findings, in the order a PM reads them."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from pmsheets import policy as policy_rules
+from pmsheets.model import Finding, Level, Register
+from pmsheets.schema import PM_TABS, ParseSettings, RawWorkbook, parse
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    register: Register
+    findings: list[Finding]
+    as_of: datetime
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(str(f.level) for f in self.findings)
+        return {str(level): counted.get(str(level), 0) for level in Level}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.level is Level.ERROR for f in self.findings)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "findings": [f.as_dict() for f in self.findings],
+            "counts": self.counts,
+        }
+
+
+def validate(raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, settings: ParseSettings) -> Validation:
+    parsed = parse(raw, settings)
+    findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy)
+    return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)
+
+
+_CELL = re.compile(r"^(?P<tab>.+)!(?P<col>[A-Z]+)(?P<row>\d+)$")
+
+
+def sort_findings(findings: list[Finding], register: Register) -> list[Finding]:
+    """Register-wide findings first, then tab by tab, row by row, left to right."""
+    tab_rank = {}
+    for rank, tab in enumerate(PM_TABS):
+        title = register.tab_titles.get(tab.key, tab.title)
+        tab_rank[title] = rank
+        tab_rank["'" + title.replace("'", "''") + "'"] = rank
+    rule_rank = {rule: rank for rank, rule in enumerate(policy_rules.RULE_LEVELS)}
+
+    def key(finding: Finding) -> tuple[int, int, int, int, int]:
+        rule = rule_rank.get(finding.rule, len(rule_rank))
+        match = _CELL.match(finding.cell or "")
+        if match is None:
+            return (0, 0, 0, 0, rule)
+        column = 0
+        for letter in match["col"]:
+            column = column * 26 + ord(letter) - 64
+        return (1, tab_rank.get(match["tab"], len(PM_TABS)), int(match["row"]), column, rule)
+
+    return sorted(findings, key=key)
