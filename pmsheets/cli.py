@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--xlsx", metavar="PATH", required=True, help="where to create the workbook")
     init.add_argument("--demo", action="store_true", help="fill it with realistic demo incidents and actions")
+    init.add_argument("--as-of", metavar="DATETIME", help="date the demo data around this time (default: now)")
     init.set_defaults(handler=cmd_init)
     return parser
 
@@ -121,7 +122,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
     path = Path(args.xlsx)
-    rows = demo_rows(datetime.now()) if args.demo else None
+    rows = demo_rows(parse_as_of(args.as_of, ZoneInfo("UTC"))) if args.demo else None
     create_register(path, rows)
     what = "demo register" if args.demo else "empty register"
     print(f"Created {what} {path}. Point register.path in your config at it, then run: pmsheets validate", file=out)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pmsheets import policy as policy_rules
+from pmsheets.errors import RegisterError
 from pmsheets.model import Finding, Level, Register
-from pmsheets.schema import PM_TABS, ParseSettings, RawWorkbook, parse
+from pmsheets.schema import PM_TABS, ParseSettings, RawWorkbook, find_tab, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,20 @@ class Validation:
         }
 
 
+class NotARegister(RegisterError):
+    """None of the required tabs is there: this is some other spreadsheet."""
+
+
 def validate(raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, settings: ParseSettings) -> Validation:
+    required = [tab for tab in PM_TABS if tab.required]
+    if all(find_tab(raw, tab) is None for tab in required):
+        names = ", ".join(repr(title) for title in raw) or "none"
+        wanted = " and ".join(repr(tab.title) for tab in required)
+        msg = (
+            f"this does not look like a post-mortem register: it has no {wanted} tab (its tabs: {names}). "
+            "Check register.path, or create a register with: pmsheets init --xlsx PATH"
+        )
+        raise NotARegister(msg)
     parsed = parse(raw, settings)
     findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy)
     return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)

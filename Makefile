@@ -1,0 +1,34 @@
+# pmsheets developer commands. `make test` is exactly what CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: all test demo bench clean
+
+all: test
+
+# Create the virtual environment and install the package with its test extra.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+# Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Build a demo register in demo/ and check it (validate exits 1 because the demo has error findings).
+demo: $(STAMP)
+	rm -rf demo && mkdir -p demo
+	$(BIN)/pmsheets init --xlsx demo/register.xlsx --demo
+	cp config.example.yaml demo/pmsheets.yaml
+	$(BIN)/pmsheets --config demo/pmsheets.yaml validate; test $$? -le 1
+	@echo "Demo register: demo/register.xlsx (its Findings tab now lists the findings above)."
+
+# Quick benchmarks (figures go in BENCHMARKS.md).
+bench: $(STAMP)
+	$(BIN)/python bench/validate.py
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

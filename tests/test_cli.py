@@ -1,0 +1,194 @@
+"""The command line as a user meets it: exit codes, output shapes, messages without tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pmsheets.cli import main
+from tests.conftest import action_row, incident_row, tables, write_workbook
+
+AS_OF = "2026-11-27T09:00:00+00:00"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def make_config(tmp_path: Path, register: Path, extra: str = "") -> Path:
+    config = tmp_path / "pmsheets.yaml"
+    config.write_text(f"register:\n  path: {register.name}\n{extra}", encoding="utf-8")
+    return config
+
+
+@pytest.fixture
+def overdue_register(tmp_path: Path) -> Path:
+    return write_workbook(
+        tmp_path / "register.xlsx",
+        tables(
+            incidents=[incident_row(id="INC-1", severity="P2", resolved_at="2026-11-20 10:00")],
+            actions=[
+                action_row(
+                    id="ACT-1", incident_id="INC-1", type="Short-term", owner="Ann",
+                    due_date=date(2026, 11, 20), tracking_link="OPS-1", status="Open",
+                )
+            ],
+        ),
+    )
+
+
+@pytest.fixture
+def clean_register(tmp_path: Path) -> Path:
+    return write_workbook(
+        tmp_path / "register.xlsx",
+        tables(incidents=[incident_row(id="INC-1", severity="P2", resolved_at="2026-11-20 10:00")]),
+    )
+
+
+def test_validate_json_has_the_documented_shape(tmp_path: Path, overdue_register: Path) -> None:
+    config = make_config(tmp_path, overdue_register)
+    code, out, _ = run("--config", str(config), "validate", "--as-of", AS_OF, "--format", "json", "--no-write")
+    document = json.loads(out)
+    assert code == 1
+    assert set(document) == {"as_of", "findings", "counts"}
+    assert document["as_of"] == AS_OF
+    assert document["counts"] == {"error": 1, "warning": 0, "info": 0}
+    assert document["findings"] == [
+        {
+            "rule": "action-overdue",
+            "level": "error",
+            "incident": "INC-1",
+            "action": "ACT-1",
+            "cell": "Actions!F2",
+            "message": document["findings"][0]["message"],
+        }
+    ]
+    assert "7 days overdue" in document["findings"][0]["message"]
+
+
+def test_validate_exits_0_without_error_findings(tmp_path: Path, clean_register: Path) -> None:
+    code, _, err = run("--config", str(make_config(tmp_path, clean_register)), "validate", "--as-of", AS_OF)
+    assert (code, err) == (0, "")
+
+
+def test_validate_table_names_cell_level_rule_and_counts(tmp_path: Path, overdue_register: Path) -> None:
+    config = make_config(tmp_path, overdue_register)
+    _, out, _ = run("--config", str(config), "validate", "--as-of", AS_OF, "--no-write")
+    line = next(line for line in out.splitlines() if "action-overdue" in line)
+    assert line.split()[:3] == ["Actions!F2", "error", "action-overdue"]
+    assert "1 error(s), 0 warning(s), 0 info" in out
+
+
+def test_table_output_has_no_colour_codes_when_not_a_terminal(tmp_path: Path, overdue_register: Path) -> None:
+    _, out, _ = run("--config", str(make_config(tmp_path, overdue_register)), "validate", "--as-of", AS_OF, "--no-write")
+    assert "\033[" not in out
+
+
+def test_validate_writes_findings_tab(tmp_path: Path, overdue_register: Path) -> None:
+    run("--config", str(make_config(tmp_path, overdue_register)), "validate", "--as-of", AS_OF)
+    sheet = openpyxl.load_workbook(overdue_register)["Findings"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["Level", "Rule", "Incident", "Action", "Cell", "Message"]
+    assert rows[1][:5] == ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2"]
+
+
+def test_second_run_replaces_previous_findings(tmp_path: Path, overdue_register: Path) -> None:
+    config = str(make_config(tmp_path, overdue_register))
+    run("--config", config, "validate", "--as-of", AS_OF)
+    run("--config", config, "validate", "--as-of", "2026-11-01T09:00:00+00:00")
+    sheet = openpyxl.load_workbook(overdue_register)["Findings"]
+    assert sheet.max_row == 1
+
+
+def test_no_write_leaves_workbook_bytes_unchanged(tmp_path: Path, overdue_register: Path) -> None:
+    before = overdue_register.read_bytes()
+    run("--config", str(make_config(tmp_path, overdue_register)), "validate", "--as-of", AS_OF, "--no-write")
+    assert overdue_register.read_bytes() == before
+
+
+def test_missing_config_is_a_clear_exit_2(tmp_path: Path) -> None:
+    code, out, err = run("--config", str(tmp_path / "nope.yaml"), "validate")
+    assert code == 2
+    assert out == ""
+    assert "no config file at" in err and "config.example.yaml" in err
+    assert "Traceback" not in err
+
+
+def test_config_from_environment_variable(tmp_path: Path, clean_register: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMSHEETS_CONFIG", str(make_config(tmp_path, clean_register)))
+    code, _, err = run("validate", "--as-of", AS_OF, "--no-write")
+    assert (code, err) == (0, "")
+
+
+def test_bad_as_of_is_a_usage_error(tmp_path: Path, clean_register: Path) -> None:
+    code, _, err = run("--config", str(make_config(tmp_path, clean_register)), "validate", "--as-of", "yesterday")
+    assert code == 2
+    assert "--as-of 'yesterday'" in err
+
+
+def test_as_of_without_offset_uses_config_timezone(tmp_path: Path, clean_register: Path) -> None:
+    config = make_config(tmp_path, clean_register, "timezone: Europe/Berlin\n")
+    _, out, _ = run("--config", str(config), "validate", "--as-of", "2026-11-27T09:00", "--format", "json", "--no-write")
+    assert json.loads(out)["as_of"] == "2026-11-27T09:00:00+01:00"
+
+
+def test_workbook_that_is_not_a_register_exits_2(tmp_path: Path) -> None:
+    other = write_workbook(tmp_path / "register.xlsx", {"Budget": [["Item", "Cost"], ["Laptop", 1200]]})
+    code, out, err = run("--config", str(make_config(tmp_path, other)), "validate")
+    assert code == 2
+    assert "does not look like a post-mortem register" in err and "'Budget'" in err
+    assert out == ""
+
+
+def test_file_that_is_not_a_workbook_exits_2(tmp_path: Path) -> None:
+    bogus = tmp_path / "register.xlsx"
+    bogus.write_text("ID,Title\n", encoding="utf-8")
+    code, _, err = run("--config", str(make_config(tmp_path, bogus)), "validate")
+    assert code == 2
+    assert "is not a readable .xlsx workbook" in err
+    assert "Traceback" not in err
+
+
+def test_missing_register_suggests_init(tmp_path: Path) -> None:
+    code, _, err = run("--config", str(make_config(tmp_path, tmp_path / "register.xlsx")), "validate")
+    assert code == 2
+    assert "pmsheets init --xlsx" in err
+
+
+def test_init_creates_register_that_validates(tmp_path: Path) -> None:
+    register = tmp_path / "register.xlsx"
+    code, out, _ = run("init", "--xlsx", str(register))
+    assert code == 0 and "Created empty register" in out
+    code, _, err = run("--config", str(make_config(tmp_path, register)), "validate", "--as-of", AS_OF)
+    assert (code, err) == (0, "")
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path, clean_register: Path) -> None:
+    before = clean_register.read_bytes()
+    code, _, err = run("init", "--xlsx", str(clean_register), "--demo")
+    assert code == 2 and "already exists" in err
+    assert clean_register.read_bytes() == before
+
+
+def test_demo_register_trips_most_rules(tmp_path: Path) -> None:
+    register = tmp_path / "register.xlsx"
+    run("init", "--xlsx", str(register), "--demo", "--as-of", AS_OF)
+    config = str(make_config(tmp_path, register))
+    _, out, _ = run("--config", config, "validate", "--as-of", AS_OF, "--format", "json", "--no-write")
+    rules = {finding["rule"] for finding in json.loads(out)["findings"]}
+    assert len(rules) >= 25
+
+
+def test_python_dash_m_shows_help() -> None:
+    done = subprocess.run([sys.executable, "-m", "pmsheets", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0
+    assert "validate" in done.stdout and "init" in done.stdout
