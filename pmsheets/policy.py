@@ -198,6 +198,11 @@ def _blank(record: Incident | Action, field_name: str) -> bool:
     return getattr(record, field_name) is None and field_name not in record.ref.invalid
 
 
+def _unreadable(record: Incident | Action, field_name: str) -> bool:
+    """The cell could not be read (it has a value-invalid finding); the record holds only the blank default."""
+    return field_name in record.ref.invalid
+
+
 # --- data rules ----------------------------------------------------------------------------------
 
 
@@ -313,7 +318,7 @@ def severity_mismatch(incident: Incident, ctx: Context) -> Iterator[Finding]:
 def postmortem_required(incident: Incident, ctx: Context) -> Iterator[Finding]:
     """P0: always. P1: customer impact non-trivial or > 15 minutes. P2: systemic gap, security concern or repeatable failure."""
     reason = requirement_reason(incident, ctx.policy)
-    if reason and not incident.postmortem_status.drafted:
+    if reason and not incident.postmortem_status.drafted and not _unreadable(incident, "postmortem_status"):
         yield _incident_finding(
             "postmortem-required",
             Level.INFO,
@@ -357,7 +362,7 @@ def responder_missing(incident: Incident, ctx: Context) -> Iterator[Finding]:
 
 def draft_deadline(incident: Incident, ctx: Context) -> Iterator[Finding]:
     """Draft within 24-48 hours of incident resolution (draft-due after 24 h, draft-overdue after 48 h)."""
-    if incident.resolved_at is None or incident.postmortem_status.drafted:
+    if incident.resolved_at is None or incident.postmortem_status.drafted or _unreadable(incident, "postmortem_status"):
         return
     if not requirement_reason(incident, ctx.policy):
         return
@@ -385,7 +390,7 @@ def draft_deadline(incident: Incident, ctx: Context) -> Iterator[Finding]:
 
 def review_overdue(incident: Incident, ctx: Context) -> Iterator[Finding]:
     """Review within 5 business days with relevant stakeholders, then mark Status: Reviewed."""
-    if incident.resolved_at is None or incident.postmortem_status.reviewed:
+    if incident.resolved_at is None or incident.postmortem_status.reviewed or _unreadable(incident, "postmortem_status"):
         return
     if not requirement_reason(incident, ctx.policy):
         return
@@ -456,7 +461,11 @@ def closed_with_open_actions(incident: Incident, ctx: Context) -> Iterator[Findi
     """Track actions until completion, then mark Status: Closed."""
     if incident.postmortem_status is not PostmortemStatus.CLOSED:
         return
-    still_open = [a.id or f"row {a.ref.row}" for a in ctx.actions_of(incident) if not a.status.finished]
+    still_open = [
+        a.id or f"row {a.ref.row}"
+        for a in ctx.actions_of(incident)
+        if not a.status.finished and not _unreadable(a, "status")
+    ]
     if still_open:
         yield _incident_finding(
             "closed-with-open-actions",
@@ -564,6 +573,8 @@ def _clip(text: str, limit: int = 40) -> str:
 def action_overdue(action: Action, ctx: Context) -> Iterator[Finding]:
     """Escalate overdue action items in the next ops review."""
     if action.due_date is None or action.status.finished or action.due_date >= ctx.today:
+        return
+    if _unreadable(action, "status"):
         return
     days = (ctx.today - action.due_date).days
     yield _action_finding(
