@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import enum
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -221,6 +222,9 @@ def parse_list(value: object, settings: ParseSettings) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+_GROUPED_NUMBER = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def parse_number(value: object, _settings: ParseSettings) -> float:
     _reject_error_value(value)
     accepted = "Use a number of minutes, like 45."
@@ -229,8 +233,14 @@ def parse_number(value: object, _settings: ParseSettings) -> float:
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
+        text = value.strip()
+        if "," in text:
+            # Only a thousands separator (1,200); "1,5" is ambiguous and must not become 15.
+            if not _GROUPED_NUMBER.fullmatch(text):
+                raise CellValueError(f"{_show(value)} is not a number. {accepted}")
+            text = text.replace(",", "")
         try:
-            number = float(value.strip().replace(",", ""))
+            number = float(text)
         except ValueError:
             raise CellValueError(f"{_show(value)} is not a number. {accepted}") from None
     else:
