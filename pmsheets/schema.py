@@ -313,6 +313,7 @@ def parse_datetime(value: object, settings: ParseSettings) -> datetime:
 
 
 def parse_date(value: object, settings: ParseSettings) -> date:
+    _reject_error_value(value)
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
