@@ -1,0 +1,256 @@
+"""The spreadsheets.values operations on one spreadsheet: read, write, append, clear."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pmsheets.emulator.a1 import A1Range, column_letters, format_range, parse_cells, split_title
+from pmsheets.emulator.errors import ApiError
+from pmsheets.emulator.model import RowMeta, Sheet, Spreadsheet
+from pmsheets.emulator.values import SKIP, parse_raw, parse_user_entered, render
+
+Bounds = tuple[int, int, int, int]
+
+
+def resolve(ss: Spreadsheet, text: str) -> tuple[Sheet, A1Range]:
+    """A range string → its sheet and parsed cells; a bare title means the whole sheet."""
+    title, cells = split_title(text.strip())
+    if title is None:
+        sheet = ss.sheet_by_title(cells)
+        if sheet is not None:
+            return sheet, A1Range(sheet.title)
+        return ss.first_sheet(), parse_cells(text, cells, None)
+    sheet = ss.sheet_by_title(title)
+    if sheet is None:
+        raise ApiError.invalid(f"Unable to parse range: {text}")
+    return sheet, parse_cells(text, cells, title)
+
+
+def read_bounds(sheet: Sheet, a1: A1Range) -> Bounds:
+    """Open ends close at the grid edge; reads past the edge are cut to it."""
+    rows, cols = sheet.row_count, sheet.column_count
+    r0, c0 = a1.row0 or 0, a1.col0 or 0
+    if r0 >= rows or c0 >= cols:
+        raise grid_error(sheet, (r0, r0 + 1, c0, c0 + 1))
+    r1 = rows if a1.row1 is None else min(a1.row1, rows)
+    c1 = cols if a1.col1 is None else min(a1.col1, cols)
+    return r0, r1, c0, c1
+
+
+def grid_error(sheet: Sheet, bounds: Bounds) -> ApiError:
+    r0, r1, c0, c1 = bounds
+    cells = format_range(sheet.title, r0, r1, c0, c1).rpartition("!")[2]
+    return ApiError.invalid(
+        f"Range ('{sheet.title}'!{cells}) exceeds grid limits. "
+        f"Max rows: {sheet.row_count}, max columns: {sheet.column_count}"
+    )
+
+
+def range_text(sheet: Sheet, bounds: Bounds) -> str:
+    return format_range(sheet.title, *bounds)
+
+
+# ---------------------------------------------------------------- read
+
+
+def read(sheet: Sheet, bounds: Bounds, *, option: str, date_option: str, major: str) -> list[list[Any]]:
+    r0, r1, c0, c1 = bounds
+    out: list[list[Any]] = []
+    for r in range(r0, min(r1, len(sheet.rows))):
+        cells = sheet.rows[r][c0:c1]
+        out.append(_render_row(cells, sheet.meta[r], c0, option, date_option) if cells else [])
+    while out and not out[-1]:
+        out.pop()
+    return _columns(out) if major == "COLUMNS" else out
+
+
+def _render_row(cells: list[Any], meta: RowMeta | None, c0: int, option: str, date_option: str) -> list[Any]:
+    if meta is None:
+        row = [v if v.__class__ is str else render(v, None, option, date_option) for v in cells]
+    else:
+        row = [
+            v if v.__class__ is str else render(v, number_format(meta.get(c0 + i)), option, date_option)
+            for i, v in enumerate(cells)
+        ]
+    while row and row[-1] == "":
+        row.pop()
+    return row
+
+
+def number_format(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not meta:
+        return None
+    return meta.get("userEnteredFormat", {}).get("numberFormat")
+
+
+def _columns(rows: list[list[Any]]) -> list[list[Any]]:
+    width = max((len(r) for r in rows), default=0)
+    columns = [[r[c] if c < len(r) else "" for r in rows] for c in range(width)]
+    for column in columns:
+        while column and column[-1] == "":
+            column.pop()
+    while columns and not columns[-1]:
+        columns.pop()
+    return columns
+
+
+# ---------------------------------------------------------------- write
+
+
+def check_values(values: Any, field: str = "data.values") -> list[list[Any]]:
+    """Reject what the API's protobuf parser rejects: values must be a list of lists of scalars."""
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise _list_error(field, values)
+    for index, row in enumerate(values):
+        if not isinstance(row, list):
+            raise _list_error(f"{field}[{index}]", row)
+        for cell in row:
+            if isinstance(cell, (list, dict)):
+                raise ApiError.invalid(f"Invalid values[{index}]: {cell!r}")
+    return values
+
+
+def _list_error(field: str, value: Any) -> ApiError:
+    text = f'"{value}"' if isinstance(value, str) else str(value)
+    return ApiError.invalid(f"Invalid value at '{field}' (type.googleapis.com/google.protobuf.ListValue), {text}")
+
+
+def as_rows(values: list[list[Any]], major: str) -> list[list[Any]]:
+    if major != "COLUMNS":
+        return values
+    height = max((len(c) for c in values), default=0)
+    return [[c[r] if r < len(c) else None for c in values] for r in range(height)]
+
+
+def write_bounds(sheet: Sheet, a1: A1Range, rows: list[list[Any]], requested: str) -> Bounds:
+    """Where `rows` land when written at `a1`; outside the requested range or the grid is an error."""
+    r0, c0 = a1.row0 or 0, a1.col0 or 0
+    height, width = len(rows), max((len(r) for r in rows), default=0)
+    bounds = (r0, r0 + max(height, 1), c0, c0 + max(width, 1))
+    _check_within_request(a1, bounds, requested, sheet)
+    if bounds[1] > sheet.row_count or bounds[3] > sheet.column_count:
+        raise grid_error(sheet, bounds)
+    return bounds
+
+
+def _check_within_request(a1: A1Range, bounds: Bounds, requested: str, sheet: Sheet) -> None:
+    single_cell = a1.row1 == (a1.row0 or 0) + 1 and a1.col1 == (a1.col0 or 0) + 1
+    if single_cell:
+        return
+    r0, r1, c0, c1 = bounds
+    shown = f"'{sheet.title}'!{requested.rpartition('!')[2]}" if "!" in requested else requested
+    if a1.row1 is not None and r1 > a1.row1:
+        raise ApiError.invalid(f"Requested writing within range [{shown}], but tried writing to row [{a1.row1 + 1}]")
+    if a1.col1 is not None and c1 > a1.col1:
+        raise ApiError.invalid(
+            f"Requested writing within range [{shown}], but tried writing to column [{column_letters(a1.col1)}]"
+        )
+
+
+def write(sheet: Sheet, r0: int, c0: int, rows: list[list[Any]], input_option: str) -> int:
+    """Write rows of JSON values at (r0, c0); returns how many cells were set (nulls are skipped)."""
+    user_entered = input_option == "USER_ENTERED"
+    count = 0
+    for offset, values in enumerate(rows):
+        if not values:
+            continue
+        row = sheet.writable_row(r0 + offset)
+        if len(row) < c0 + len(values):
+            row.extend([None] * (c0 + len(values) - len(row)))
+        count += _write_row(sheet, r0 + offset, row, c0, values, user_entered)
+    sheet.trim(range(r0, r0 + len(rows)))
+    return count
+
+
+def _write_row(sheet: Sheet, r: int, row: list[Any], c0: int, values: list[Any], user_entered: bool) -> int:
+    count = 0
+    for j, raw in enumerate(values):
+        if raw.__class__ is str and raw and not user_entered:
+            row[c0 + j] = raw
+            count += 1
+            continue
+        if user_entered:
+            value, detected = parse_user_entered(raw)
+        else:
+            value, detected = parse_raw(raw), None
+        if value is SKIP:
+            continue
+        row[c0 + j] = value
+        count += 1
+        if detected is not None:
+            _apply_detected_format(sheet, r, c0 + j, detected)
+    return count
+
+
+_FORMAT_META: dict[int, dict[str, Any]] = {}
+
+
+def _apply_detected_format(sheet: Sheet, r: int, c: int, detected: dict[str, str]) -> None:
+    """A typed date gets a date format, unless the cell already has a number format of its own."""
+    current = sheet.cell_meta(r, c)
+    if number_format(current) is not None:
+        return
+    if current is None:
+        meta = _FORMAT_META.setdefault(id(detected), {"userEnteredFormat": {"numberFormat": detected}})
+    else:
+        meta = {**current, "userEnteredFormat": {**current.get("userEnteredFormat", {}), "numberFormat": detected}}
+    sheet.writable_meta(r)[c] = meta
+
+
+def clear(sheet: Sheet, bounds: Bounds) -> None:
+    r0, r1, c0, c1 = bounds
+    for r in range(r0, min(r1, len(sheet.rows))):
+        row = sheet.rows[r]
+        if len(row) <= c0:
+            continue
+        if c0 == 0 and c1 >= len(row):
+            sheet.rows[r] = []
+            continue
+        row = sheet.writable_row(r)
+        for c in range(c0, min(c1, len(row))):
+            row[c] = None
+    sheet.trim(range(r0, min(r1, len(sheet.rows))))
+
+
+# ---------------------------------------------------------------- append
+
+
+def find_table(sheet: Sheet, a1: A1Range) -> tuple[int, int | None, int]:
+    """(row to append at, first table row or None, last column with data + 1), like the service's table search."""
+    r0 = a1.row0 or 0
+    r1 = len(sheet.rows) if a1.row1 is None else min(a1.row1, len(sheet.rows))
+    narrow = a1.col1 is not None and a1.col1 - (a1.col0 or 0) > 1
+    c0, c1 = (a1.col0 or 0, a1.col1) if narrow else (0, None)
+    start = next((r for r in range(r0, r1) if _has_data(sheet.rows[r], c0, c1)), None)
+    if start is None:
+        return r0, None, 0
+    end = start
+    width = 0
+    while end < len(sheet.rows) and _has_data(sheet.rows[end], c0, c1):
+        width = max(width, len(sheet.rows[end]))
+        end += 1
+    return end, start, width
+
+
+def _has_data(row: list[Any], c0: int, c1: int | None) -> bool:
+    return any(v is not None for v in row[c0:c1])
+
+
+def grow_for_append(ss: Spreadsheet, sheet: Sheet, bounds: Bounds) -> None:
+    """values:append adds rows and columns as needed instead of failing at the grid edge."""
+    _, r1, _, c1 = bounds
+    grid = sheet.grid
+    grid["rowCount"] = max(sheet.row_count, r1)
+    grid["columnCount"] = max(sheet.column_count, c1)
+    ss.check_cell_limit()
+
+
+def insert_blank_rows(sheet: Sheet, at: int, count: int) -> None:
+    if at < len(sheet.rows):
+        new_rows: list[list[Any]] = [[] for _ in range(count)]
+        sheet.rows[at:at] = new_rows
+        sheet.meta[at:at] = [None] * count
+        sheet.own_new_rows(new_rows, [])
+    sheet.grid["rowCount"] = sheet.row_count + count
