@@ -268,7 +268,7 @@ def parse_yesno(value: object, _settings: ParseSettings) -> bool:
     raise CellValueError(f"{_show(value)} is not Yes or No. Use Yes or No (blank means No).")
 
 
-def _from_serial(value: float) -> datetime:
+def _from_serial(value: int | float) -> datetime:
     if not 0 < value <= MAX_SERIAL:
         raise CellValueError(f"{_show(value)} is a number, not a date. Use a date cell or text like 2026-11-20.")
     # Round to the second: serials are binary fractions of a day.
@@ -302,7 +302,7 @@ def parse_datetime(value: object, settings: ParseSettings) -> datetime:
     elif isinstance(value, date):
         parsed = datetime(value.year, value.month, value.day)
     elif isinstance(value, int | float):
-        parsed = _from_serial(float(value))
+        parsed = _from_serial(value)
     elif isinstance(value, str):
         parsed = _parse_datetime_text(value.strip(), settings)
     else:
