@@ -101,9 +101,11 @@ def entrypoint() -> None:
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = config_module.load(config_module.config_path(args.config))
-    as_of = parse_as_of(args.as_of, config.timezone)
     backend = open_backend(config)
-    result = validate(backend.read(), as_of=as_of, policy=config.policy, settings=config.parse_settings)
+    raw = backend.read()
+    timezone = config.effective_timezone(raw.timezone)
+    as_of = parse_as_of(args.as_of, timezone)
+    result = validate(raw.tables, as_of=as_of, policy=config.policy_in(timezone), settings=config.parse_settings(timezone))
     if args.format == "json":
         json.dump(result.as_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -133,6 +135,10 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
 
 
 def open_backend(config: config_module.Config) -> RegisterBackend:
+    if config.register.backend == "google":
+        from pmsheets.register.google import open_sheets_register  # deferred: gspread is slow to import
+
+        return open_sheets_register(config.register)
     return XlsxRegister(config.register.path)
 
 

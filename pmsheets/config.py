@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,24 +26,52 @@ DEFAULT_CONFIG = Path("pmsheets.yaml")
 _SECRET_WORDS = ("password", "secret", "token", "private_key", "apikey", "api_key")
 
 
+GOOGLE_SHEETS_ENDPOINT = "https://sheets.googleapis.com"
+
+
 @dataclass(frozen=True, slots=True)
 class RegisterConfig:
     backend: str = "xlsx"
     path: Path = Path("register.xlsx")
+    spreadsheet: str | None = None
+    """The Google spreadsheet's key (a full URL in the config is reduced to its key)."""
+    auth: str = "service_account"
+    credentials: Path | None = None
+    """Service-account key file; else $GOOGLE_APPLICATION_CREDENTIALS, else `credentials_env`."""
+    credentials_env: str | None = None
+    """Name of an environment variable holding the key file's JSON (for containers)."""
+    oauth_client_file: Path | None = None
+    oauth_token_file: Path | None = None
+    api_endpoint: str = GOOGLE_SHEETS_ENDPOINT
+    timeout_seconds: float = 30.0
+    retry_seconds: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    timezone: ZoneInfo | None = None
+    """The team's zone; None when the config does not set it (the spreadsheet's own zone, else UTC)."""
     date_formats: tuple[str, ...] = ()
     register: RegisterConfig = field(default_factory=RegisterConfig)
     policy: Policy = field(default_factory=Policy)
     source: Path | None = None
     """The file this came from (None: built-in defaults)."""
 
-    @property
-    def parse_settings(self) -> ParseSettings:
-        return ParseSettings(timezone=self.timezone, date_formats=self.date_formats)
+    def effective_timezone(self, register_timezone: str | None = None) -> ZoneInfo:
+        if self.timezone is not None:
+            return self.timezone
+        if register_timezone:
+            try:
+                return ZoneInfo(register_timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return ZoneInfo("UTC")
+
+    def parse_settings(self, timezone: ZoneInfo) -> ParseSettings:
+        return ParseSettings(timezone=timezone, date_formats=self.date_formats)
+
+    def policy_in(self, timezone: ZoneInfo) -> Policy:
+        return replace(self.policy, timezone=timezone)
 
 
 # --- value checkers: raw YAML value -> typed value, or ValueError naming what is expected ----------
@@ -121,18 +149,71 @@ def _country(value: Any) -> str:
     return code
 
 
-def _backend(value: Any) -> str:
-    if value not in ("xlsx",):
-        msg = "'xlsx'"
+def _choice(*allowed: str) -> Checker:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            msg = " or ".join(repr(a) for a in allowed)
+            raise ValueError(msg)
+        return str(value)
+
+    return check
+
+
+def _spreadsheet_key(value: Any) -> str:
+    text = _text(value)
+    if "://" not in text:
+        return text
+    from gspread.utils import extract_id_from_url  # deferred: gspread is slow to import
+    from gspread.exceptions import NoValidUrlKeyFound
+
+    try:
+        return str(extract_id_from_url(text))
+    except NoValidUrlKeyFound:
+        msg = "a spreadsheet key or a URL like https://docs.google.com/spreadsheets/d/KEY/edit"
+        raise ValueError(msg) from None
+
+
+def _env_name(value: Any) -> str:
+    name = _text(value)
+    if not name.replace("_", "").isalnum():
+        msg = "the NAME of an environment variable (not its value), e.g. PMSHEETS_GOOGLE_KEY"
         raise ValueError(msg)
-    return str(value)
+    return name
+
+
+def _url(value: Any) -> str:
+    text = _text(value).rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        msg = "an http(s) URL such as https://sheets.googleapis.com"
+        raise ValueError(msg)
+    return text
+
+
+def _positive(value: Any) -> float:
+    number = _number(value)
+    if number <= 0:
+        msg = "a number greater than 0"
+        raise ValueError(msg)
+    return number
 
 
 Checker = Callable[[Any], Any]
 SPEC: dict[str, Checker | dict[str, Checker]] = {
     "timezone": _timezone,
     "date_formats": _date_formats,
-    "register": {"backend": _backend, "path": _text},
+    "register": {
+        "backend": _choice("xlsx", "google"),
+        "path": _text,
+        "spreadsheet": _spreadsheet_key,
+        "auth": _choice("service_account", "oauth"),
+        "credentials": _text,
+        "credentials_env": _env_name,
+        "oauth_client_file": _text,
+        "oauth_token_file": _text,
+        "api_endpoint": _url,
+        "timeout_seconds": _positive,
+        "retry_seconds": _number,
+    },
     "policy": {
         "draft_due_hours": _number,
         "draft_overdue_hours": _number,
@@ -177,18 +258,37 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
     values = _checked(data, SPEC, prefix="", source=source)
     register = values.get("register", {})
     policy_values = values.get("policy", {})
-    timezone = values.get("timezone", ZoneInfo("UTC"))
+    timezone = values.get("timezone")
     base = source.parent if source is not None else Path()
-    register_path = Path(register.get("path", "register.xlsx")).expanduser()
+
+    def path_of(key: str) -> Path | None:
+        if key not in register:
+            return None
+        path = Path(register[key]).expanduser()
+        return path if path.is_absolute() else base / path
+
+    if register.get("backend") == "google" and "spreadsheet" not in register:
+        where = f" in {source}" if source else ""
+        msg = f"config{where}: key 'register.spreadsheet' is required when register.backend is google (the key or the sheet's URL)"
+        raise ConfigError(msg)
     return Config(
         timezone=timezone,
         date_formats=values.get("date_formats", ()),
         register=RegisterConfig(
             backend=register.get("backend", "xlsx"),
-            path=register_path if register_path.is_absolute() else base / register_path,
+            path=path_of("path") or base / "register.xlsx",
+            spreadsheet=register.get("spreadsheet"),
+            auth=register.get("auth", "service_account"),
+            credentials=path_of("credentials"),
+            credentials_env=register.get("credentials_env"),
+            oauth_client_file=path_of("oauth_client_file"),
+            oauth_token_file=path_of("oauth_token_file"),
+            api_endpoint=register.get("api_endpoint", GOOGLE_SHEETS_ENDPOINT),
+            timeout_seconds=register.get("timeout_seconds", 30.0),
+            retry_seconds=register.get("retry_seconds", 60.0),
         ),
         policy=Policy(
-            timezone=timezone,
+            timezone=timezone or ZoneInfo("UTC"),
             blame_phrases=policy_values.pop("blame_phrases", DEFAULT_BLAME_PHRASES),
             **policy_values,
         ),

@@ -73,4 +73,4 @@ def register_from(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[T
 def run_checks(
     backend: RegisterBackend, *, as_of: datetime = AS_OF, policy: Policy | None = None, settings: ParseSettings | None = None
 ) -> Validation:
-    return validate(backend.read(), as_of=as_of, policy=policy or Policy(), settings=settings or ParseSettings())
+    return validate(backend.read().tables, as_of=as_of, policy=policy or Policy(), settings=settings or ParseSettings())

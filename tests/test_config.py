@@ -23,7 +23,8 @@ def test_empty_file_gives_policy_defaults(tmp_path: Path) -> None:
     assert (loaded.policy.review_business_days, loaded.policy.p1_impact_minutes) == (5, 15)
     assert (loaded.policy.short_term_max_days, loaded.policy.long_term_max_days) == (30, 180)
     assert "human error" in loaded.policy.blame_phrases
-    assert str(loaded.timezone) == "UTC"
+    assert loaded.timezone is None
+    assert str(loaded.effective_timezone()) == "UTC"
 
 
 def test_register_path_is_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def test_control_characters_in_messages_do_not_break_the_save(tmp_path: Path) ->
 
 def test_formula_results_are_read_not_formula_text(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
-    raw = XlsxRegister(path).read()
+    raw = XlsxRegister(path).read().tables
     # openpyxl never computes formulas; a workbook saved by it has no cached result to read.
     assert raw["Incidents"][1][6] is None
 

@@ -6,7 +6,8 @@ the tool owns; everything about meaning lives in schema and policy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from pmsheets.schema import RawWorkbook
@@ -15,15 +16,31 @@ FindingsRows = Sequence[Sequence[str]]
 """The Findings tab without its header row: one row per finding, as text."""
 
 
+@dataclass(frozen=True, slots=True)
+class RawRegister:
+    """What a backend read: the raw tables, and the medium's own time zone if it has one."""
+
+    tables: RawWorkbook
+    timezone: str | None = None
+
+
 class RegisterBackend(Protocol):
     def describe(self) -> str:
         """A short human name for messages, e.g. the file name or the spreadsheet title."""
         ...
 
-    def read(self) -> RawWorkbook:
+    def read(self) -> RawRegister:
         """Every tab's rows from A1, in tab order, in as few requests as the medium allows."""
         ...
 
     def write_findings(self, rows: FindingsRows) -> None:
         """Replace the Findings tab's content (creating the tab if needed), touching nothing else."""
+        ...
+
+
+    def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
+        """Write {row id: {header: text}} into cells that are blank at write time; return the cells written.
+
+        Rows are found by ID and columns by header when writing, never by a remembered row number.
+        """
         ...

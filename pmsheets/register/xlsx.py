@@ -19,8 +19,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pmsheets.errors import RegisterError, WriteRefused
-from pmsheets.register import FindingsRows
-from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, RawWorkbook, Tab, column_letter
+from pmsheets.register import FindingsRows, RawRegister
+from pmsheets.register.locate import blank_cell_writes
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
 _UNSUPPORTED_PARTS = {
@@ -47,7 +48,7 @@ class XlsxRegister:
     def describe(self) -> str:
         return str(self.path)
 
-    def read(self) -> RawWorkbook:
+    def read(self) -> RawRegister:
         workbook = self._open(read_only=True)
         try:
             tables: dict[str, list[tuple[Any, ...]]] = {}
@@ -55,7 +56,7 @@ class XlsxRegister:
                 # Some writers store a wrong sheet size; recomputing it reads every row that has data.
                 sheet.reset_dimensions()
                 tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-            return tables
+            return RawRegister(tables=tables)
         finally:
             workbook.close()
 
@@ -64,6 +65,22 @@ class XlsxRegister:
         workbook = self._open(read_only=False)
         _replace_findings(workbook, rows)
         save_atomically(workbook, self.path)
+
+    def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
+        self._refuse_unsafe_write()
+        workbook = self._open(read_only=False)
+        if tab not in workbook.sheetnames:
+            return []
+        sheet = workbook[tab]
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        writes = blank_cell_writes(tab, rows, id_header, updates)
+        for cell_ref, value in writes:
+            cell = sheet[cell_ref.rsplit("!", 1)[1]]
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell.data_type = "s"
+        if writes:
+            save_atomically(workbook, self.path)
+        return [cell_ref for cell_ref, _ in writes]
 
     def _open(self, *, read_only: bool) -> Workbook:
         if not self.path.exists():

@@ -1,0 +1,228 @@
+"""The Google Sheets register, through gspread and google-auth.
+
+One read cycle is two API requests whatever the size: the spreadsheet's metadata (tabs,
+sheet ids, time zone), then every tab's values in one values:batchGet. The Findings tab is
+replaced in one atomic spreadsheets:batchUpdate. Values go in as typed cells, never parsed,
+so a message starting with '=' stays text.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import gspread
+import requests
+from gspread.exceptions import APIError
+
+from pmsheets.errors import RegisterError
+from pmsheets.register import FindingsRows, RawRegister
+from pmsheets.register.locate import blank_cell_writes, quote_range
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
+
+T = TypeVar("T")
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Capped exponential backoff with a bound on the total time spent waiting."""
+
+    first_delay: float = 1.0
+    max_delay: float = 16.0
+    total_seconds: float = 60.0
+
+
+class SheetsUnavailable(RegisterError):
+    """The API kept failing (rate limit, server errors, timeouts) past the retry budget."""
+
+
+class SheetsRegister:
+    def __init__(
+        self,
+        client: gspread.Client,
+        spreadsheet_key: str,
+        *,
+        account_email: str | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        # The HTTP client's plain API calls, not gspread's Spreadsheet object: that object
+        # fetches the metadata again on creation, which would cost a request per cycle.
+        self._http = client.http_client
+        self._key = spreadsheet_key
+        self._account = account_email
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._jitter = jitter
+        self._title: str | None = None
+        self._sheet_ids: dict[str, int] | None = None
+
+    def describe(self) -> str:
+        return f"Google Sheet '{self._title}' ({self._key})" if self._title else f"Google Sheet {self._key}"
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def read(self) -> RawRegister:
+        metadata = self._metadata()
+        titles = list(self._sheet_ids or {})
+        if not titles:
+            return RawRegister(tables={}, timezone=metadata.get("properties", {}).get("timeZone"))
+        answer = self._call(
+            "read the register",
+            lambda: self._http.values_batch_get(
+                self._key,
+                [quote_range(title) for title in titles],
+                params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"},
+            ),
+        )
+        tables = {title: value_range.get("values", []) for title, value_range in zip(titles, answer.get("valueRanges", []), strict=True)}
+        return RawRegister(tables=tables, timezone=metadata.get("properties", {}).get("timeZone"))
+
+    def _metadata(self) -> Mapping[str, Any]:
+        metadata = self._call(
+            "open the spreadsheet",
+            lambda: self._http.fetch_sheet_metadata(self._key, params={"fields": "properties(title,timeZone),sheets.properties(sheetId,title,index)"}),
+        )
+        self._title = metadata.get("properties", {}).get("title")
+        sheets = sorted(metadata.get("sheets", []), key=lambda sheet: sheet["properties"].get("index", 0))
+        self._sheet_ids = {sheet["properties"]["title"]: sheet["properties"]["sheetId"] for sheet in sheets}
+        return metadata
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def write_findings(self, rows: FindingsRows) -> None:
+        if self._sheet_ids is None:
+            self._metadata()
+        try:
+            self._replace_findings(rows)
+        except RegisterError as error:
+            if "No grid with id" not in str(error) and "already exists" not in str(error):
+                raise
+            # Someone deleted or added the Findings tab since the read: look again, once.
+            self._metadata()
+            self._replace_findings(rows)
+
+    def _replace_findings(self, rows: FindingsRows) -> None:
+        sheet_ids = self._sheet_ids or {}
+        body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()))
+        self._call("write the Findings tab", lambda: self._http.batch_update(self._key, body))
+
+    def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
+        """Write `updates` ({row id: {header: text}}) into cells that are blank *now*.
+
+        The rows and columns are located by ID and header name at write time, never from a
+        row number remembered from an earlier read, so edits in between cannot misplace a
+        value; a non-blank cell is never overwritten. Returns the A1 cells written.
+        """
+        current = self._call(
+            f"read the {tab} tab",
+            lambda: self._http.values_get(self._key, quote_range(tab), params={"valueRenderOption": "UNFORMATTED_VALUE"}),
+        )
+        writes = blank_cell_writes(tab, current.get("values", []), id_header, updates)
+        if writes:
+            data = [{"range": cell, "values": [[value]]} for cell, value in writes]
+            self._call(
+                f"write the {tab} tab",
+                lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}),
+            )
+        return [cell for cell, _ in writes]
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def _call(self, doing: str, request: Callable[[], T]) -> T:
+        """Retry what the API says is passing (429, 5xx, timeouts) within the time budget."""
+        waited = 0.0
+        delay = self._retry.first_delay
+        while True:
+            try:
+                return request()
+            except APIError as error:
+                status = error.response.status_code
+                if status not in RETRIED_STATUSES:
+                    raise RegisterError(self._explain(doing, error)) from None
+                problem = f"the API answered {status} ({_api_message(error)})"
+            except (requests.Timeout, requests.ConnectionError) as error:
+                problem = f"no answer from the API ({type(error).__name__})"
+            pause = min(delay, self._retry.max_delay) * (0.5 + self._jitter() / 2)
+            if waited + pause > self._retry.total_seconds:
+                msg = (
+                    f"could not {doing} in {self._key}: {problem}, still failing after retrying for "
+                    f"{waited:.0f} s. Nothing was written. Try again later."
+                )
+                raise SheetsUnavailable(msg)
+            self._sleep(pause)
+            waited += pause
+            delay *= 2
+
+    def _explain(self, doing: str, error: APIError) -> str:
+        status = error.response.status_code
+        who = self._account or "the account the tool runs as"
+        if status == 403:
+            return (
+                f"could not {doing}: {who} has no access to spreadsheet {self._key}. "
+                f"Share the sheet with {who} as Editor (Share button in Google Sheets)."
+            )
+        if status == 404:
+            return f"could not {doing}: no spreadsheet with key {self._key}. Check register.spreadsheet (the key or the full URL)."
+        if status == 401:
+            return f"could not {doing}: the credentials were refused ({_api_message(error)}). Check the service-account key."
+        return f"could not {doing} in {self._key}: the API answered {status}: {_api_message(error)}"
+
+
+def _api_message(error: APIError) -> str:
+    try:
+        return str(error.response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return error.response.reason or "no details"
+
+
+def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[int]) -> dict[str, Any]:
+    """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header."""
+    all_rows = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
+    row_count = len(all_rows) + 1
+    grid = {"rowCount": row_count, "columnCount": len(FINDINGS_HEADERS), "frozenRowCount": 1}
+    requests_: list[dict[str, Any]] = []
+    if sheet_id is None:
+        sheet_id = _free_sheet_id(taken_ids)
+        requests_.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": FINDINGS_TITLE, "gridProperties": grid}}})
+    else:
+        requests_.append(
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": sheet_id, "gridProperties": grid},
+                    "fields": "gridProperties(rowCount,columnCount,frozenRowCount)",
+                }
+            }
+        )
+        requests_.append({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}})
+    requests_.append(
+        {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": [{"values": [{"userEnteredValue": {"stringValue": str(value)}} for value in row]} for row in all_rows],
+                "fields": "userEnteredValue",
+            }
+        }
+    )
+    requests_.append(
+        {
+            "repeatCell": {
+                "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
+                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                "fields": "userEnteredFormat.textFormat.bold",
+            }
+        }
+    )
+    return {"requests": requests_}
+
+
+def _free_sheet_id(taken: set[int]) -> int:
+    candidate = 7_000_001
+    while candidate in taken:
+        candidate += 1
+    return candidate
