@@ -22,6 +22,7 @@ from pmsheets.register.xlsx import XlsxRegister, create_register
 from pmsheets.validation import Validation, validate
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
 
 
 class UsageError(PmsheetsError):
@@ -90,6 +91,21 @@ def _user_errors(err: TextIO) -> Iterator[_Outcome]:
     except KeyboardInterrupt:
         print("pmsheets: interrupted", file=err)
         outcome.code = 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as other command-line tools do.
+        _silence_stdout()
+        outcome.code = EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def entrypoint() -> None:

@@ -192,3 +192,13 @@ def test_python_dash_m_shows_help() -> None:
     done = subprocess.run([sys.executable, "-m", "pmsheets", "--help"], capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert "validate" in done.stdout and "init" in done.stdout
+
+
+def test_output_cut_short_by_the_reader_shows_no_traceback(tmp_path: Path) -> None:
+    untracked = [action_row(id=f"ACT-{n}", incident_id="INC-404") for n in range(3000)]
+    register = write_workbook(tmp_path / "register.xlsx", tables(actions=untracked))
+    config = make_config(tmp_path, register)
+    command = f"{sys.executable} -m pmsheets --config {config} validate --as-of {AS_OF} --no-write | head -1"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "Actions"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

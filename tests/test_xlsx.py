@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register.xlsx import XlsxRegister, create_register
 from pmsheets.schema import PM_TABS
-from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS
+from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
 
 FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due 2026-11-20, 7 days overdue"]
 
@@ -74,6 +75,28 @@ def test_writing_findings_keeps_everything_else(tmp_path: Path) -> None:
     assert snapshot(path) == before
 
 
+def test_writing_findings_changes_no_other_part_of_the_file(tmp_path: Path) -> None:
+    path = rich_register(tmp_path / "register.xlsx")
+    with zipfile.ZipFile(path) as package:
+        before = {name: package.read(name) for name in package.namelist()}
+    XlsxRegister(path).write_findings([FINDING])
+    with zipfile.ZipFile(path) as package:
+        after = {name: package.read(name) for name in package.namelist()}
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert set(after) == set(before)
+    assert changed == ["xl/worksheets/sheet3.xml"]  # the Findings tab, nothing else
+
+
+def test_cached_formula_results_survive_the_write(tmp_path: Path) -> None:
+    path = rich_register(tmp_path / "register.xlsx")
+    with zipfile.ZipFile(path) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" in sheet
+    XlsxRegister(path).write_findings([FINDING])
+    with zipfile.ZipFile(path) as package:
+        assert package.read("xl/worksheets/sheet1.xml") == sheet
+
+
 def test_findings_tab_is_replaced_not_appended(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
     XlsxRegister(path).write_findings([FINDING])
@@ -110,35 +133,58 @@ def test_formula_results_are_read_not_formula_text(tmp_path: Path) -> None:
     assert raw["Incidents"][1][6] is None
 
 
-def test_workbook_with_a_chart_is_not_written(tmp_path: Path) -> None:
-    path = rich_register(tmp_path / "register.xlsx")
+def add_chart(path: Path) -> Path:
     workbook = openpyxl.load_workbook(path)
     chart = BarChart()
     chart.add_data(Reference(workbook["Incidents"], min_col=7, min_row=1, max_row=2))
     workbook["Incidents"].add_chart(chart, "W2")
     workbook.save(path)
+    return path
+
+
+def test_workbook_with_a_chart_keeps_it_when_findings_are_written(tmp_path: Path) -> None:
+    path = add_chart(rich_register(tmp_path / "register.xlsx"))
+    XlsxRegister(path).write_findings([FINDING])
+    with zipfile.ZipFile(path) as package:
+        assert any(name.startswith("xl/charts/") for name in package.namelist())
+    assert openpyxl.load_workbook(path)["Findings"]["B2"].value == "action-overdue"
+
+
+def test_filling_pm_cells_is_refused_when_a_chart_would_be_lost(tmp_path: Path) -> None:
+    path = add_chart(rich_register(tmp_path / "register.xlsx"))
     before = path.read_bytes()
     with pytest.raises(WriteRefused, match="charts"):
-        XlsxRegister(path).write_findings([FINDING])
+        XlsxRegister(path).fill_blank_cells("Incidents", "ID", {"INC-1": {"Post-mortem doc": "https://x"}})
     assert path.read_bytes() == before
 
 
-def test_workbook_open_in_excel_is_not_written(tmp_path: Path) -> None:
+def test_lowercase_findings_tab_is_reused_not_duplicated(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "register.xlsx", {"Incidents": [INCIDENT_HEADERS], "findings": [["old"]]})
+    XlsxRegister(path).write_findings([FINDING])
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Incidents", "findings"]
+    assert workbook["findings"]["B2"].value == "action-overdue"
+
+
+@pytest.mark.parametrize("lock_name", ["~$register.xlsx", ".~lock.register.xlsx#"], ids=["excel", "libreoffice"])
+def test_workbook_open_in_an_office_app_is_not_written(tmp_path: Path, lock_name: str) -> None:
     path = rich_register(tmp_path / "register.xlsx")
-    (tmp_path / "~$register.xlsx").write_bytes(b"lock")
-    with pytest.raises(WriteRefused, match="open in Excel"):
+    (tmp_path / lock_name).write_bytes(b"lock")
+    before = path.read_bytes()
+    with pytest.raises(WriteRefused, match="open in Excel or LibreOffice"):
         XlsxRegister(path).write_findings([FINDING])
+    assert path.read_bytes() == before
 
 
 def test_failed_save_leaves_the_original_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = rich_register(tmp_path / "register.xlsx")
     before = path.read_bytes()
 
-    def crash_half_way(self: openpyxl.Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"PK half a file")
+    def crash_half_way(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes) -> None:
+        target.writestr("xl/workbook.xml", b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", crash_half_way)
+    monkeypatch.setattr("pmsheets.register.xlsx.replace_sheet", crash_half_way)
     with pytest.raises(RegisterError, match="disk full"):
         XlsxRegister(path).write_findings([FINDING])
     assert path.read_bytes() == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,19 +21,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register import FindingsRows, RawRegister
 from pmsheets.register.locate import blank_cell_writes
-from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter
+from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
 _UNSUPPORTED_PARTS = {
     "xl/charts/": "charts",
     "xl/media/": "images",
-    "xl/drawings/": "drawings or shapes",
+    # vmlDrawing parts hold cell comments, which openpyxl keeps; drawingN.xml holds shapes.
+    "xl/drawings/drawing": "drawings or shapes",
     "xl/pivotTables/": "pivot tables",
     "xl/pivotCache/": "pivot tables",
     "xl/vbaProject.bin": "macros",
     "xl/slicers/": "slicers",
     "xl/timelines/": "timelines",
 }
+FINDINGS_WIDTHS = (9, 26, 11, 11, 14, 90)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 VALIDATION_ROWS = 2000
@@ -61,10 +64,24 @@ class XlsxRegister:
             workbook.close()
 
     def write_findings(self, rows: FindingsRows) -> None:
-        self._refuse_unsafe_write()
-        workbook = self._open(read_only=False)
-        _replace_findings(workbook, rows)
-        save_atomically(workbook, self.path)
+        """Edits the package in place of a load-and-save, so nothing openpyxl cannot model is lost."""
+        self._refuse_while_open()
+        title = self._findings_title()
+        content = sheet_xml([list(FINDINGS_HEADERS), *[list(row) for row in rows]], FINDINGS_WIDTHS)
+        try:
+            with zipfile.ZipFile(self.path) as source:
+                _write_atomically(self.path, lambda temp: _copy_package(source, temp, title, content))
+        except (zipfile.BadZipFile, PackageError) as error:
+            msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}); the Findings tab was not written."
+            raise RegisterError(msg) from None
+
+    def _findings_title(self) -> str:
+        """The existing Findings tab's exact name (matched like every tab), else the standard one."""
+        workbook = self._open(read_only=True)
+        try:
+            return next((name for name in workbook.sheetnames if normalize(name) == normalize(FINDINGS_TITLE)), FINDINGS_TITLE)
+        finally:
+            workbook.close()
 
     def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
         self._refuse_unsafe_write()
@@ -93,14 +110,18 @@ class XlsxRegister:
             msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}). Check the path in register.path."
             raise RegisterError(msg) from None
 
+    def _refuse_while_open(self) -> None:
+        """Excel or LibreOffice would overwrite our write when the PM saves."""
+        for lock in (self.path.with_name("~$" + self.path.name), self.path.with_name(f".~lock.{self.path.name}#")):
+            if lock.exists():
+                msg = (
+                    f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); "
+                    "nothing was written. Close it and run again, or pass --no-write."
+                )
+                raise WriteRefused(msg)
+
     def _refuse_unsafe_write(self) -> None:
-        lock = self.path.with_name("~$" + self.path.name)
-        if lock.exists():
-            msg = (
-                f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); "
-                "the Findings tab was not written. Close it and run again, or pass --no-write."
-            )
-            raise WriteRefused(msg)
+        self._refuse_while_open()
         try:
             with zipfile.ZipFile(self.path) as archive:
                 names = archive.namelist()
@@ -111,7 +132,7 @@ class XlsxRegister:
         if lost:
             msg = (
                 f"{self.path} contains {', '.join(lost)}, which the tool cannot keep when it saves; "
-                "the Findings tab was not written. Move them to another workbook, or pass --no-write."
+                "nothing was written. Move them to another workbook, or fill the cells by hand."
             )
             raise WriteRefused(msg)
 
@@ -127,7 +148,7 @@ def _replace_findings(workbook: Workbook, rows: FindingsRows) -> None:
             sheet.delete_rows(1, sheet.max_row)
     else:
         sheet = workbook.create_sheet(FINDINGS_TITLE)
-        for index, width in enumerate((9, 26, 11, 11, 14, 90)):
+        for index, width in enumerate(FINDINGS_WIDTHS):
             sheet.column_dimensions[column_letter(index)].width = width
     write_text_row(sheet, 1, FINDINGS_HEADERS, bold=True)
     for row_number, row in enumerate(rows, start=2):
@@ -146,12 +167,21 @@ def write_text_row(sheet: Worksheet, row_number: int, values: Sequence[str], *, 
 
 
 def save_atomically(workbook: Workbook, path: Path) -> None:
+    _write_atomically(path, workbook.save)
+
+
+def _copy_package(source: zipfile.ZipFile, temp: Path, title: str, content: bytes) -> None:
+    with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        replace_sheet(source, target, title, content)
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Write beside the target, then rename, so a crash never leaves a half-written workbook."""
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     temp = Path(temp_name)
     try:
-        workbook.save(temp)
+        write(temp)
         if path.exists():
             os.chmod(temp, path.stat().st_mode & 0o777)
         os.replace(temp, path)
