@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -56,13 +57,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser(
         "init",
-        help="create a new register workbook",
-        description="Create a register workbook with every tab, headers, dropdowns and date formats. Never overwrites a file.",
+        help="create a register workbook, or set up an empty Google Sheet as one",
+        description="Create a register workbook (--xlsx) or lay out an existing empty Google spreadsheet (--sheet) with every tab, "
+        "headers, dropdowns and date formats. Never overwrites a file and never touches a tab that holds data.",
     )
-    init.add_argument("--xlsx", metavar="PATH", required=True, help="where to create the workbook")
+    target = init.add_mutually_exclusive_group(required=True)
+    target.add_argument("--xlsx", metavar="PATH", help="where to create the workbook")
+    target.add_argument("--sheet", metavar="KEY", help="key or URL of an empty Google spreadsheet shared with the service account")
     init.add_argument("--demo", action="store_true", help="fill it with realistic demo incidents and actions")
     init.add_argument("--as-of", metavar="DATETIME", help="date the demo data around this time (default: now)")
     init.set_defaults(handler=cmd_init)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check config, credentials, access to the register and its tabs",
+        description="Check the config, the credentials, access to the register, and its tabs and headers; "
+        "print one line per check and say what to fix. Exit 0 when nothing failed, 1 otherwise.",
+    )
+    doctor.set_defaults(handler=cmd_doctor)
     return parser
 
 
@@ -139,12 +151,40 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
-    path = Path(args.xlsx)
-    rows = demo_rows(parse_as_of(args.as_of, ZoneInfo("UTC"))) if args.demo else None
-    create_register(path, rows)
+    now = parse_as_of(args.as_of, ZoneInfo("UTC"))
     what = "demo register" if args.demo else "empty register"
+    if args.sheet:
+        from pmsheets.demo import demo_tables
+        from pmsheets.register.google import open_sheets_register
+
+        config = load_config_or_defaults(args.config)
+        register = replace(config.register, backend="google", spreadsheet=config_module.spreadsheet_key(args.sheet))
+        backend = open_sheets_register(register)
+        backend.initialize(demo_tables(now) if args.demo else None)
+        print(f"Set up {backend.describe()} as an {what}. Set register.backend: google and register.spreadsheet, then run: pmsheets validate", file=out)
+        return EXIT_OK
+    path = Path(args.xlsx)
+    create_register(path, demo_rows(now) if args.demo else None)
     print(f"Created {what} {path}. Point register.path in your config at it, then run: pmsheets validate", file=out)
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+    from pmsheets.doctor import diagnose
+
+    failed = False
+    for check in diagnose(config_module.config_path(args.config)):
+        print(check.line(), file=out)
+        failed |= not check.ok and not check.warning
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def load_config_or_defaults(explicit: str | None) -> config_module.Config:
+    """Commands that can run without a config file use the defaults when none is there."""
+    path = config_module.config_path(explicit)
+    if explicit is None and not path.exists():
+        return config_module.Config()
+    return config_module.load(path)
 
 
 # --- shared pieces -------------------------------------------------------------------------------

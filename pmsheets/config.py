@@ -159,6 +159,15 @@ def _choice(*allowed: str) -> Checker:
     return check
 
 
+def spreadsheet_key(value: Any) -> str:
+    """A spreadsheet key from a key or a full URL (ConfigError when it is neither)."""
+    try:
+        return _spreadsheet_key(value)
+    except ValueError as error:
+        msg = f"{value!r} is not {error}"
+        raise ConfigError(msg) from None
+
+
 def _spreadsheet_key(value: Any) -> str:
     text = _text(value)
     if "://" not in text:

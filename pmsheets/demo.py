@@ -194,3 +194,21 @@ def _action(row: tuple[Any, ...], today: date) -> Record:
         "Status": status,
         "Completed on": today - timedelta(days=completed_ago) if completed_ago is not None else None,
     }
+
+
+def demo_tables(now: datetime) -> dict[str, list[list[Any]]]:
+    """The demo rows as plain cell values in column order (dates as spreadsheet serial numbers)."""
+    from pmsheets.schema import PM_TABS, SERIAL_EPOCH  # the schema owns column order and the epoch
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return (value - SERIAL_EPOCH).total_seconds() / 86400
+        if isinstance(value, date):
+            return (value - SERIAL_EPOCH.date()).days
+        return "" if value is None else value
+
+    records = demo_rows(now)
+    return {
+        tab.title: [[cell(record.get(column.header)) for column in tab.columns] for record in records[tab.key]]
+        for tab in PM_TABS
+    }

@@ -21,6 +21,7 @@ from gspread.exceptions import APIError
 from pmsheets.errors import RegisterError
 from pmsheets.register import FindingsRows, RawRegister
 from pmsheets.register.locate import blank_cell_writes, quote_range
+from pmsheets.register.sheets_init import init_request
 from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
 
 T = TypeVar("T")
@@ -131,6 +132,15 @@ class SheetsRegister:
                 lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}),
             )
         return [cell for cell, _ in writes]
+
+    def initialize(self, demo_tables: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> None:
+        """Lay out the register's tabs (see sheets_init); refuses when a tab already holds data."""
+        raw = self.read()
+        body = init_request(raw.tables, self._sheet_ids or {})
+        self._call("set up the spreadsheet", lambda: self._http.batch_update(self._key, body))
+        if demo_tables:
+            data = [{"range": f"{quote_range(title)}!A2", "values": rows} for title, rows in demo_tables.items() if rows]
+            self._call("write the demo rows", lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}))
 
     # --- plumbing --------------------------------------------------------------------------------
 
