@@ -43,6 +43,7 @@ class Api:
         self.quota = quota
         self.faults = faults
         self.log: list[LoggedRequest] = []
+        self.internal_errors: list[Exception] = []
         self.token_uri = ""
         self.emulator: Any = None
         self.on_exchange: Any = None
@@ -79,6 +80,9 @@ class Api:
             response = self._dispatch(route, request, token)
         except ApiError as error:
             response = HttpResponse(error.code, error.body())
+        except Exception as error:  # noqa: BLE001 - a bug in the emulator must still answer, and be visible
+            self.internal_errors.append(error)
+            response = HttpResponse(500, ApiError(500, f"Emulator bug: {error!r}").body())
         self._record(number, request, route, response.status, user)
         if self.on_exchange is not None and route is not None:
             self.on_exchange(route, request, response)

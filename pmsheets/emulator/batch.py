@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pmsheets.emulator import cellops
+from pmsheets.emulator.colours import normalise_colours
 from pmsheets.emulator.errors import ApiError
 from pmsheets.emulator.fields import parse_mask, update_with_mask
 from pmsheets.emulator.gridrange import RequestError, dimension_bounds, grid_bounds, sheet_of
@@ -61,9 +62,18 @@ def _apply_one(ctx: BatchContext, index: int, request: Any) -> dict[str, Any]:
     if handler is None:
         raise _unknown_kind(index, kind)
     try:
-        return handler(ctx, request[kind] or {})
+        return handler(ctx, normalise_colours(_without_nulls(request[kind] or {})))
     except RequestError as error:
         raise ApiError.invalid(f"Invalid requests[{index}].{kind}: {error.message}") from None
+
+
+def _without_nulls(value: Any) -> Any:
+    """proto3 JSON reads null as "not set"; dropping nulls early keeps them out of stored state."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _unknown_kind(index: int, kind: str) -> ApiError:
@@ -136,6 +146,9 @@ def update_sheet_properties(ctx: BatchContext, body: dict[str, Any]) -> dict[str
     wanted = body.get("properties") or {}
     sheet = sheet_of(ctx.ss, wanted)
     mask = _mask(body)
+    if "tabColor" in mask and "tabColor" in wanted:
+        wanted = {**wanted, "tabColorStyle": {"rgbColor": wanted["tabColor"]}}
+        mask = {**mask, "tabColorStyle": {}}
     props = dict(sheet.props)
     update_with_mask(props, wanted, mask)
     props["sheetId"], props["sheetType"] = sheet.sheet_id, sheet.props["sheetType"]

@@ -18,7 +18,7 @@ class CellWriter:
 
     def __init__(self, mask: Mask) -> None:
         self.mask = mask if "*" not in mask else {"userEnteredValue": {}, "userEnteredFormat": {}, "note": {}, "dataValidation": {}}
-        self.meta_mask = {k: v for k, v in self.mask.items() if k != "userEnteredValue" and k not in _READ_ONLY}
+        self.meta_mask = _with_style_twins({k: v for k, v in self.mask.items() if k != "userEnteredValue" and k not in _READ_ONLY})
         self._cache: dict[tuple[int, int], dict[str, Any] | None] = {}
 
     def apply(self, sheet: Sheet, r: int, c: int, cell: dict[str, Any]) -> None:
@@ -36,6 +36,8 @@ class CellWriter:
         if key not in self._cache:
             merged = dict(current or {})
             update_with_mask(merged, _with_color_styles(cell), self.meta_mask)
+            # An empty note or format is the proto default: the cell simply has none.
+            merged = {k: v for k, v in merged.items() if v not in ("", {})}
             self._cache[key] = merged or None
         new = self._cache[key]
         if new is None and current is None:
@@ -45,6 +47,20 @@ class CellWriter:
             meta.pop(c, None)
         else:
             meta[c] = new
+
+
+def _with_style_twins(mask: Mask) -> Mask:
+    """A mask naming a colour also covers the ...ColorStyle the service derives from it."""
+    fmt = mask.get("userEnteredFormat")
+    if not fmt:
+        return mask
+    fmt = dict(fmt)
+    if "backgroundColor" in fmt:
+        fmt.setdefault("backgroundColorStyle", {})
+    text = fmt.get("textFormat")
+    if text and "foregroundColor" in text:
+        fmt["textFormat"] = {**text, "foregroundColorStyle": {}}
+    return {**mask, "userEnteredFormat": fmt}
 
 
 def value_from_json(value: dict[str, Any] | None) -> Any:

@@ -18,15 +18,20 @@ _STATUS_NAMES = {
 class ApiError(Exception):
     """An error the service answers as `{"error": {"code", "message", "status"}}`."""
 
-    def __init__(self, code: int, message: str, status: str | None = None) -> None:
+    def __init__(self, code: int, message: str, status: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or _STATUS_NAMES.get(code, "UNKNOWN")
+        self.field = field
 
     @classmethod
-    def invalid(cls, message: str) -> ApiError:
-        return cls(400, message)
+    def invalid(cls, message: str, *, field: str | None = None) -> ApiError:
+        return cls(400, message, field=field)
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
+        if self.field:
+            violation = {"field": self.field, "description": self.message}
+            error["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [violation]}]
+        return {"error": error}

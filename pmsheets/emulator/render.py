@@ -24,7 +24,7 @@ def spreadsheet_json(ss: Spreadsheet, *, ranges: list[str], include_grid: bool, 
     answer: dict[str, Any] = {
         "spreadsheetId": ss.id,
         "properties": ss.props,
-        "sheets": _sheets_json(ss, ranges, include_grid),
+        "sheets": _sheets_json(ss, ranges, include_grid, _cell_mask(mask)),
         "spreadsheetUrl": spreadsheet_url(ss.id),
     }
     if ss.named_ranges:
@@ -37,24 +37,32 @@ def _selects_grid(mask: Mask) -> bool:
     return sheets is not None and (not sheets or "data" in sheets or "*" in sheets)
 
 
-def _sheets_json(ss: Spreadsheet, ranges: list[str], include_grid: bool) -> list[dict[str, Any]]:
+def _cell_mask(mask: Mask | None) -> Mask | None:
+    """The part of a field mask that selects inside each cell (sheets.data.rowData.values.note → note)."""
+    node: Any = mask
+    for key in ("sheets", "data", "rowData", "values"):
+        node = node.get(key) if node else None
+    return node or None
+
+
+def _sheets_json(ss: Spreadsheet, ranges: list[str], include_grid: bool, cell_mask: Mask | None) -> list[dict[str, Any]]:
     if not ranges:
-        return [sheet_json(s, [_whole(s)] if include_grid else []) for s in ss.sheets]
+        return [sheet_json(s, [_whole(s)] if include_grid else [], cell_mask) for s in ss.sheets]
     wanted: dict[int, list[Bounds]] = {}
     for text in ranges:
         sheet, a1 = resolve(ss, text)
         wanted.setdefault(sheet.sheet_id, []).append(read_bounds(sheet, a1))
-    return [sheet_json(s, wanted[s.sheet_id] if include_grid else []) for s in ss.sheets if s.sheet_id in wanted]
+    return [sheet_json(s, wanted[s.sheet_id] if include_grid else [], cell_mask) for s in ss.sheets if s.sheet_id in wanted]
 
 
 def _whole(sheet: Sheet) -> Bounds:
     return 0, sheet.row_count, 0, sheet.column_count
 
 
-def sheet_json(sheet: Sheet, grids: list[Bounds]) -> dict[str, Any]:
+def sheet_json(sheet: Sheet, grids: list[Bounds], cell_mask: Mask | None = None) -> dict[str, Any]:
     answer: dict[str, Any] = {"properties": sheet.props}
     if grids:
-        answer["data"] = [grid_json(sheet, bounds) for bounds in grids]
+        answer["data"] = [grid_json(sheet, bounds, cell_mask) for bounds in grids]
     for name in _SHEET_FIELDS:
         if sheet.extra.get(name):
             answer[name] = _without_zero_sheet(sheet.extra[name])
@@ -73,14 +81,15 @@ def _without_zero_sheet(value: Any) -> Any:
 # ---------------------------------------------------------------- grid data
 
 
-def grid_json(sheet: Sheet, bounds: Bounds) -> dict[str, Any]:
+def grid_json(sheet: Sheet, bounds: Bounds, cell_mask: Mask | None = None) -> dict[str, Any]:
+    """GridData; cells are masked before trailing empty cells and rows are dropped, as the service does."""
     r0, r1, c0, c1 = bounds
     grid: dict[str, Any] = {}
     if r0:
         grid["startRow"] = r0
     if c0:
         grid["startColumn"] = c0
-    row_data = [_row_json(sheet, r, c0, c1) for r in range(r0, min(r1, len(sheet.rows)))]
+    row_data = [_row_json(sheet, r, c0, c1, cell_mask) for r in range(r0, min(r1, len(sheet.rows)))]
     while row_data and not row_data[-1]:
         row_data.pop()
     if row_data:
@@ -90,11 +99,13 @@ def grid_json(sheet: Sheet, bounds: Bounds) -> dict[str, Any]:
     return grid
 
 
-def _row_json(sheet: Sheet, r: int, c0: int, c1: int) -> dict[str, Any]:
+def _row_json(sheet: Sheet, r: int, c0: int, c1: int, cell_mask: Mask | None) -> dict[str, Any]:
     row = sheet.rows[r]
     meta = sheet.meta[r] or {}
     last = max([len(row)] + [c + 1 for c in meta])
     cells = [cell_json(row[c] if c < len(row) else None, meta.get(c)) for c in range(c0, min(c1, last))]
+    if cell_mask:
+        cells = [apply_mask(cell, cell_mask) for cell in cells]
     while cells and not cells[-1]:
         cells.pop()
     return {"values": cells} if cells else {}

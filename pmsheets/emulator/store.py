@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pmsheets.emulator import valueops
+from pmsheets.emulator.a1 import parse_cells
 from pmsheets.emulator.batch import BatchContext, apply_requests
 from pmsheets.emulator.errors import ApiError
 from pmsheets.emulator.fields import parse_mask
@@ -232,12 +233,9 @@ class Store:
         rows = valueops.as_rows(valueops.check_values(body.get("values")), body.get("majorDimension") or "ROWS")
         sheet, a1 = valueops.resolve(ss, range_)
         bounds = valueops.write_bounds(sheet, a1, rows, range_)
-        count = valueops.write(sheet, bounds[0], bounds[2], rows, input_option)
+        written = valueops.write(sheet, bounds[0], bounds[2], rows, input_option)
         answer: dict[str, Any] = {"spreadsheetId": ss.id, "updatedRange": range_text(sheet, bounds)}
-        if rows:
-            answer.update(updatedRows=len(rows), updatedColumns=bounds[3] - bounds[2], updatedCells=count)
-        else:
-            answer["updatedRange"] = range_text(sheet, (bounds[0], bounds[0] + 1, bounds[2], bounds[2] + 1))
+        answer.update(_counts(written))
         if include_values:
             answer["updatedData"] = _updated_data(sheet, bounds)
         return answer
@@ -269,20 +267,18 @@ class Store:
             _check_body_range(body, range_)
             rows = valueops.as_rows(valueops.check_values(body.get("values")), body.get("majorDimension") or "ROWS")
             sheet, a1 = valueops.resolve(ss, range_)
-            target, table_start, table_width = valueops.find_table(sheet, a1)
-            c0 = a1.col0 or 0
+            target, c0, table = valueops.find_table(sheet, a1)
             bounds = (target, target + max(len(rows), 1), c0, c0 + max((len(r) for r in rows), default=1))
             if insert_option == "INSERT_ROWS":
                 valueops.insert_blank_rows(sheet, target, len(rows))
             valueops.grow_for_append(ss, sheet, bounds)
-            count = valueops.write(sheet, target, c0, rows, input_option or "RAW")
+            written = valueops.write(sheet, target, c0, rows, input_option or "RAW")
             updates: dict[str, Any] = {"spreadsheetId": spreadsheet_id, "updatedRange": range_text(sheet, bounds)}
-            updates.update(updatedRows=len(rows), updatedColumns=bounds[3] - bounds[2], updatedCells=count)
+            updates.update(_counts(written))
             if include_values:
                 updates["updatedData"] = _updated_data(sheet, bounds)
             answer: dict[str, Any] = {"spreadsheetId": spreadsheet_id}
-            if table_start is not None:
-                table = (table_start, target, c0, max(table_width, c0 + 1))
+            if table is not None:
                 answer["tableRange"] = range_text(sheet, table)
             answer["updates"] = updates
             return answer
@@ -359,6 +355,13 @@ def _check_body_range(body: dict[str, Any], range_: str) -> None:
         )
 
 
+def _counts(written: valueops.Written) -> dict[str, int]:
+    """updatedRows/Columns count only rows and columns that got a value; nulls are skipped."""
+    if not written.cells:
+        return {}
+    return {"updatedRows": written.rows, "updatedColumns": written.columns, "updatedCells": written.cells}
+
+
 def _updated_data(sheet: Sheet, bounds: valueops.Bounds) -> dict[str, Any]:
     rows = valueops.read(sheet, bounds, option="FORMATTED_VALUE", date_option="SERIAL_NUMBER", major="ROWS")
     data: dict[str, Any] = {"range": range_text(sheet, bounds), "majorDimension": "ROWS"}
@@ -388,7 +391,5 @@ def _batch_totals(spreadsheet_id: str, responses: list[dict[str, Any]]) -> dict[
 
 
 def _cells_bounds(cells: str) -> valueops.Bounds:
-    from pmsheets.emulator.a1 import parse_cells
-
     a1 = parse_cells(cells, cells, None)
     return a1.row0 or 0, a1.row1 or 0, a1.col0 or 0, a1.col1 or 0

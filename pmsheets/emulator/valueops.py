@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pmsheets.emulator.a1 import A1Range, column_letters, format_range, parse_cells, split_title
@@ -15,6 +16,9 @@ Bounds = tuple[int, int, int, int]
 def resolve(ss: Spreadsheet, text: str) -> tuple[Sheet, A1Range]:
     """A range string → its sheet and parsed cells; a bare title means the whole sheet."""
     title, cells = split_title(text.strip())
+    named = _named_range(ss, cells)
+    if named is not None:
+        return named
     if title is None:
         sheet = ss.sheet_by_title(cells)
         if sheet is not None:
@@ -24,6 +28,18 @@ def resolve(ss: Spreadsheet, text: str) -> tuple[Sheet, A1Range]:
     if sheet is None:
         raise ApiError.invalid(f"Unable to parse range: {text}")
     return sheet, parse_cells(text, cells, title)
+
+
+def _named_range(ss: Spreadsheet, name: str) -> tuple[Sheet, A1Range] | None:
+    """A defined name stands for its range, even behind a sheet prefix ('Sheet1'!MyRange)."""
+    for named in ss.named_ranges:
+        if named["name"] == name:
+            grid = named.get("range", {})
+            sheet = ss.sheet_by_id(int(grid.get("sheetId", 0)))
+            rows = (grid.get("startRowIndex"), grid.get("endRowIndex"))
+            cols = (grid.get("startColumnIndex"), grid.get("endColumnIndex"))
+            return sheet, A1Range(sheet.title, rows[0] or 0, rows[1], cols[0] or 0, cols[1])
+    return None
 
 
 def read_bounds(sheet: Sheet, a1: A1Range) -> Bounds:
@@ -114,7 +130,8 @@ def check_values(values: Any, field: str = "data.values") -> list[list[Any]]:
 
 def _list_error(field: str, value: Any) -> ApiError:
     text = f'"{value}"' if isinstance(value, str) else str(value)
-    return ApiError.invalid(f"Invalid value at '{field}' (type.googleapis.com/google.protobuf.ListValue), {text}")
+    message = f"Invalid value at '{field}' (type.googleapis.com/google.protobuf.ListValue), {text}"
+    return ApiError.invalid(message, field=field)
 
 
 def as_rows(values: list[list[Any]], major: str) -> list[list[Any]]:
@@ -149,28 +166,40 @@ def _check_within_request(a1: A1Range, bounds: Bounds, requested: str, sheet: Sh
         )
 
 
-def write(sheet: Sheet, r0: int, c0: int, rows: list[list[Any]], input_option: str) -> int:
-    """Write rows of JSON values at (r0, c0); returns how many cells were set (nulls are skipped)."""
+@dataclass(frozen=True)
+class Written:
+    """How many cells got a value, and across how many distinct rows and columns."""
+
+    cells: int
+    rows: int
+    columns: int
+
+
+def write(sheet: Sheet, r0: int, c0: int, rows: list[list[Any]], input_option: str) -> Written:
+    """Write rows of JSON values at (r0, c0); JSON nulls leave their cells as they were."""
     user_entered = input_option == "USER_ENTERED"
-    count = 0
+    cells, touched_rows, columns = 0, 0, set()
     for offset, values in enumerate(rows):
         if not values:
             continue
         row = sheet.writable_row(r0 + offset)
         if len(row) < c0 + len(values):
             row.extend([None] * (c0 + len(values) - len(row)))
-        count += _write_row(sheet, r0 + offset, row, c0, values, user_entered)
+        set_columns = _write_row(sheet, r0 + offset, row, c0, values, user_entered)
+        if set_columns:
+            cells += len(set_columns)
+            touched_rows += 1
+            columns.update(set_columns)
     sheet.trim(range(r0, r0 + len(rows)))
-    return count
+    return Written(cells, touched_rows, len(columns))
 
 
-def _write_row(sheet: Sheet, r: int, row: list[Any], c0: int, values: list[Any], user_entered: bool) -> int:
-    count = 0
+def _write_row(sheet: Sheet, r: int, row: list[Any], c0: int, values: list[Any], user_entered: bool) -> list[int]:
+    if not user_entered and None not in values:
+        row[c0 : c0 + len(values)] = [v if v != "" else None for v in values]
+        return list(range(len(values)))
+    written = []
     for j, raw in enumerate(values):
-        if raw.__class__ is str and raw and not user_entered:
-            row[c0 + j] = raw
-            count += 1
-            continue
         if user_entered:
             value, detected = parse_user_entered(raw)
         else:
@@ -178,10 +207,10 @@ def _write_row(sheet: Sheet, r: int, row: list[Any], c0: int, values: list[Any],
         if value is SKIP:
             continue
         row[c0 + j] = value
-        count += 1
+        written.append(j)
         if detected is not None:
             _apply_detected_format(sheet, r, c0 + j, detected)
-    return count
+    return written
 
 
 _FORMAT_META: dict[int, dict[str, Any]] = {}
@@ -217,25 +246,71 @@ def clear(sheet: Sheet, bounds: Bounds) -> None:
 # ---------------------------------------------------------------- append
 
 
-def find_table(sheet: Sheet, a1: A1Range) -> tuple[int, int | None, int]:
-    """(row to append at, first table row or None, last column with data + 1), like the service's table search."""
-    r0 = a1.row0 or 0
+def find_table(sheet: Sheet, a1: A1Range) -> tuple[int, int, tuple[int, int, int, int] | None]:
+    """(row, column) to append at and the table found, following the service's table search.
+
+    The table is the block of data connected to the last filled cell of the range (or to the
+    range's only cell), so a gap in a row can make the service append under a later column.
+    """
+    r0, c0 = a1.row0 or 0, a1.col0 or 0
+    single = a1.row1 == r0 + 1 and a1.col1 == c0 + 1
+    c1 = a1.col1 if a1.col1 is not None and not single else None
+    anchor = _single_anchor(sheet, r0, c0) if single else _last_filled(sheet, a1, c1)
+    if anchor is None:
+        return r0, c0, None
+    top, bottom, left, right = _block_around(sheet.rows, anchor, c0 if not single else 0, c1)
+    return bottom, left, (top, bottom, left, right)
+
+
+def _single_anchor(sheet: Sheet, r: int, c: int) -> tuple[int, int] | None:
+    row = sheet.rows[r] if r < len(sheet.rows) else []
+    return (r, c) if c < len(row) and row[c] is not None else None
+
+
+def _last_filled(sheet: Sheet, a1: A1Range, c1: int | None) -> tuple[int, int] | None:
+    r0, c0 = a1.row0 or 0, a1.col0 or 0
     r1 = len(sheet.rows) if a1.row1 is None else min(a1.row1, len(sheet.rows))
-    narrow = a1.col1 is not None and a1.col1 - (a1.col0 or 0) > 1
-    c0, c1 = (a1.col0 or 0, a1.col1) if narrow else (0, None)
-    start = next((r for r in range(r0, r1) if _has_data(sheet.rows[r], c0, c1)), None)
-    if start is None:
-        return r0, None, 0
-    end = start
-    width = 0
-    while end < len(sheet.rows) and _has_data(sheet.rows[end], c0, c1):
-        width = max(width, len(sheet.rows[end]))
-        end += 1
-    return end, start, width
+    for r in range(r1 - 1, r0 - 1, -1):
+        cells = sheet.rows[r][c0:c1]
+        filled = [i for i, v in enumerate(cells) if v is not None]
+        if filled:
+            return r, c0 + filled[-1]
+    return None
 
 
-def _has_data(row: list[Any], c0: int, c1: int | None) -> bool:
-    return any(v is not None for v in row[c0:c1])
+def _block_around(rows: list[list[Any]], anchor: tuple[int, int], c_min: int, c_max: int | None) -> tuple[int, int, int, int]:
+    """Bounding box (top, bottom, left, right; half-open) of the data connected to `anchor`."""
+    r, c = anchor
+    left, right = _run(rows[r], c, c, c_min, c_max)
+    top = bottom = r
+    for step in (1, -1):
+        edge = r + step
+        while 0 <= edge < len(rows):
+            span = _span_touching(rows[edge], left, right, c_min, c_max)
+            if span is None:
+                break
+            left, right = min(left, span[0]), max(right, span[1])
+            top, bottom = min(top, edge), max(bottom, edge)
+            edge += step
+    return top, bottom + 1, left, right
+
+
+def _run(row: list[Any], first: int, last: int, c_min: int, c_max: int | None) -> tuple[int, int]:
+    """Widen [first, last] over the filled cells on both sides → half-open [left, right)."""
+    limit = len(row) if c_max is None else min(c_max, len(row))
+    while first > c_min and row[first - 1] is not None:
+        first -= 1
+    while last + 1 < limit and row[last + 1] is not None:
+        last += 1
+    return first, last + 1
+
+
+def _span_touching(row: list[Any], left: int, right: int, c_min: int, c_max: int | None) -> tuple[int, int] | None:
+    cells = row[left:right]
+    if cells.count(None) == len(cells):
+        return None
+    filled = [i for i, v in enumerate(cells) if v is not None]
+    return _run(row, left + filled[0], left + filled[-1], c_min, c_max)
 
 
 def grow_for_append(ss: Spreadsheet, sheet: Sheet, bounds: Bounds) -> None:

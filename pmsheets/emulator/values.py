@@ -148,10 +148,18 @@ def _typed_text(text: str, original: str) -> tuple[Any, dict[str, str] | None]:
         return upper == "TRUE", None
     number = _parse_number(text)
     if number is not None:
-        return number, None
+        return number, _grouped_format(text)
     if text.endswith("%") and _parse_number(text[:-1]) is not None:
         return _tidy_number(_parse_number(text[:-1]) / 100), PERCENT_FORMAT
     return _parse_date(text) or (original, None)
+
+
+def _grouped_format(text: str) -> dict[str, str] | None:
+    """Typing 2,000,000.01 keeps the thousands separators as a number format, as Sheets does."""
+    if "," not in text:
+        return None
+    decimals = len(text.partition(".")[2].partition("e")[0].partition("E")[0])
+    return {"type": "NUMBER", "pattern": "#,##0" + ("." + "0" * decimals if decimals else "")}
 
 
 def _parse_number(text: str) -> int | float | None:
