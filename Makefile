@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all test demo bench clean
+.PHONY: all test demo bench clean libreoffice
 
 all: test
 
@@ -29,6 +29,10 @@ demo: $(STAMP)
 # Quick benchmarks (figures go in BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python bench/validate.py
+
+# Install headless LibreOffice Calc (Debian) so the office-suite tests run instead of skipping.
+libreoffice:
+	command -v soffice >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
