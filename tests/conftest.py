@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import gspread
 import openpyxl
 import pytest
+from google.oauth2.service_account import Credentials
 
+from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.policy import Policy
 from pmsheets.register import RegisterBackend
+from pmsheets.register.google_auth import SCOPES
+from pmsheets.register.google_session import client_for
+from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
 from pmsheets.schema import ACTIONS, INCIDENTS, ParseSettings
 from pmsheets.validation import Validation, validate
@@ -60,12 +66,41 @@ def write_workbook(path: Path, content: Tables) -> Path:
     return path
 
 
-@pytest.fixture(params=["xlsx"])
+EMULATOR_EPOCH = 1_795_000_000.0  # a fixed emulator clock: tokens never expire mid-test, quotas never roll over
+
+
+@pytest.fixture
+def emulator() -> Iterator[SheetsEmulator]:
+    """A Sheets API emulator on 127.0.0.1 with a fixed clock."""
+    with SheetsEmulator(clock=lambda: EMULATOR_EPOCH) as running:
+        yield running
+
+
+@pytest.fixture
+def sheets_client(emulator: SheetsEmulator) -> Iterator[gspread.Client]:
+    """A real gspread client, authenticated by the emulator's token endpoint, talking HTTP to it."""
+    credentials = Credentials.from_service_account_info(emulator.service_account_info(), scopes=list(SCOPES))
+    client = client_for(credentials, emulator.url)
+    yield client
+    client.http_client.session.close()
+
+
+def sheets_register(emulator: SheetsEmulator, client: gspread.Client, workbook: Path) -> SheetsRegister:
+    """The same register a workbook holds, loaded into the emulator and read through gspread."""
+    key = emulator.load_xlsx(workbook)
+    return SheetsRegister(client, key, account_email=DEFAULT_EMAIL, sleep=lambda _seconds: None)
+
+
+@pytest.fixture(params=["xlsx", "google"])
 def register_from(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[Tables], RegisterBackend]:
-    """Builds a register backend holding the given tables (parametrised over every backend)."""
+    """Builds a register backend holding the given tables: once as a workbook, once as a Google Sheet."""
 
     def build(content: Tables) -> RegisterBackend:
-        return XlsxRegister(write_workbook(tmp_path / "register.xlsx", content))
+        workbook = write_workbook(tmp_path / "register.xlsx", content)
+        if request.param == "xlsx":
+            return XlsxRegister(workbook)
+        emulator = request.getfixturevalue("emulator")
+        return sheets_register(emulator, request.getfixturevalue("sheets_client"), workbook)
 
     return build
 
