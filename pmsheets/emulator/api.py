@@ -44,6 +44,7 @@ class Api:
         self.faults = faults
         self.log: list[LoggedRequest] = []
         self.internal_errors: list[Exception] = []
+        self.token_requests = 0
         self.token_uri = ""
         self.emulator: Any = None
         self.on_exchange: Any = None
@@ -58,6 +59,7 @@ class Api:
             return self._serve(request)
 
     def _token(self, request: HttpRequest) -> HttpResponse:
+        self.token_requests += 1
         form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
         try:
             return HttpResponse(200, self.authority.exchange(form, self.token_uri))

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
-from google.oauth2.service_account import Credentials
+from emulator_support import OTHER_EMAIL, credentials_for
 
 from pmsheets.emulator import SheetsEmulator
 from pmsheets.register.google_session import EndpointSession
@@ -22,8 +22,6 @@ from pmsheets.register.google_session import EndpointSession
 RECORDINGS = Path(__file__).resolve().parents[2] / ".." / "shared" / "sheets-api-recordings"
 # The account that made the recordings: protected-range editors name it.
 RECORDER_EMAIL = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
-OTHER_EMAIL = "owner@elsewhere.iam.gserviceaccount.com"
-SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
 
 # Recordings that use what the emulator does not serve, each with the reason.
 SKIPPED = {
@@ -162,8 +160,7 @@ def replay_emulator() -> Any:
 
 @pytest.mark.parametrize("recording", _recordings())
 def test_recording_replays_with_the_recorded_answers(recording: Path, replay_emulator: SheetsEmulator) -> None:
-    credentials = Credentials.from_service_account_info(replay_emulator.service_account_info(RECORDER_EMAIL), scopes=SCOPES)
-    session = EndpointSession(credentials, replay_emulator.url)
+    session = EndpointSession(credentials_for(replay_emulator, RECORDER_EMAIL), replay_emulator.url)
     replayer = Replayer(replay_emulator, session)
     problems: list[str] = []
     try:

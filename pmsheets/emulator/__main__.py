@@ -1,0 +1,3 @@
+from pmsheets.emulator.cli import entrypoint
+
+entrypoint()
