@@ -41,7 +41,7 @@ class SchemaChecker:
             return []  # proto3 JSON reads null as "not set"
         if "$ref" in schema:
             return self.check(value, self.doc["schemas"][schema["$ref"]], path)
-        return _CHECKS.get(schema.get("type", "any"), _check_any)(self, value, schema, path or ".")
+        return _CHECKS.get(schema.get("type", "any"), _check_any)(self, value, schema, path)
 
     def check_query(self, method_id: str, query: dict[str, list[str]]) -> list[str]:
         method = self.methods[method_id]
@@ -57,7 +57,7 @@ class SchemaChecker:
 
     def _object(self, value: Any, schema: dict[str, Any], path: str) -> list[str]:
         if not isinstance(value, dict):
-            return [f"{path}: expected object, got {type(value).__name__}"]
+            return [f"{path or '.'}: expected object, got {type(value).__name__}"]
         properties = schema.get("properties", {})
         extra = schema.get("additionalProperties")
         problems: list[str] = []
@@ -66,12 +66,12 @@ class SchemaChecker:
             if sub is None:
                 problems.append(f"{path}.{key}: unknown property")
             else:
-                problems += self.check(item, sub, f"{path}.{key}".replace("..", "."))
+                problems += self.check(item, sub, f"{path}.{key}")
         return problems
 
     def _array(self, value: Any, schema: dict[str, Any], path: str) -> list[str]:
         if not isinstance(value, list):
-            return [f"{path}: expected array, got {type(value).__name__}"]
+            return [f"{path or '.'}: expected array, got {type(value).__name__}"]
         problems: list[str] = []
         for index, item in enumerate(value):
             problems += self.check(item, schema.get("items", {}), f"{path}[{index}]")
