@@ -75,13 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
         "print one line per check and say what to fix. Exit 0 when nothing failed, 1 otherwise.",
     )
     doctor.set_defaults(handler=cmd_doctor)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve a local Google Sheets API emulator on 127.0.0.1 (try the google backend without an account)",
+        description="Serve a Sheets API v4 emulator on 127.0.0.1. Options: --port, --load register.xlsx, "
+        "--save-on-exit PATH, --key-out key.json, --email. See docs/emulator.md.",
+        add_help=False,
+    )
+    emulator.set_defaults(handler=cmd_emulator)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "emulator":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     with _user_errors(err) as outcome:
         outcome.code = args.handler(args, out, err)
     return outcome.code
@@ -177,6 +190,12 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
         print(check.line(), file=out)
         failed |= not check.ok and not check.warning
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> int:
+    from pmsheets.emulator.cli import main as emulator_main
+
+    return emulator_main(args.extra)
 
 
 def load_config_or_defaults(explicit: str | None) -> config_module.Config:
