@@ -6,19 +6,40 @@ Mon 16 .. Fri 20 | Sat 21 Sun 22 | Mon 23 .. Thu 26 (US Thanksgiving) Fri 27 | S
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import AS_OF, UTC, action_row, incident_row, run_checks, tables
+from tests.conftest import AS_OF, UTC, action_row, incident_row, run_checks, tables
 
 from pmsheets.model import Finding
 from pmsheets.policy import Policy
+from pmsheets.register import RawRegister
 from pmsheets.schema import ParseSettings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
+
+
+class InMemory:
+    """The tables handed straight to the checks, the way a backend hands them over.
+
+    For pure rule logic: reading real cells (date cells, text, numbers, every backend) is
+    covered in test_schema.py, and going through the Sheets emulator for every rule case
+    would only make the suite slow.
+    """
+
+    def __init__(self, content: Mapping[str, Any]) -> None:
+        self.content = content
+
+    def read(self) -> RawRegister:
+        return RawRegister(tables=self.content)
+
+
+def in_memory(content: Mapping[str, Any]) -> InMemory:
+    return InMemory(content)
 
 
 def p0(**changes: Any) -> list[Any]:
@@ -112,8 +133,8 @@ def test_draft_due_boundary_with_text_datetimes(register_from, resolved_at, expe
     assert draft_rules(run_checks(backend).findings) == expected
 
 
-def test_draft_thresholds_come_from_the_policy(register_from):
-    backend = register_from(tables([p0(resolved_at=NOW - timedelta(hours=5))]))
+def test_draft_thresholds_come_from_the_policy():
+    backend = in_memory(tables([p0(resolved_at=NOW - timedelta(hours=5))]))
 
     result = run_checks(backend, policy=Policy(draft_due_hours=4, draft_overdue_hours=8))
 
@@ -121,8 +142,8 @@ def test_draft_thresholds_come_from_the_policy(register_from):
     assert "due within 8 h" in finding.message
 
 
-def test_no_draft_clock_before_resolution(register_from):
-    backend = register_from(tables([p0(resolved_at=NOW + timedelta(hours=1))]))
+def test_no_draft_clock_before_resolution():
+    backend = in_memory(tables([p0(resolved_at=NOW + timedelta(hours=1))]))
 
     findings = run_checks(backend).findings
 
@@ -197,8 +218,8 @@ REVIEW_CASES = [
 
 
 @pytest.mark.parametrize(("resolved_at", "policy", "as_of", "overdue"), REVIEW_CASES)
-def test_review_overdue_after_the_last_business_day(register_from, resolved_at, policy, as_of, overdue):
-    backend = register_from(tables([drafted(resolved_at=resolved_at)]))
+def test_review_overdue_after_the_last_business_day(resolved_at, policy, as_of, overdue):
+    backend = in_memory(tables([drafted(resolved_at=resolved_at)]))
 
     findings = of_rule(run_checks(backend, as_of=as_of, policy=policy).findings, "review-overdue")
 
@@ -216,8 +237,8 @@ def test_review_overdue_after_the_last_business_day(register_from, resolved_at, 
         pytest.param(datetime(2026, 11, 19, 10, 0), Policy(holiday_country="US"), "Fri 2026-11-27", id="with US holidays"),
     ],
 )
-def test_review_overdue_message_names_the_last_day(register_from, resolved_at, policy, last_day):
-    backend = register_from(tables([drafted(resolved_at=resolved_at)]))
+def test_review_overdue_message_names_the_last_day(resolved_at, policy, last_day):
+    backend = in_memory(tables([drafted(resolved_at=resolved_at)]))
 
     as_of = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     (finding,) = of_rule(run_checks(backend, as_of=as_of, policy=policy).findings, "review-overdue")
@@ -257,8 +278,8 @@ def test_review_deadline_uses_the_policy_timezone_at_midnight(register_from):
     assert "end of Fri 2026-11-27" in finding.message
 
 
-def test_same_resolution_in_utc_counts_from_thursday(register_from):
-    backend = register_from(tables([drafted(resolved_at=LATE_THURSDAY_UTC)]))
+def test_same_resolution_in_utc_counts_from_thursday():
+    backend = in_memory(tables([drafted(resolved_at=LATE_THURSDAY_UTC)]))
 
     result = run_checks(backend, as_of=datetime(2026, 11, 27, 0, 0, tzinfo=UTC))
 
@@ -266,8 +287,8 @@ def test_same_resolution_in_utc_counts_from_thursday(register_from):
     assert "end of Thu 2026-11-26" in finding.message
 
 
-def test_berlin_midnight_is_2300_utc(register_from):
-    backend = register_from(tables([drafted(resolved_at=LATE_THURSDAY_UTC)]))
+def test_berlin_midnight_is_2300_utc():
+    backend = in_memory(tables([drafted(resolved_at=LATE_THURSDAY_UTC)]))
 
     result = run_checks(
         backend,
@@ -279,8 +300,8 @@ def test_berlin_midnight_is_2300_utc(register_from):
     assert len(of_rule(result.findings, "review-overdue")) == 1
 
 
-def test_review_not_overdue_when_not_required(register_from):
-    backend = register_from(
+def test_review_not_overdue_when_not_required():
+    backend = in_memory(
         tables([p0(severity="P2", customer_impact="Trivial", resolved_at=datetime(2026, 11, 2, 10, 0))])
     )
 
@@ -301,25 +322,25 @@ def test_review_not_overdue_when_not_required(register_from):
         pytest.param(31, Policy(p1_impact_minutes=30), True, id="31 minutes with a 30-minute policy"),
     ],
 )
-def test_p1_postmortem_required_above_the_minutes_threshold(register_from, minutes, policy, required):
-    backend = register_from(tables([p0(severity="P1", customer_impact="Trivial", impact_minutes=minutes)]))
+def test_p1_postmortem_required_above_the_minutes_threshold(minutes, policy, required):
+    backend = in_memory(tables([p0(severity="P1", customer_impact="Trivial", impact_minutes=minutes)]))
 
     findings = of_rule(run_checks(backend, policy=policy).findings, "postmortem-required")
 
     assert bool(findings) is required
 
 
-def test_p1_16_minutes_message_gives_minutes_and_threshold(register_from):
-    backend = register_from(tables([p0(severity="P1", customer_impact="Trivial", impact_minutes=16)]))
+def test_p1_16_minutes_message_gives_minutes_and_threshold():
+    backend = in_memory(tables([p0(severity="P1", customer_impact="Trivial", impact_minutes=16)]))
 
     (finding,) = of_rule(run_checks(backend).findings, "postmortem-required")
 
     assert "P1 with 16 minutes of impact, more than 15" in finding.message
 
 
-def test_p1_15_minutes_starts_no_draft_clock(register_from):
+def test_p1_15_minutes_starts_no_draft_clock():
     resolved = NOW - timedelta(days=10)
-    backend = register_from(tables([p0(severity="P1", customer_impact="Trivial", impact_minutes=15, resolved_at=resolved)]))
+    backend = in_memory(tables([p0(severity="P1", customer_impact="Trivial", impact_minutes=15, resolved_at=resolved)]))
 
     findings = run_checks(backend).findings
 
@@ -345,9 +366,9 @@ def test_action_due_the_day_before_is_one_day_overdue(register_from):
     assert "due 2026-11-26, 1 day overdue (Open)" in finding.message
 
 
-def test_action_overdue_counts_days_in_the_policy_timezone(register_from):
+def test_action_overdue_counts_days_in_the_policy_timezone():
     # 23:30 UTC on Fri 27 is already Sat 28 in Berlin.
-    backend = register_from(tables([p0()], [open_action(due_date=date(2026, 11, 27))]))
+    backend = in_memory(tables([p0()], [open_action(due_date=date(2026, 11, 27))]))
 
     result = run_checks(
         backend,
@@ -360,8 +381,8 @@ def test_action_overdue_counts_days_in_the_policy_timezone(register_from):
     assert "1 day overdue" in finding.message
 
 
-def test_action_due_today_in_utc_is_not_overdue_at_2330(register_from):
-    backend = register_from(tables([p0()], [open_action(due_date=date(2026, 11, 27))]))
+def test_action_due_today_in_utc_is_not_overdue_at_2330():
+    backend = in_memory(tables([p0()], [open_action(due_date=date(2026, 11, 27))]))
 
     result = run_checks(backend, as_of=datetime(2026, 11, 27, 23, 30, tzinfo=UTC))
 
@@ -391,8 +412,8 @@ RESOLVED = datetime(2026, 11, 2, 10, 30)
         ),
     ],
 )
-def test_action_due_too_far(register_from, incident, action_type, due, too_far):
-    backend = register_from(
+def test_action_due_too_far(incident, action_type, due, too_far):
+    backend = in_memory(
         tables([p0(**{"resolved_at": RESOLVED, **incident})], [open_action(type=action_type, due_date=due)])
     )
 
@@ -401,8 +422,8 @@ def test_action_due_too_far(register_from, incident, action_type, due, too_far):
     assert bool(findings) is too_far
 
 
-def test_action_due_too_far_message_after_review(register_from):
-    backend = register_from(
+def test_action_due_too_far_message_after_review():
+    backend = in_memory(
         tables([p0(resolved_at=RESOLVED, **REVIEWED)], [open_action(type="Long-term", due_date=date(2027, 5, 5))])
     )
 
@@ -412,17 +433,17 @@ def test_action_due_too_far_message_after_review(register_from):
     assert "a Long-term action due 181 days after the review (limit 180)" in finding.message
 
 
-def test_action_due_too_far_message_after_resolution(register_from):
-    backend = register_from(tables([p0(resolved_at=RESOLVED)], [open_action(due_date=date(2026, 12, 3))]))
+def test_action_due_too_far_message_after_resolution():
+    backend = in_memory(tables([p0(resolved_at=RESOLVED)], [open_action(due_date=date(2026, 12, 3))]))
 
     (finding,) = of_rule(run_checks(backend).findings, "action-due-too-far")
 
     assert "a Short-term action due 31 days after resolution (limit 30)" in finding.message
 
 
-def test_action_due_too_far_counts_from_the_resolution_day_in_the_policy_timezone(register_from):
+def test_action_due_too_far_counts_from_the_resolution_day_in_the_policy_timezone():
     # 23:30 UTC on Mon 2 is Tue 3 in Berlin, so 2026-12-03 is 30 days after resolution there.
-    backend = register_from(
+    backend = in_memory(
         tables([p0(resolved_at="2026-11-02T23:30+00:00")], [open_action(due_date=date(2026, 12, 3))])
     )
 
@@ -431,8 +452,8 @@ def test_action_due_too_far_counts_from_the_resolution_day_in_the_policy_timezon
     assert of_rule(result.findings, "action-due-too-far") == []
 
 
-def test_action_due_limits_come_from_the_policy(register_from):
-    backend = register_from(
+def test_action_due_limits_come_from_the_policy():
+    backend = in_memory(
         tables([p0(resolved_at=RESOLVED, **REVIEWED)], [open_action(due_date=date(2026, 11, 20))])
     )
 

@@ -1,22 +1,24 @@
 """Every rule id: a row that triggers it, and a near-miss row that does not.
 
 Each case starts from a clean register (one Closed P0 incident with one Done action, which
-gives no finding at all) and changes only what the case is about. The register goes
-through the `register_from` backends, so the cells are read the way a PM's sheet is.
+gives no finding at all) and changes only what the case is about. The clean register is
+read through every backend (`register_from`); the rule cases hand their tables straight
+to the checks, since reading cells is test_schema.py's job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import ACTION_HEADERS, AS_OF, INCIDENT_HEADERS, action_row, incident_row, run_checks, tables
+from tests.conftest import ACTION_HEADERS, AS_OF, INCIDENT_HEADERS, action_row, incident_row, run_checks, tables
 
 from pmsheets.model import Finding, Level
 from pmsheets.policy import RULE_LEVELS, Policy
+from pmsheets.register import RawRegister
 
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
@@ -64,6 +66,25 @@ MINOR = {
     "closed_date": None,
     "post_mortem_doc": None,
 }
+
+
+class InMemory:
+    """The tables handed straight to the checks, the way a backend hands them over.
+
+    For pure rule logic: reading real cells (date cells, text, numbers, every backend) is
+    covered in test_schema.py, and going through the Sheets emulator for every rule case
+    would only make the suite slow.
+    """
+
+    def __init__(self, content: Mapping[str, Any]) -> None:
+        self.content = content
+
+    def read(self) -> RawRegister:
+        return RawRegister(tables=self.content)
+
+
+def in_memory(content: Mapping[str, Any]) -> InMemory:
+    return InMemory(content)
 
 
 def incident(**changes: Any) -> list[Any]:
@@ -393,8 +414,8 @@ TRIGGERS = [
 
 
 @pytest.mark.parametrize(("content", "expected"), TRIGGERS)
-def test_rule_fires(register_from, content, expected: Expect):
-    result = run_checks(register_from(content))
+def test_rule_fires(content, expected: Expect):
+    result = run_checks(in_memory(content))
 
     matching = [f for f in findings_for(result.findings, expected.rule) if f.cell == expected.cell]
     assert len(matching) == 1, result.findings
@@ -592,8 +613,8 @@ NEAR_MISSES = [
 
 
 @pytest.mark.parametrize(("content", "rule"), NEAR_MISSES)
-def test_rule_does_not_fire(register_from, content, rule: str):
-    result = run_checks(register_from(content))
+def test_rule_does_not_fire(content, rule: str):
+    result = run_checks(in_memory(content))
 
     assert findings_for(result.findings, rule) == []
 
@@ -623,52 +644,52 @@ def test_trigger_levels_match_the_published_levels():
 # --- rules that read the whole register ------------------------------------------------------------
 
 
-def test_draft_overdue_replaces_draft_due(register_from):
+def test_draft_overdue_replaces_draft_due():
     content = register([incident(resolved_at=NOW - timedelta(hours=72), post_mortem_status=None)])
 
-    rules = {f.rule for f in run_checks(register_from(content)).findings}
+    rules = {f.rule for f in run_checks(in_memory(content)).findings}
 
     assert "draft-overdue" in rules
     assert "draft-due" not in rules
 
 
-def test_id_duplicate_reports_every_extra_row(register_from):
+def test_id_duplicate_reports_every_extra_row():
     content = register([incident(), incident(), incident()])
 
-    cells = [f.cell for f in findings_for(run_checks(register_from(content)).findings, "id-duplicate")]
+    cells = [f.cell for f in findings_for(run_checks(in_memory(content)).findings, "id-duplicate")]
 
     assert cells == ["Incidents!A3", "Incidents!A4"]
 
 
-def test_closed_with_open_actions_names_an_action_without_id_by_row(register_from):
+def test_closed_with_open_actions_names_an_action_without_id_by_row():
     content = register(actions=[action(), action(id=None, status="Open")])
 
-    (finding,) = findings_for(run_checks(register_from(content)).findings, "closed-with-open-actions")
+    (finding,) = findings_for(run_checks(in_memory(content)).findings, "closed-with-open-actions")
 
     assert "row 3" in finding.message
 
 
-def test_blame_phrases_come_from_the_policy(register_from):
+def test_blame_phrases_come_from_the_policy():
     content = register([incident(root_cause="The vendor dropped the ball on retries.")])
 
-    result = run_checks(register_from(content), policy=Policy(blame_phrases=("dropped the ball",)))
+    result = run_checks(in_memory(content), policy=Policy(blame_phrases=("dropped the ball",)))
 
     (finding,) = findings_for(result.findings, "blame-language")
     assert "'dropped the ball'" in finding.message
 
 
-def test_blame_language_is_off_with_no_phrases(register_from):
+def test_blame_language_is_off_with_no_phrases():
     content = register([incident(root_cause="Human error.")])
 
-    result = run_checks(register_from(content), policy=Policy(blame_phrases=()))
+    result = run_checks(in_memory(content), policy=Policy(blame_phrases=()))
 
     assert findings_for(result.findings, "blame-language") == []
 
 
-def test_action_of_unknown_incident_is_not_checked_for_due_too_far(register_from):
+def test_action_of_unknown_incident_is_not_checked_for_due_too_far():
     content = register(actions=[action(incident_id="INC-9", due_date=date(2027, 6, 1))])
 
-    rules = {f.rule for f in run_checks(register_from(content)).findings}
+    rules = {f.rule for f in run_checks(in_memory(content)).findings}
 
     assert "incident-unknown" in rules
     assert "action-due-too-far" not in rules

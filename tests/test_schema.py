@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ACTION_HEADERS, INCIDENT_HEADERS, UTC, action_row, incident_row, run_checks, tables
+from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, UTC, action_row, incident_row, run_checks, tables
 
 from pmsheets.model import ActionStatus, ActionType, CustomerImpact, Finding, PostmortemStatus, Severity
 from pmsheets.schema import ParseSettings, parse
@@ -86,6 +86,40 @@ def read_action(register_from, **changes: Any):
     return result.register.actions[0], result.findings
 
 
+# A table of cell variants is read as one register, one row per variant (INC-1, INC-2, ...),
+# so each backend is set up once per table rather than once per variant.
+Variants = Sequence[tuple[str, Any, Any]]
+"""(label, cell as typed, expected value)"""
+
+
+def read_incident_variants(
+    register_from, column: str, variants: Variants, settings: ParseSettings | None = None, **fixed: Any
+):
+    rows = [incident(id=f"INC-{n}", **{**fixed, column: cell}) for n, (_, cell, _) in enumerate(variants, start=1)]
+    result = run_checks(register_from(tables(rows, [action()])), settings=settings)
+    assert len(result.register.incidents) == len(variants)
+    return result
+
+
+def read_action_variants(register_from, column: str, variants: Variants, **fixed: Any):
+    rows = [action(id=f"ACT-{n}", **{**fixed, column: cell}) for n, (_, cell, _) in enumerate(variants, start=1)]
+    result = run_checks(register_from(tables([incident()], rows)))
+    assert len(result.register.actions) == len(variants)
+    return result
+
+
+def by_label(variants: Variants, values: Sequence[Any]) -> dict[str, Any]:
+    return {label: value for (label, _, _), value in zip(variants, values, strict=True)}
+
+
+def expected_by_label(variants: Variants) -> dict[str, Any]:
+    return {label: expected for label, _, expected in variants}
+
+
+def invalid_messages(findings: Sequence[Finding]) -> dict[str | None, str]:
+    return {f.cell: f.message for f in findings if f.rule == "value-invalid"}
+
+
 def test_clean_register_reads_without_findings(register_from):
     result = run_checks(register_from(tables([incident()], [action()])))
 
@@ -97,55 +131,42 @@ def test_clean_register_reads_without_findings(register_from):
 # --- dates and datetimes ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "cell",
-    [
-        pytest.param(datetime(2026, 11, 20, 14, 5), id="date cell"),
-        pytest.param("2026-11-20 14:05", id="text with space"),
-        pytest.param("2026-11-20T14:05", id="text with T"),
-        pytest.param("  2026-11-20 14:05 ", id="text with spaces around"),
-        pytest.param("2026-11-20T15:05+01:00", id="text with +01:00 offset"),
-        pytest.param("2026-11-20T14:05Z", id="text with Z"),
-        pytest.param(SERIAL_2026_11_20_1405, id="serial number"),
-    ],
-)
-def test_resolved_at_reads_date_cells_and_iso_text(register_from, cell):
-    record, findings = read_incident(register_from, resolved_at=cell)
-
-    assert record.resolved_at == datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
-    assert "value-invalid" not in rules(findings)
+DATETIME_CELLS: Variants = [
+    ("date cell", datetime(2026, 11, 20, 14, 5), datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("text with space", "2026-11-20 14:05", datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("text with T", "2026-11-20T14:05", datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("text with spaces around", "  2026-11-20 14:05 ", datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("text with +01:00 offset", "2026-11-20T15:05+01:00", datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("text with Z", "2026-11-20T14:05Z", datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("serial number", SERIAL_2026_11_20_1405, datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ("date-only text is midnight", "2026-11-20", datetime(2026, 11, 20, 0, 0, tzinfo=UTC)),
+    ("date-only cell is midnight", date(2026, 11, 20), datetime(2026, 11, 20, 0, 0, tzinfo=UTC)),
+    ("whole serial number is midnight", SERIAL_2026_11_20, datetime(2026, 11, 20, 0, 0, tzinfo=UTC)),
+]
 
 
-@pytest.mark.parametrize(
-    "cell",
-    [
-        pytest.param("2026-11-20", id="date-only text"),
-        pytest.param(date(2026, 11, 20), id="date-only cell"),
-        pytest.param(SERIAL_2026_11_20, id="whole serial number"),
-    ],
-)
-def test_resolved_at_date_only_means_midnight(register_from, cell):
-    record, _ = read_incident(register_from, resolved_at=cell)
+def test_resolved_at_reads_date_cells_iso_text_and_serials(register_from):
+    result = read_incident_variants(register_from, "resolved_at", DATETIME_CELLS, detected_at=None)
 
-    assert record.resolved_at == datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+    assert by_label(DATETIME_CELLS, [i.resolved_at for i in result.register.incidents]) == expected_by_label(DATETIME_CELLS)
+    assert "value-invalid" not in rules(result.findings)
 
 
-@pytest.mark.parametrize(
-    "cell",
-    [
-        pytest.param(date(2026, 11, 20), id="date cell"),
-        pytest.param(datetime(2026, 11, 20, 0, 0), id="datetime cell at midnight"),
-        pytest.param("2026-11-20", id="ISO text"),
-        pytest.param(" 2026-11-20 ", id="ISO text with spaces"),
-        pytest.param("2026-11-20 14:05", id="ISO text with a time"),
-        pytest.param(SERIAL_2026_11_20, id="serial number"),
-    ],
-)
-def test_draft_date_reads_date_cells_and_iso_text(register_from, cell):
-    record, findings = read_incident(register_from, draft_date=cell, review_date=date(2026, 11, 20))
+DATE_CELLS: Variants = [
+    ("date cell", date(2026, 11, 20), date(2026, 11, 20)),
+    ("datetime cell at midnight", datetime(2026, 11, 20, 0, 0), date(2026, 11, 20)),
+    ("ISO text", "2026-11-20", date(2026, 11, 20)),
+    ("ISO text with spaces", " 2026-11-20 ", date(2026, 11, 20)),
+    ("ISO text with a time", "2026-11-20 14:05", date(2026, 11, 20)),
+    ("serial number", SERIAL_2026_11_20, date(2026, 11, 20)),
+]
 
-    assert record.draft_date == date(2026, 11, 20)
-    assert findings == []
+
+def test_draft_date_reads_date_cells_iso_text_and_serials(register_from):
+    result = read_incident_variants(register_from, "draft_date", DATE_CELLS, review_date=date(2026, 11, 20))
+
+    assert by_label(DATE_CELLS, [i.draft_date for i in result.register.incidents]) == expected_by_label(DATE_CELLS)
+    assert "value-invalid" not in rules(result.findings)
 
 
 def test_naive_datetime_cell_is_in_the_settings_timezone(register_from):
@@ -211,113 +232,138 @@ def test_invalid_date_message_lists_the_configured_formats(register_from):
     assert "(also accepted: %d/%m/%Y)" in finding.message
 
 
-@pytest.mark.parametrize(
-    ("cell", "says"),
-    [
-        pytest.param(
-            "yesterday",
-            "'yesterday' is not a date and time. Use a date cell or text like 2026-11-20 14:05 or 2026-11-20T14:05+01:00.",
-            id="word",
-        ),
-        pytest.param("2026-13-01 10:00", "'2026-13-01 10:00' is not a date and time. Use a date cell", id="month 13"),
-        pytest.param(True, "TRUE/FALSE is not a date and time. Use a date cell", id="boolean"),
-        pytest.param(-5, "-5 is a number, not a date. Use a date cell", id="negative number"),
-        pytest.param(3_000_000, "3000000 is a number, not a date. Use a date cell", id="number past 9999-12-31"),
-    ],
-)
-def test_unreadable_resolved_at_is_value_invalid(register_from, cell, says):
-    record, findings = read_incident(register_from, resolved_at=cell)
+UNREADABLE_DATETIMES: Variants = [
+    (
+        "word",
+        "yesterday",
+        "'yesterday' is not a date and time. Use a date cell or text like 2026-11-20 14:05 or 2026-11-20T14:05+01:00.",
+    ),
+    ("month 13", "2026-13-01 10:00", "'2026-13-01 10:00' is not a date and time. Use a date cell"),
+    ("boolean", True, "TRUE/FALSE is not a date and time. Use a date cell"),
+    ("negative number", -5, "-5 is a number, not a date. Use a date cell"),
+    ("number past 9999-12-31", 3_000_000, "3000000 is a number, not a date. Use a date cell"),
+]
 
-    (finding,) = [f for f in findings if f.rule == "value-invalid"]
-    assert (finding.level, finding.cell, finding.incident) == ("error", "Incidents!E2", "INC-1")
-    assert finding.message.startswith(f"Resolved at: {says}")
-    assert record.resolved_at is None
+
+def test_unreadable_resolved_at_is_value_invalid(register_from):
+    result = read_incident_variants(register_from, "resolved_at", UNREADABLE_DATETIMES, detected_at=None)
+
+    messages = invalid_messages(result.findings)
+    for n, (label, _, says) in enumerate(UNREADABLE_DATETIMES, start=2):
+        assert messages.get(f"Incidents!E{n}", "").startswith(f"Resolved at: {says}"), label
+    assert [i.resolved_at for i in result.register.incidents] == [None] * len(UNREADABLE_DATETIMES)
+    assert {(f.level, f.incident) for f in result.findings if f.rule == "value-invalid"} == {
+        ("error", f"INC-{n}") for n in range(1, len(UNREADABLE_DATETIMES) + 1)
+    }
 
 
 # --- Yes/No -----------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        pytest.param("Yes", True, id="Yes"),
-        pytest.param(" yes ", True, id="yes with spaces"),
-        pytest.param("Y", True, id="Y"),
-        pytest.param("y", True, id="y"),
-        pytest.param("TRUE", True, id="TRUE text"),
-        pytest.param("True", True, id="True text"),
-        pytest.param("1", True, id="1 text"),
-        pytest.param(1, True, id="1 number"),
-        pytest.param(True, True, id="boolean true"),
-        pytest.param("No", False, id="No"),
-        pytest.param(" NO ", False, id="NO with spaces"),
-        pytest.param("n", False, id="n"),
-        pytest.param("false", False, id="false text"),
-        pytest.param("0", False, id="0 text"),
-        pytest.param(0, False, id="0 number"),
-        pytest.param(False, False, id="boolean false"),
-        pytest.param(None, False, id="blank means No"),
-        pytest.param("   ", False, id="spaces mean No"),
-    ],
-)
-def test_yes_no_variants(register_from, cell, expected):
-    record, findings = read_incident(register_from, systemic_gap=cell)
-
-    assert record.systemic_gap is expected
-    assert "value-invalid" not in rules(findings)
+YES_NO_CELLS: Variants = [
+    ("Yes", "Yes", True),
+    ("yes with spaces", " yes ", True),
+    ("Y", "Y", True),
+    ("y", "y", True),
+    ("TRUE text", "TRUE", True),
+    ("True text", "True", True),
+    ("1 text", "1", True),
+    ("1 number", 1, True),
+    ("boolean true", True, True),
+    ("No", "No", False),
+    ("NO with spaces", " NO ", False),
+    ("n", "n", False),
+    ("false text", "false", False),
+    ("0 text", "0", False),
+    ("0 number", 0, False),
+    ("boolean false", False, False),
+    ("blank means No", None, False),
+    ("spaces mean No", "   ", False),
+]
 
 
-@pytest.mark.parametrize(
-    ("cell", "shown"), [pytest.param("maybe", "'maybe'", id="maybe"), pytest.param(2, "2", id="2")]
-)
-def test_yes_no_rejects_anything_else(register_from, cell, shown):
-    _, findings = read_incident(register_from, security_concern=cell)
+def test_yes_no_variants(register_from):
+    result = read_incident_variants(register_from, "systemic_gap", YES_NO_CELLS)
 
-    (finding,) = [f for f in findings if f.rule == "value-invalid"]
-    assert (finding.level, finding.cell, finding.incident) == ("error", "Incidents!I2", "INC-1")
-    assert finding.message == f"Security concern: {shown} is not Yes or No. Use Yes or No (blank means No)."
+    assert by_label(YES_NO_CELLS, [i.systemic_gap for i in result.register.incidents]) == expected_by_label(YES_NO_CELLS)
+    assert "value-invalid" not in rules(result.findings)
+
+
+def test_yes_no_rejects_anything_else(register_from):
+    variants = [("maybe", "maybe", "'maybe'"), ("2", 2, "2")]
+
+    result = read_incident_variants(register_from, "security_concern", variants)
+
+    assert invalid_messages(result.findings) == {
+        "Incidents!I2": "Security concern: 'maybe' is not Yes or No. Use Yes or No (blank means No).",
+        "Incidents!I3": "Security concern: 2 is not Yes or No. Use Yes or No (blank means No).",
+    }
 
 
 # --- choices -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("field", "cell", "expected"),
+    ("column", "variants"),
     [
-        pytest.param("severity", " p1 ", Severity.P1, id="severity p1"),
-        pytest.param("customer_impact", "  non-TRIVIAL ", CustomerImpact.NON_TRIVIAL, id="non-TRIVIAL"),
-        pytest.param("customer_impact", "nontrivial", CustomerImpact.NON_TRIVIAL, id="nontrivial"),
-        pytest.param("customer_impact", "NONE", CustomerImpact.NONE, id="NONE"),
-        pytest.param("post_mortem_status", "REVIEWED", PostmortemStatus.REVIEWED, id="REVIEWED"),
-        pytest.param("post_mortem_status", "not started", PostmortemStatus.NOT_STARTED, id="not started"),
-        pytest.param("post_mortem_status", None, PostmortemStatus.NOT_STARTED, id="blank status is Not started"),
+        pytest.param("severity", [("p1 with spaces", " p1 ", Severity.P1), ("P0", "P0", Severity.P0)], id="severity"),
+        pytest.param(
+            "customer_impact",
+            [
+                ("non-TRIVIAL with spaces", "  non-TRIVIAL ", CustomerImpact.NON_TRIVIAL),
+                ("nontrivial", "nontrivial", CustomerImpact.NON_TRIVIAL),
+                ("NONE", "NONE", CustomerImpact.NONE),
+                ("trivial", "trivial", CustomerImpact.TRIVIAL),
+            ],
+            id="customer impact",
+        ),
+        pytest.param(
+            "post_mortem_status",
+            [
+                ("REVIEWED", "REVIEWED", PostmortemStatus.REVIEWED),
+                ("not started", "not started", PostmortemStatus.NOT_STARTED),
+                ("blank is Not started", None, PostmortemStatus.NOT_STARTED),
+            ],
+            id="post-mortem status",
+        ),
     ],
 )
-def test_incident_choices_ignore_case_spaces_and_punctuation(register_from, field, cell, expected):
-    record, findings = read_incident(register_from, **{field: cell})
+def test_incident_choices_ignore_case_spaces_and_punctuation(register_from, column, variants):
+    result = read_incident_variants(register_from, column, variants)
 
-    assert getattr(record, field.replace("post_mortem", "postmortem")) is expected
-    assert "value-invalid" not in rules(findings)
+    attribute = column.replace("post_mortem", "postmortem")
+    parsed = [getattr(i, attribute) for i in result.register.incidents]
+    assert by_label(variants, parsed) == expected_by_label(variants)
+    assert "value-invalid" not in rules(result.findings)
 
 
 @pytest.mark.parametrize(
-    ("field", "cell", "expected"),
+    ("column", "variants"),
     [
-        pytest.param("status", "won't do", ActionStatus.WONT_DO, id="won't do"),
-        pytest.param("status", "WONT DO", ActionStatus.WONT_DO, id="WONT DO"),
-        pytest.param("status", "in progress", ActionStatus.IN_PROGRESS, id="in progress"),
-        pytest.param("status", "In-Progress", ActionStatus.IN_PROGRESS, id="In-Progress"),
-        pytest.param("status", " done ", ActionStatus.DONE, id="done"),
-        pytest.param("status", None, ActionStatus.OPEN, id="blank status is Open"),
-        pytest.param("type", "short term", ActionType.SHORT_TERM, id="short term"),
-        pytest.param("type", " long-TERM ", ActionType.LONG_TERM, id="long-TERM"),
+        pytest.param(
+            "status",
+            [
+                ("won't do", "won't do", ActionStatus.WONT_DO),
+                ("WONT DO", "WONT DO", ActionStatus.WONT_DO),
+                ("in progress", "in progress", ActionStatus.IN_PROGRESS),
+                ("In-Progress", "In-Progress", ActionStatus.IN_PROGRESS),
+                ("done with spaces", " done ", ActionStatus.DONE),
+                ("blank is Open", None, ActionStatus.OPEN),
+            ],
+            id="status",
+        ),
+        pytest.param(
+            "type",
+            [("short term", "short term", ActionType.SHORT_TERM), ("long-TERM", " long-TERM ", ActionType.LONG_TERM)],
+            id="type",
+        ),
     ],
 )
-def test_action_choices_ignore_case_spaces_and_punctuation(register_from, field, cell, expected):
-    record, findings = read_action(register_from, **{field: cell}, completed_on=date(2026, 11, 10))
+def test_action_choices_ignore_case_spaces_and_punctuation(register_from, column, variants):
+    result = read_action_variants(register_from, column, variants)
 
-    assert getattr(record, field) is expected
-    assert "value-invalid" not in rules(findings)
+    parsed = [getattr(a, column) for a in result.register.actions]
+    assert by_label(variants, parsed) == expected_by_label(variants)
+    assert "value-invalid" not in rules(result.findings)
 
 
 def test_unknown_choice_lists_what_is_accepted(register_from):
@@ -331,42 +377,41 @@ def test_unknown_choice_lists_what_is_accepted(register_from):
 # --- numbers, text and lists -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        pytest.param(16, 16.0, id="whole number"),
-        pytest.param(16.5, 16.5, id="fraction"),
-        pytest.param(0, 0.0, id="zero"),
-        pytest.param("16", 16.0, id="text"),
-        pytest.param(" 16.5 ", 16.5, id="text with spaces"),
-        pytest.param("1,200", 1200.0, id="thousands separator"),
-    ],
-)
-def test_impact_minutes_reads_numbers(register_from, cell, expected):
-    record, findings = read_incident(register_from, impact_minutes=cell)
-
-    assert record.impact_minutes == expected
-    assert "value-invalid" not in rules(findings)
+NUMBER_CELLS: Variants = [
+    ("whole number", 16, 16.0),
+    ("fraction", 16.5, 16.5),
+    ("zero", 0, 0.0),
+    ("text", "16", 16.0),
+    ("text with spaces", " 16.5 ", 16.5),
+    ("thousands separator", "1,200", 1200.0),
+]
 
 
-@pytest.mark.parametrize(
-    ("cell", "says"),
-    [
-        pytest.param("16 min", "'16 min' is not a number", id="unit"),
-        pytest.param("1,5", "'1,5' is not a number", id="decimal comma"),
-        pytest.param(-3, "-3 is not a positive number", id="negative"),
-        pytest.param(True, "TRUE/FALSE is not a number", id="boolean"),
-    ],
-)
-def test_impact_minutes_rejects_non_numbers(register_from, cell, says):
-    record, findings = read_incident(register_from, impact_minutes=cell)
+def test_impact_minutes_reads_numbers(register_from):
+    result = read_incident_variants(register_from, "impact_minutes", NUMBER_CELLS)
 
-    (finding,) = [f for f in findings if f.rule == "value-invalid"]
-    assert finding.cell == "Incidents!G2"
-    assert finding.message.startswith("Impact minutes: ")
-    assert says in finding.message
-    assert "Use a number of minutes, like 45." in finding.message
-    assert record.impact_minutes is None
+    parsed = [i.impact_minutes for i in result.register.incidents]
+    assert by_label(NUMBER_CELLS, parsed) == expected_by_label(NUMBER_CELLS)
+    assert "value-invalid" not in rules(result.findings)
+
+
+NOT_NUMBERS: Variants = [
+    ("unit", "16 min", "'16 min' is not a number"),
+    ("decimal comma", "1,5", "'1,5' is not a number"),
+    ("negative", -3, "-3 is not a positive number"),
+    ("boolean", True, "TRUE/FALSE is not a number"),
+]
+
+
+def test_impact_minutes_rejects_non_numbers(register_from):
+    result = read_incident_variants(register_from, "impact_minutes", NOT_NUMBERS)
+
+    messages = invalid_messages(result.findings)
+    assert messages == {
+        f"Incidents!G{n}": f"Impact minutes: {says}. Use a number of minutes, like 45."
+        for n, (_, _, says) in enumerate(NOT_NUMBERS, start=2)
+    }
+    assert [i.impact_minutes for i in result.register.incidents] == [None] * len(NOT_NUMBERS)
 
 
 def test_numeric_ids_match_text_ids(register_from):
@@ -394,34 +439,28 @@ def test_text_cells_are_trimmed(register_from):
 # --- spreadsheet error values ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("tab", "field", "error", "cell"),
-    [
-        pytest.param("Incidents", "severity", "#REF!", "Incidents!C2", id="choice"),
-        pytest.param("Incidents", "resolved_at", "#N/A", "Incidents!E2", id="datetime"),
-        pytest.param("Incidents", "impact_minutes", "#DIV/0!", "Incidents!G2", id="number"),
-        pytest.param("Incidents", "systemic_gap", "#VALUE!", "Incidents!H2", id="yes/no"),
-        pytest.param("Incidents", "incident_owner", "#NAME?", "Incidents!K2", id="text"),
-        pytest.param("Incidents", "contributors", "#NUM!", "Incidents!M2", id="list"),
-        pytest.param("Incidents", "draft_date", "#REF!", "Incidents!O2", id="date"),
-        pytest.param("Actions", "due_date", "#N/A", "Actions!F2", id="action date"),
-        pytest.param("Actions", "tracking_link", "#REF!", "Actions!G2", id="action text"),
-    ],
-)
-def test_spreadsheet_error_is_value_invalid(register_from, tab, field, error, cell):
-    if tab == "Incidents":
-        content = tables([incident(**{field: error})], [action()])
-    else:
-        content = tables([incident()], [action(**{field: error})])
+def test_spreadsheet_errors_are_value_invalid_in_every_kind_of_column(register_from):
+    content = tables(
+        [
+            incident(id="INC-1", severity="#REF!"),  # choice
+            incident(id="INC-2", resolved_at="#N/A", detected_at=None),  # datetime
+            incident(id="INC-3", impact_minutes="#DIV/0!"),  # number
+            incident(id="INC-4", systemic_gap="#VALUE!"),  # Yes/No
+            incident(id="INC-5", incident_owner="#NAME?"),  # text
+            incident(id="INC-6", contributors="#NUM!"),  # list
+            incident(id="INC-7", draft_date="#REF!"),  # date
+        ],
+        [action(id="ACT-1", due_date="#N/A"), action(id="ACT-2", tracking_link="#REF!")],
+    )
 
     findings = run_checks(register_from(content)).findings
 
-    (finding,) = [f for f in findings if f.rule == "value-invalid"]
-    assert (finding.level, finding.cell) == ("error", cell)
-    assert f"the cell shows the error {error}; fix the formula or type the value" in finding.message
-
-
-# --- an invalid cell: reported once, and the rest of the row is still checked ----------------------------
+    errors = {"C2": "#REF!", "E3": "#N/A", "G4": "#DIV/0!", "H5": "#VALUE!", "K6": "#NAME?", "M7": "#NUM!", "O8": "#REF!"}
+    expected = {f"Incidents!{cell}": error for cell, error in errors.items()} | {"Actions!F2": "#N/A", "Actions!G3": "#REF!"}
+    messages = invalid_messages(findings)
+    assert set(messages) == set(expected)
+    for cell, error in expected.items():
+        assert f"the cell shows the error {error}; fix the formula or type the value" in messages[cell], cell
 
 
 def test_invalid_action_cell_does_not_stop_the_other_checks_of_the_row(register_from):
@@ -459,42 +498,43 @@ def test_every_invalid_cell_is_reported_and_the_run_goes_on(register_from):
     ]
 
 
-@pytest.mark.parametrize(
-    ("tab", "changes", "cell", "missing_rule"),
-    [
-        pytest.param("Incidents", {"id": "#REF!"}, "Incidents!A2", "id-missing", id="incident id"),
-        pytest.param("Incidents", {"severity": "P3"}, "Incidents!C2", "severity-missing", id="severity"),
-        pytest.param("Incidents", {"incident_owner": "#REF!"}, "Incidents!K2", "owner-missing", id="owner"),
-        pytest.param("Incidents", {"primary_responder": "#N/A"}, "Incidents!L2", "responder-missing", id="responder"),
-        pytest.param(
-            "Incidents", {"severity": "P1", "customer_impact": "lots", "impact_minutes": None},
-            "Incidents!F2", "postmortem-undetermined", id="customer impact",
-        ),
-        pytest.param("Incidents", {"draft_date": "soon"}, "Incidents!O2", "draft-date-missing", id="draft date"),
-        pytest.param(
-            "Incidents", {"review_date": "soon", "closed_date": None}, "Incidents!P2", "review-date-missing",
-            id="review date",
-        ),
-        pytest.param("Incidents", {"post_mortem_doc": "#REF!"}, "Incidents!R2", "doc-missing", id="post-mortem doc"),
-        pytest.param("Actions", {"id": "#N/A"}, "Actions!A2", "id-missing", id="action id"),
-        pytest.param("Actions", {"incident_id": "#REF!"}, "Actions!B2", "incident-unknown", id="incident id of action"),
-        pytest.param("Actions", {"type": "Medium-term"}, "Actions!D2", "action-type-missing", id="type"),
-        pytest.param("Actions", {"owner": "#REF!"}, "Actions!E2", "action-owner-missing", id="action owner"),
-        pytest.param("Actions", {"due_date": "next week"}, "Actions!F2", "action-due-missing", id="due date"),
-        pytest.param("Actions", {"tracking_link": "#N/A"}, "Actions!G2", "action-link-missing", id="tracking link"),
-        pytest.param("Actions", {"completed_on": "done"}, "Actions!I2", "action-done-without-date", id="completed on"),
-    ],
-)
-def test_invalid_cell_is_not_also_reported_missing(register_from, tab, changes, cell, missing_rule):
-    if tab == "Incidents":
-        content = tables([incident(**changes)], [action()])
-    else:
-        content = tables([incident()], [action(**changes)])
+# Each row has one unreadable cell in a column that also has a "missing" rule.
+INVALID_NOT_MISSING_INCIDENTS = [
+    ({"id": "#REF!", "title": "row 2"}, "Incidents!A2", "id-missing"),
+    ({"id": "INC-3", "severity": "P3"}, "Incidents!C3", "severity-missing"),
+    ({"id": "INC-4", "incident_owner": "#REF!"}, "Incidents!K4", "owner-missing"),
+    ({"id": "INC-5", "primary_responder": "#N/A"}, "Incidents!L5", "responder-missing"),
+    (
+        {"id": "INC-6", "severity": "P1", "customer_impact": "lots", "impact_minutes": None},
+        "Incidents!F6",
+        "postmortem-undetermined",
+    ),
+    ({"id": "INC-7", "draft_date": "soon"}, "Incidents!O7", "draft-date-missing"),
+    ({"id": "INC-8", "review_date": "soon", "closed_date": None}, "Incidents!P8", "review-date-missing"),
+    ({"id": "INC-9", "post_mortem_doc": "#REF!"}, "Incidents!R9", "doc-missing"),
+]
+INVALID_NOT_MISSING_ACTIONS = [
+    ({"id": "#N/A"}, "Actions!A2", "id-missing"),
+    ({"id": "ACT-3", "incident_id": "#REF!"}, "Actions!B3", "incident-unknown"),
+    ({"id": "ACT-4", "type": "Medium-term"}, "Actions!D4", "action-type-missing"),
+    ({"id": "ACT-5", "owner": "#REF!"}, "Actions!E5", "action-owner-missing"),
+    ({"id": "ACT-6", "due_date": "next week"}, "Actions!F6", "action-due-missing"),
+    ({"id": "ACT-7", "tracking_link": "#N/A"}, "Actions!G7", "action-link-missing"),
+    ({"id": "ACT-8", "completed_on": "done"}, "Actions!I8", "action-done-without-date"),
+]
+
+
+def test_invalid_cell_is_reported_once_and_not_also_as_missing(register_from):
+    content = tables(
+        [*(incident(**changes) for changes, _, _ in INVALID_NOT_MISSING_INCIDENTS), incident(id="INC-1")],
+        [action(**changes) for changes, _, _ in INVALID_NOT_MISSING_ACTIONS],
+    )
 
     findings = run_checks(register_from(content)).findings
 
-    assert at(findings, cell) == ["value-invalid"]
-    assert missing_rule not in rules(findings)
+    for _, cell, missing_rule in (*INVALID_NOT_MISSING_INCIDENTS, *INVALID_NOT_MISSING_ACTIONS):
+        assert at(findings, cell) == ["value-invalid"], cell
+        assert missing_rule not in rules(findings), missing_rule
 
 
 def test_unreadable_postmortem_status_starts_no_clock(register_from):
