@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.conftest import ACTION_HEADERS, AS_OF, INCIDENT_HEADERS, action_row, incident_row, run_checks, tables
+from tests.conftest import AS_OF, INCIDENT_HEADERS, action_row, incident_row, run_checks, tables
 
 from pmsheets.model import Finding, Level
 from pmsheets.policy import RULE_LEVELS, Policy
