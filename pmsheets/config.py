@@ -48,12 +48,24 @@ class RegisterConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PostmortemsConfig:
+    dir: Path = Path("docs/postmortems")
+    link_base: str | None = None
+    """URL of the folder the documents are published in; when set, generate links each one from the register."""
+    set_status_draft: bool = False
+    """Let generate set a blank or Not started Post-mortem status to Draft (off: a skeleton is not yet a draft)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     timezone: ZoneInfo | None = None
     """The team's zone; None when the config does not set it (the spreadsheet's own zone, else UTC)."""
     date_formats: tuple[str, ...] = ()
     register: RegisterConfig = field(default_factory=RegisterConfig)
     policy: Policy = field(default_factory=Policy)
+    templates_dir: Path | None = None
+    """A folder whose templates replace the shipped ones of the same name."""
+    postmortems: PostmortemsConfig = field(default_factory=PostmortemsConfig)
     source: Path | None = None
     """The file this came from (None: built-in defaults)."""
 
@@ -206,6 +218,13 @@ def _positive(value: Any) -> float:
     return number
 
 
+def _yes_no(value: Any) -> bool:
+    if not isinstance(value, bool):
+        msg = "true or false"
+        raise ValueError(msg)
+    return value
+
+
 Checker = Callable[[Any], Any]
 SPEC: dict[str, Checker | dict[str, Checker]] = {
     "timezone": _timezone,
@@ -222,6 +241,12 @@ SPEC: dict[str, Checker | dict[str, Checker]] = {
         "api_endpoint": _url,
         "timeout_seconds": _positive,
         "retry_seconds": _number,
+    },
+    "templates_dir": _text,
+    "postmortems": {
+        "dir": _text,
+        "link_base": _url,
+        "set_status_draft": _yes_no,
     },
     "policy": {
         "draft_due_hours": _number,
@@ -268,6 +293,7 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
     register = values.get("register", {})
     policy_values = values.get("policy", {})
     timezone = values.get("timezone")
+    postmortems = values.get("postmortems", {})
     base = source.parent if source is not None else Path()
 
     def path_of(key: str) -> Path | None:
@@ -301,8 +327,20 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
             blame_phrases=policy_values.pop("blame_phrases", DEFAULT_BLAME_PHRASES),
             **policy_values,
         ),
+        templates_dir=_beside(base, values["templates_dir"]) if "templates_dir" in values else None,
+        postmortems=PostmortemsConfig(
+            dir=_beside(base, postmortems.get("dir", "docs/postmortems")),
+            link_base=postmortems.get("link_base"),
+            set_status_draft=postmortems.get("set_status_draft", False),
+        ),
         source=source,
     )
+
+
+def _beside(base: Path, text: str) -> Path:
+    """A path from the config, relative to the config file's folder unless absolute."""
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
 
 
 def _checked(data: Any, spec: Mapping[str, Any], *, prefix: str, source: Path | None) -> dict[str, Any]:
