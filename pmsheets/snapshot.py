@@ -1,0 +1,413 @@
+"""The Excel snapshot for the ops review: Summary, Incidents, Actions, Overdue, Findings.
+
+Written with openpyxl's write-only mode, row by row, so memory stays flat however large the
+register is. Register text always goes in as a text cell: a value starting with '=', '+',
+'-' or '@' is stored as a string (and marked quote-prefixed, so editing the cell in Excel
+does not turn it into a formula either).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from pmsheets import policy as rules
+from pmsheets.errors import PmsheetsError
+from pmsheets.model import Finding, Incident, Level
+from pmsheets.report_render import web_link
+from pmsheets.reports import (
+    DEFAULT_ESCALATE_AFTER_DAYS,
+    EscalationReport,
+    Overdue,
+    escalation_report,
+    group_by_owner,
+)
+from pmsheets.schema import column_letter
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_LINK = Font(color="0563C1", underline="single")
+_RED = PatternFill(fill_type="solid", bgColor="FFC7CE")
+_ORANGE = PatternFill(fill_type="solid", bgColor="FFE0B2")
+
+
+class SnapshotError(PmsheetsError):
+    """The snapshot file could not be written (folder missing, no permission, disk full)."""
+
+
+class Kind(enum.Enum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    DATETIME = "datetime"
+    LINK = "link"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetColumn:
+    header: str
+    width: float
+    kind: Kind = Kind.TEXT
+
+
+def default_path(reports_dir: Path, as_of: datetime, timezone: tzinfo) -> Path:
+    return reports_dir / f"snapshot-{as_of.astimezone(timezone):%Y-%m-%d}.xlsx"
+
+
+def write_snapshot(
+    target: Path | IO[bytes],
+    *,
+    overdue: Overdue,
+    findings: Sequence[Finding],
+    escalate_after_days: int = DEFAULT_ESCALATE_AFTER_DAYS,
+) -> None:
+    """Write the workbook to a path (atomically: temp file, then rename) or to a binary stream."""
+
+    def build() -> Workbook:
+        return snapshot_workbook(overdue=overdue, findings=findings, escalate_after_days=escalate_after_days)
+
+    if isinstance(target, Path):
+        _save_atomically(build, target)
+    else:
+        build().save(target)
+
+
+def _save_atomically(build: Callable[[], Workbook], path: Path) -> None:
+    """The temp file comes first: a write-only workbook built but never saved leaves open streams behind."""
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir or --out."
+        raise SnapshotError(msg) from None
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        build().save(temp)
+        os.replace(temp, path)
+    except OSError as error:
+        msg = f"cannot write the snapshot {path}: {error.strerror or error}"
+        raise SnapshotError(msg) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def snapshot_workbook(*, overdue: Overdue, findings: Sequence[Finding], escalate_after_days: int) -> Workbook:
+    escalation = escalation_report(overdue, escalate_after_days=escalate_after_days)
+    workbook = Workbook(write_only=True)
+    _summary(workbook.create_sheet("Summary"), overdue, escalation, findings)
+    timezone = overdue.context.policy.timezone
+    _table(workbook.create_sheet("Incidents"), INCIDENT_COLUMNS, incident_rows(overdue), timezone, highlight=_highlight("Post-mortem late", "Yes"))
+    _table(workbook.create_sheet("Actions"), ACTION_COLUMNS, action_rows(overdue), timezone, highlight=_highlight("Days overdue", 0, op=">"))
+    _table(workbook.create_sheet("Overdue"), OVERDUE_COLUMNS, overdue_rows(escalation), timezone, highlight=_level_highlight)
+    _table(workbook.create_sheet("Findings"), FINDING_COLUMNS, finding_rows(findings), timezone, highlight=_highlight("Level", "error"))
+    return workbook
+
+
+# --- the data sheets ---------------------------------------------------------------------------
+
+INCIDENT_COLUMNS = (
+    SheetColumn("ID", 10),
+    SheetColumn("Title", 36),
+    SheetColumn("Severity", 9),
+    SheetColumn("Detected at", 17, Kind.DATETIME),
+    SheetColumn("Resolved at", 17, Kind.DATETIME),
+    SheetColumn("Customer impact", 14),
+    SheetColumn("Impact minutes", 10, Kind.NUMBER),
+    SheetColumn("Incident owner", 18),
+    SheetColumn("Primary responder", 18),
+    SheetColumn("Post-mortem required", 12),
+    SheetColumn("Post-mortem status", 14),
+    SheetColumn("Post-mortem late", 12),
+    SheetColumn("Draft date", 12, Kind.DATE),
+    SheetColumn("Review date", 12, Kind.DATE),
+    SheetColumn("Closed date", 12, Kind.DATE),
+    SheetColumn("Open actions", 10, Kind.NUMBER),
+    SheetColumn("Post-mortem doc", 30, Kind.LINK),
+)
+ACTION_COLUMNS = (
+    SheetColumn("ID", 10),
+    SheetColumn("Incident ID", 11),
+    SheetColumn("Action", 40),
+    SheetColumn("Type", 11),
+    SheetColumn("Owner", 18),
+    SheetColumn("Due date", 12, Kind.DATE),
+    SheetColumn("Status", 12),
+    SheetColumn("Completed on", 12, Kind.DATE),
+    SheetColumn("Days overdue", 10, Kind.NUMBER),
+    SheetColumn("Tracking link", 30, Kind.LINK),
+)
+OVERDUE_COLUMNS = (
+    SheetColumn("Escalation", 12),
+    SheetColumn("Kind", 12),
+    SheetColumn("ID", 10),
+    SheetColumn("Incident ID", 11),
+    SheetColumn("Incident", 30),
+    SheetColumn("Severity", 9),
+    SheetColumn("Owner", 18),
+    SheetColumn("Manager email", 26),
+    SheetColumn("What", 40),
+    SheetColumn("Due", 12, Kind.DATE),
+    SheetColumn("Days overdue", 10, Kind.NUMBER),
+    SheetColumn("Age", 12),
+    SheetColumn("Link", 30, Kind.LINK),
+)
+FINDING_COLUMNS = (
+    SheetColumn("Level", 9),
+    SheetColumn("Rule", 26),
+    SheetColumn("Incident", 11),
+    SheetColumn("Action", 11),
+    SheetColumn("Cell", 14),
+    SheetColumn("Message", 90),
+)
+
+Row = Sequence[Any]
+
+
+def incident_rows(overdue: Overdue) -> Iterator[Row]:
+    late = {item.id for item in overdue.postmortems}
+    ctx = overdue.context
+    for incident in ctx.register.incidents:
+        yield (
+            incident.id,
+            incident.title,
+            _text(incident.severity),
+            incident.detected_at,
+            incident.resolved_at,
+            _text(incident.customer_impact),
+            incident.impact_minutes,
+            incident.owner,
+            incident.primary_responder,
+            "Yes" if rules.requirement_reason(incident, ctx.policy) else "No",
+            str(incident.postmortem_status),
+            "Yes" if incident.id in late else "",
+            incident.draft_date,
+            incident.review_date,
+            incident.closed_date,
+            _open_actions(incident, ctx),
+            incident.postmortem_doc,
+        )
+
+
+def _open_actions(incident: Incident, ctx: rules.Context) -> int:
+    return sum(1 for action in ctx.actions_of(incident) if not action.status.finished)
+
+
+def action_rows(overdue: Overdue) -> Iterator[Row]:
+    days = {item.id: item.days_overdue for item in overdue.actions}
+    for action in overdue.context.register.actions:
+        yield (
+            action.id,
+            action.incident_id,
+            action.text,
+            _text(action.type),
+            action.owner,
+            action.due_date,
+            str(action.status),
+            action.completed_on,
+            days.get(action.id or f"row {action.ref.row}"),
+            action.tracking_link,
+        )
+
+
+def overdue_rows(escalation: EscalationReport) -> Iterator[Row]:
+    for entry in escalation.items:
+        item = entry.item
+        yield (
+            str(entry.level),
+            str(item.kind),
+            item.id,
+            item.incident_id,
+            item.incident_title,
+            _text(item.severity),
+            item.owner,
+            entry.manager_email,
+            item.what,
+            item.due,
+            item.days_overdue,
+            item.bucket.label,
+            item.link,
+        )
+
+
+def finding_rows(findings: Iterable[Finding]) -> Iterator[Row]:
+    for finding in findings:
+        yield (str(finding.level), finding.rule, finding.incident, finding.action, finding.cell, finding.message)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+Highlight = Callable[[WriteOnlyWorksheet, Sequence[SheetColumn], int], None]
+
+
+def _highlight(header: str, value: object, *, op: str = "=") -> Highlight:
+    """Colour every row whose `header` cell compares true with `value` (conditional formatting)."""
+
+    def apply(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int) -> None:
+        letter = column_letter([c.header for c in columns].index(header))
+        literal = f'"{value}"' if isinstance(value, str) else str(value)
+        _add_rule(sheet, columns, last_row, f"${letter}2{op}{literal}", _RED)
+
+    return apply
+
+
+def _level_highlight(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int) -> None:
+    _add_rule(sheet, columns, last_row, '$A2="ops review"', _RED)
+    _add_rule(sheet, columns, last_row, '$A2="manager"', _ORANGE)
+
+
+def _add_rule(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int, formula: str, fill: PatternFill) -> None:
+    if last_row >= 2:
+        cells = f"A2:{column_letter(len(columns) - 1)}{last_row}"
+        sheet.conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill, stopIfTrue=True))
+
+
+def _table(
+    sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], rows: Iterable[Row], timezone: tzinfo, *, highlight: Highlight
+) -> None:
+    """A header row (bold, frozen, filtered) over one typed row per record."""
+    for index, column in enumerate(columns):
+        sheet.column_dimensions[column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, c.header, Kind.TEXT, timezone, font=_BOLD) for c in columns])
+    last_row = 1
+    for row in rows:
+        sheet.append([_cell(sheet, value, column.kind, timezone) for column, value in zip(columns, row, strict=True)])
+        last_row += 1
+    sheet.auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
+    highlight(sheet, columns, last_row)
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, timezone: tzinfo, *, font: Font | None = None) -> Cell | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        local = value.astimezone(timezone).replace(tzinfo=None) if value.tzinfo else value
+        cell = WriteOnlyCell(sheet, value=local)
+        cell.number_format = DATETIME_FORMAT if kind is not Kind.DATE else DATE_FORMAT
+    elif isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value=value)
+    else:
+        cell = _text_cell(sheet, str(value), link=kind is Kind.LINK)
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, text: str, *, link: bool) -> Cell:
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"  # openpyxl would otherwise store a value starting with '=' as a formula
+    if text.startswith(_FORMULA_STARTS):
+        cell.quotePrefix = True
+    url = web_link(text) if link else None
+    if url:
+        cell.hyperlink = url
+        cell.font = _LINK
+    return cell
+
+
+# --- the summary sheet ---------------------------------------------------------------------------
+
+
+def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> None:
+    timezone = overdue.context.policy.timezone
+    sheet.column_dimensions["A"].width = 52
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 10
+    sheet.column_dimensions["D"].width = 10
+    rows: list[Row] = [
+        (_styled(sheet, "Post-mortem register snapshot", _TITLE),),
+        ("As of", overdue.as_of),
+        ("Week", overdue.week),
+        (),
+        _heading(sheet, "Headline", "Count"),
+        *_headline_rows(overdue, findings),
+        (),
+        _heading(sheet, f"Compliance {escalation.compliance.since} to {escalation.compliance.until}", "On time", "Met", "Of"),
+        *_compliance_rows(sheet, escalation),
+        (),
+        _heading(sheet, "Overdue items by age", "Items"),
+    ]
+    chart_first_row = len(rows) + 1
+    rows.extend((bucket.label, bucket.count) for bucket in escalation.buckets)
+    rows.extend([(), _heading(sheet, "Overdue actions by owner", "Actions")])
+    rows.extend((group.owner, len(group.items)) for group in group_by_owner(overdue.actions))
+    for row in rows:
+        sheet.append([_cell(sheet, value, Kind.TEXT, timezone) if not isinstance(value, Cell) else value for value in row])
+    sheet.add_chart(_age_chart(sheet, chart_first_row, len(escalation.buckets)), "F5")
+
+
+def _styled(sheet: WriteOnlyWorksheet, text: str, font: Font) -> Cell:
+    cell = _text_cell(sheet, text, link=False)
+    cell.font = font
+    return cell
+
+
+def _heading(sheet: WriteOnlyWorksheet, *labels: str) -> Row:
+    return tuple(_styled(sheet, label, _BOLD) for label in labels)
+
+
+def _headline_rows(overdue: Overdue, findings: Sequence[Finding]) -> list[Row]:
+    register = overdue.context.register
+    return [
+        ("Incidents", len(register.incidents)),
+        ("Actions", len(register.actions)),
+        ("Open actions", sum(1 for a in register.actions if not a.status.finished)),
+        ("Overdue actions", len(overdue.actions)),
+        ("Post-mortems with an overdue draft or review", len(overdue.postmortems)),
+        ("Open actions not tracked (no owner, due date or link)", len(overdue.not_tracked)),
+        ("Error findings", sum(1 for f in findings if f.level is Level.ERROR)),
+    ]
+
+
+def _compliance_rows(sheet: WriteOnlyWorksheet, escalation: EscalationReport) -> list[Row]:
+    c = escalation.compliance
+    rows: list[Row] = []
+    for label, share in (
+        ("Required post-mortems drafted within 48 h", c.drafted_on_time),
+        ("Required post-mortems reviewed within 5 business days", c.reviewed_on_time),
+        ("Actions done by their due date", c.actions_done_on_time),
+    ):
+        rows.append((label, _percent(sheet, share.met, share.total), share.met, share.total))
+    return rows
+
+
+def _percent(sheet: WriteOnlyWorksheet, met: int, total: int) -> Cell | str:
+    if not total:
+        return "n/a"
+    cell = WriteOnlyCell(sheet, value=met / total)
+    cell.number_format = "0%"
+    return cell
+
+
+def _age_chart(sheet: WriteOnlyWorksheet, first_row: int, count: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Overdue items by age"
+    chart.y_axis.title = "Items"
+    chart.legend = None
+    chart.add_data(Reference(sheet, min_col=2, min_row=first_row, max_row=first_row + count - 1), titles_from_data=False)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first_row, max_row=first_row + count - 1))
+    chart.width, chart.height = 14, 7
+    return chart
