@@ -55,6 +55,7 @@ class Sheet:
         return int(self.grid.get("columnCount", 0))
 
     def fork(self) -> Sheet:
+        """A copy sharing every row list; writers copy a row before changing it (writable_row)."""
         clone = Sheet(copy.deepcopy(self.props))
         clone.rows = list(self.rows)
         clone.meta = list(self.meta)
@@ -75,7 +76,8 @@ class Sheet:
         if id(row) not in self._fresh:
             row = list(row)
             self.rows[index] = row
-            self._own_all([row])
+            self._keep.append(row)
+            self._fresh.add(id(row))
         return row
 
     def writable_meta(self, index: int) -> RowMeta:

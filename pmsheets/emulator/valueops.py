@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,28 +72,48 @@ def range_text(sheet: Sheet, bounds: Bounds) -> str:
 # ---------------------------------------------------------------- read
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic collector around bulk row copies: otherwise it rescans every stored row
+    again and again while hundreds of thousands of new lists are made, doubling the time taken."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read(sheet: Sheet, bounds: Bounds, *, option: str, date_option: str, major: str) -> list[list[Any]]:
     r0, r1, c0, c1 = bounds
     out: list[list[Any]] = []
-    for r in range(r0, min(r1, len(sheet.rows))):
-        cells = sheet.rows[r][c0:c1]
-        out.append(_render_row(cells, sheet.meta[r], c0, option, date_option) if cells else [])
+    with paused_gc():
+        for r in range(r0, min(r1, len(sheet.rows))):
+            cells = sheet.rows[r][c0:c1]
+            out.append(_render_row(cells, sheet.meta[r], c0, option, date_option) if cells else [])
     while out and not out[-1]:
         out.pop()
     return _columns(out) if major == "COLUMNS" else out
 
 
 def _render_row(cells: list[Any], meta: RowMeta | None, c0: int, option: str, date_option: str) -> list[Any]:
-    if meta is None:
-        row = [v if v.__class__ is str else render(v, None, option, date_option) for v in cells]
-    else:
+    # Strings, and integers without a number format, are the bulk of a register: keep them inline.
+    if meta is not None:
         row = [
             v if v.__class__ is str else render(v, number_format(meta.get(c0 + i)), option, date_option)
             for i, v in enumerate(cells)
         ]
+    elif option == "FORMATTED_VALUE":
+        row = [v if v.__class__ is str else str(v) if v.__class__ is int else render(v, None, option, date_option) for v in cells]
+    else:
+        row = [v if v.__class__ in _AS_IS else render(v, None, option, date_option) for v in cells]
     while row and row[-1] == "":
         row.pop()
     return row
+
+
+_AS_IS = frozenset({str, int, bool})
 
 
 def number_format(meta: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -122,10 +145,14 @@ def check_values(values: Any, field: str = "data.values") -> list[list[Any]]:
     for index, row in enumerate(values):
         if not isinstance(row, list):
             raise _list_error(f"{field}[{index}]", row)
-        for cell in row:
-            if isinstance(cell, (list, dict)):
-                raise ApiError.invalid(f"Invalid values[{index}]: {cell!r}")
+        if not _SCALARS.issuperset(map(type, row)):
+            bad = next(cell for cell in row if type(cell) not in _SCALARS)
+            raise ApiError.invalid(f"Invalid values[{index}]: {bad!r}")
     return values
+
+
+_BOOLEAN_WORDS = frozenset({"TRUE", "FALSE"})
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _list_error(field: str, value: Any) -> ApiError:
@@ -179,18 +206,19 @@ def write(sheet: Sheet, r0: int, c0: int, rows: list[list[Any]], input_option: s
     """Write rows of JSON values at (r0, c0); JSON nulls leave their cells as they were."""
     user_entered = input_option == "USER_ENTERED"
     cells, touched_rows, columns = 0, 0, set()
-    for offset, values in enumerate(rows):
-        if not values:
-            continue
-        row = sheet.writable_row(r0 + offset)
-        if len(row) < c0 + len(values):
-            row.extend([None] * (c0 + len(values) - len(row)))
-        set_columns = _write_row(sheet, r0 + offset, row, c0, values, user_entered)
-        if set_columns:
-            cells += len(set_columns)
-            touched_rows += 1
-            columns.update(set_columns)
-    sheet.trim(range(r0, r0 + len(rows)))
+    with paused_gc():
+        for offset, values in enumerate(rows):
+            if not values:
+                continue
+            row = sheet.writable_row(r0 + offset)
+            if len(row) < c0 + len(values):
+                row.extend([None] * (c0 + len(values) - len(row)))
+            set_columns = _write_row(sheet, r0 + offset, row, c0, values, user_entered)
+            if set_columns:
+                cells += len(set_columns)
+                touched_rows += 1
+                columns.update(set_columns)
+        sheet.trim(range(r0, r0 + len(rows)))
     return Written(cells, touched_rows, len(columns))
 
 
@@ -200,6 +228,10 @@ def _write_row(sheet: Sheet, r: int, row: list[Any], c0: int, values: list[Any],
         return list(range(len(values)))
     written = []
     for j, raw in enumerate(values):
+        if raw.__class__ is str and raw[:1].isalpha() and raw.upper() not in _BOOLEAN_WORDS:
+            row[c0 + j] = raw  # plain text reads the same whatever the input option
+            written.append(j)
+            continue
         if user_entered:
             value, detected = parse_user_entered(raw)
         else:
@@ -309,6 +341,9 @@ def _span_touching(row: list[Any], left: int, right: int, c_min: int, c_max: int
     cells = row[left:right]
     if cells.count(None) == len(cells):
         return None
+    closed_left = left == c_min or left > len(row) or row[left - 1] is None
+    if closed_left and (right >= len(row) or right == c_max or row[right] is None):
+        return left, right  # the usual register row: nothing to widen, skip the scan below
     filled = [i for i, v in enumerate(cells) if v is not None]
     return _run(row, left + filled[0], left + filled[-1], c_min, c_max)
 

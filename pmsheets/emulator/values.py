@@ -146,6 +146,8 @@ def _typed_text(text: str, original: str) -> tuple[Any, dict[str, str] | None]:
     upper = text.upper()
     if upper in ("TRUE", "FALSE"):
         return upper == "TRUE", None
+    if not (text[0].isdigit() or text[0] in "+-.,"):
+        return original, None  # neither a number nor a date can start this way
     number = _parse_number(text)
     if number is not None:
         return number, _grouped_format(text)
