@@ -1,36 +1,15 @@
-"""Fixtures for the Sheets emulator: a running emulator on a fake clock, and real gspread clients."""
+"""Fixtures for the Sheets emulator tests; the general ones come from pmsheets.emulator.testing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import gspread
 import pytest
-from emulator_support import FakeClock, make_client
 
 from pmsheets.emulator import SheetsEmulator
+from pmsheets.emulator.testing import clock, gspread_client, sheets_emulator
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def sheets_emulator(clock: FakeClock) -> Iterator[SheetsEmulator]:
-    """An emulator on the fake clock that checks every exchange against the discovery documents."""
-    with SheetsEmulator(clock=clock, validate_schema=True) as emulator:
-        yield emulator
-        assert not emulator.api.internal_errors, emulator.api.internal_errors
-        assert not emulator.schema_violations, emulator.schema_violations
-
-
-@pytest.fixture
-def gspread_client(sheets_emulator: SheetsEmulator) -> Iterator[gspread.Client]:
-    client = make_client(sheets_emulator)
-    yield client
-    client.http_client.session.close()
+__all__ = ["clock", "gspread_client", "register_id", "sheets_emulator"]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from google.oauth2.service_account import Credentials
 
 from pmsheets.emulator.cli import main
+from pmsheets.emulator.testing import close_client
 from pmsheets.register.google_session import client_for
 
 
@@ -39,7 +40,7 @@ def test_emulator_command_serves_the_workbook_to_the_key_file_holder(register_pa
         credentials = Credentials.from_service_account_info(info, scopes=["https://www.googleapis.com/auth/spreadsheets"])
         client = client_for(credentials, url)
         client.open_by_key(spreadsheet_id).sheet1.append_row(["INC-1", "Outage"])
-        client.http_client.session.close()
+        close_client(client)
     finally:
         stop.set()
         runner.join(10)

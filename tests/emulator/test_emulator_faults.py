@@ -5,9 +5,9 @@ from __future__ import annotations
 import gspread
 import pytest
 import requests
-from emulator_support import FakeClock, make_client
 
 from pmsheets.emulator import SheetsEmulator
+from pmsheets.emulator.testing import FakeClock, close_client, make_client
 
 
 def _status_of(call: object) -> int:
@@ -102,7 +102,7 @@ def test_quota_is_counted_per_user(register_id: str, sheets_emulator: SheetsEmul
         gspread_client.open_by_key(register_id)
         other.open_by_key(register_id)
     finally:
-        other.http_client.session.close()
+        close_client(other)
     assert [r.status for r in sheets_emulator.requests] == [200, 200]
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gspread
 import pytest
-from emulator_support import OTHER_EMAIL, FakeClock, make_client
 from gspread.utils import ValidationConditionType
 from gspread.worksheet import Worksheet
 
 from pmsheets.emulator import SheetsEmulator
+from pmsheets.emulator.testing import FakeClock, close_client, make_client
+
+OTHER_EMAIL = "someone-else@other-project.iam.gserviceaccount.com"
 
 
 def _incidents(client: gspread.Client, register_id: str) -> Worksheet:
@@ -140,7 +142,7 @@ def test_expired_token_without_refresh_is_a_401(sheets_emulator: SheetsEmulator,
         with pytest.raises(gspread.exceptions.APIError) as caught:
             client.open_by_key(register_id)
     finally:
-        client.http_client.session.close()
+        close_client(client)
     assert caught.value.code == 401
     assert caught.value.error["status"] == "UNAUTHENTICATED"
 

@@ -14,13 +14,14 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
-from emulator_support import OTHER_EMAIL, credentials_for
 
 from pmsheets.emulator import SheetsEmulator
+from pmsheets.emulator.testing import credentials_for
 from pmsheets.register.google_session import EndpointSession
 
 RECORDINGS = Path(__file__).resolve().parents[2] / ".." / "shared" / "sheets-api-recordings"
 # The account that made the recordings: protected-range editors name it.
+OTHER_EMAIL = "owner@elsewhere.iam.gserviceaccount.com"
 RECORDER_EMAIL = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
 
 # Recordings that use what the emulator does not serve, each with the reason.

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_support import credentials_for
 
 from pmsheets.emulator import SheetsEmulator
 from pmsheets.emulator.schema import SchemaChecker, discovery
+from pmsheets.emulator.testing import credentials_for
 from pmsheets.register.google_session import EndpointSession
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gspread
 import pytest
-from emulator_support import credentials_for
 
 from pmsheets.emulator import SheetsEmulator
+from pmsheets.emulator.testing import close_client, credentials_for
 from pmsheets.register.google_session import EndpointSession, client_for
 
 
@@ -42,4 +42,4 @@ def test_client_for_builds_a_gspread_client_that_knows_its_credentials(sheets_em
         assert client.open_by_key(register_id).title == "Post-mortem register"
         assert client.expiry == credentials.expiry
     finally:
-        client.http_client.session.close()
+        close_client(client)
