@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 
 class Severity(enum.StrEnum):
@@ -86,6 +87,7 @@ class RowRef:
         return self.columns.get(field_name)
 
 
+@lru_cache(maxsize=256)
 def quote_tab(tab: str) -> str:
     """A tab name as a spreadsheet formula would write it (quoted when it needs to be)."""
     if tab.replace("_", "").isalnum() and not tab[:1].isdigit():
