@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from pmsheets.errors import ConfigError
+from pmsheets.mail import SmtpSettings, is_address
 from pmsheets.policy import DEFAULT_BLAME_PHRASES, Policy
 from pmsheets.schema import ParseSettings
 
@@ -57,6 +58,29 @@ class PostmortemsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MailConfig:
+    transport: str = "file"
+    """file: each message becomes an .eml in `outbox` (no server needed); smtp: sent through `smtp`."""
+    sender: str = "pmsheets <pmsheets@localhost>"
+    """The `mail.from` key."""
+    outbox: Path = Path("reports/outbox")
+    smtp: SmtpSettings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportsConfig:
+    dir: Path = Path("reports")
+    """Where previews, and snapshots without --out, are written."""
+    weekly_day: str = "monday"
+    weekly_time: str = "09:00"
+    overdue_to: tuple[str, ...] = ()
+    owner_digests: bool = False
+    escalation_to: tuple[str, ...] = ()
+    escalate_after_days: int = 7
+    attach_snapshot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     timezone: ZoneInfo | None = None
     """The team's zone; None when the config does not set it (the spreadsheet's own zone, else UTC)."""
@@ -66,6 +90,8 @@ class Config:
     templates_dir: Path | None = None
     """A folder whose templates replace the shipped ones of the same name."""
     postmortems: PostmortemsConfig = field(default_factory=PostmortemsConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
     source: Path | None = None
     """The file this came from (None: built-in defaults)."""
 
@@ -218,6 +244,49 @@ def _positive(value: Any) -> float:
     return number
 
 
+def _addresses(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) and is_address(item) for item in items):
+        msg = "an email address or a list of them, like [ops@example.com]"
+        raise ValueError(msg)
+    return tuple(item.strip() for item in items)
+
+
+def _sender(value: Any) -> str:
+    text = _text(value)
+    if "\n" in text or "\r" in text or not is_address(text.rsplit("<", 1)[-1].rstrip(">")):
+        msg = "an address like reports@example.com or 'pmsheets <reports@example.com>'"
+        raise ValueError(msg)
+    return text
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in _WEEKDAYS:
+        msg = "a day of the week such as monday"
+        raise ValueError(msg)
+    return value.strip().lower()
+
+
+def _clock_time(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return "%02d:%02d" % divmod(value, 60)  # YAML 1.1 reads an unquoted 09:00 as 540 (base 60)
+    try:
+        return datetime.strptime(_text(value), "%H:%M").strftime("%H:%M")
+    except ValueError:
+        msg = "a time of day as HH:MM, such as 09:00 (quote it in YAML)"
+        raise ValueError(msg) from None
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        msg = "a port number from 1 to 65535"
+        raise ValueError(msg)
+    return value
+
+
 def _yes_no(value: Any) -> bool:
     if not isinstance(value, bool):
         msg = "true or false"
@@ -247,6 +316,26 @@ SPEC: dict[str, Checker | dict[str, Checker]] = {
         "dir": _text,
         "link_base": _url,
         "set_status_draft": _yes_no,
+    },
+    "mail": {
+        "transport": _choice("file", "smtp"),
+        "from": _sender,
+        "outbox": _text,
+        "smtp": {
+            "host": _text,
+            "port": _port,
+            "security": _choice("starttls", "ssl", "none"),
+            "username": _text,
+            "password_env": _env_name,
+            "timeout": _positive,
+            "ca_file": _text,
+        },
+    },
+    "reports": {
+        "dir": _text,
+        "weekly": {"day": _weekday, "time": _clock_time},
+        "overdue": {"to": _addresses, "owner_digests": _yes_no},
+        "escalation": {"to": _addresses, "escalate_after_days": _whole, "attach_snapshot": _yes_no},
     },
     "policy": {
         "draft_due_hours": _number,
@@ -333,7 +422,41 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
             link_base=postmortems.get("link_base"),
             set_status_draft=postmortems.get("set_status_draft", False),
         ),
+        mail=_mail_config(values.get("mail", {}), base, source),
+        reports=_reports_config(values.get("reports", {}), base),
         source=source,
+    )
+
+
+def _mail_config(mail: dict[str, Any], base: Path, source: Path | None) -> MailConfig:
+    smtp = mail.get("smtp", {})
+    if mail.get("transport") == "smtp" and "host" not in smtp:
+        where = f" in {source}" if source else ""
+        msg = f"config{where}: key 'mail.smtp.host' is required when mail.transport is smtp"
+        raise ConfigError(msg)
+    settings = None
+    if "host" in smtp:
+        ca_file = _beside(base, smtp["ca_file"]) if "ca_file" in smtp else None
+        settings = SmtpSettings(**{key: value for key, value in smtp.items() if key != "ca_file"}, ca_file=ca_file)
+    return MailConfig(
+        transport=mail.get("transport", "file"),
+        sender=mail.get("from", MailConfig.sender),
+        outbox=_beside(base, mail.get("outbox", "reports/outbox")),
+        smtp=settings,
+    )
+
+
+def _reports_config(reports: dict[str, Any], base: Path) -> ReportsConfig:
+    weekly, overdue, escalation = (reports.get(key, {}) for key in ("weekly", "overdue", "escalation"))
+    return ReportsConfig(
+        dir=_beside(base, reports.get("dir", "reports")),
+        weekly_day=weekly.get("day", "monday"),
+        weekly_time=weekly.get("time", "09:00"),
+        overdue_to=overdue.get("to", ()),
+        owner_digests=overdue.get("owner_digests", False),
+        escalation_to=escalation.get("to", ()),
+        escalate_after_days=escalation.get("escalate_after_days", 7),
+        attach_snapshot=escalation.get("attach_snapshot", False),
     )
 
 

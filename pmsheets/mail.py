@@ -8,6 +8,7 @@ still what talks to the server (`SmtpTransport`), with certificate checks turned
 
 from __future__ import annotations
 
+import email.policy
 import os
 import re
 import smtplib
@@ -224,7 +225,8 @@ class SmtpTransport:
             with self.connected():
                 return self.send(message, recipients, name=name)
         try:
-            refused = self._smtp.sendmail(self.sender, list(recipients), bytes(message))
+            # smtplib sends bytes as they are: the lines must already end in CRLF.
+            refused = self._smtp.sendmail(self.sender, list(recipients), message.as_bytes(policy=email.policy.SMTP))
         except smtplib.SMTPRecipientsRefused as error:
             msg = f"{self.describe()} refused every recipient: {_reasons(error.recipients)}"
             raise MailError(msg) from None

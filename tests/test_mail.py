@@ -113,9 +113,15 @@ def test_smtp_envelope_sender_is_the_from_address(plain_server: SmtpServer) -> N
 def test_smtp_received_message_has_both_parts(plain_server: SmtpServer) -> None:
     send(plain(plain_server.port), outgoing())
     message = plain_server.handler.received[0].message
-    assert message.get_body(("plain",)).get_content() == "Plain words.\n"  # type: ignore[union-attr]
+    assert message.get_body(("plain",)).get_content() == "Plain words.\r\n"  # type: ignore[union-attr]
     assert "<b>words</b>" in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert message["Message-ID"] and message["Date"]
+
+
+def test_smtp_sends_lines_ending_in_crlf_so_a_long_message_arrives(plain_server: SmtpServer) -> None:
+    html = "<table>" + "<tr><td>row</td></tr>" * 500 + "</table>"
+    send(plain(plain_server.port), outgoing(html=html))
+    assert plain_server.handler.received[0].message.get_body(("html",)).get_content().strip() == html  # type: ignore[union-attr]
 
 
 def test_smtp_reports_a_refused_recipient_and_delivers_to_the_others() -> None:

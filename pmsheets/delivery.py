@@ -1,0 +1,194 @@
+"""From report models to delivered messages: plan who gets what, preview or send, log what was accepted.
+
+The weekly run and the worker both call `plan` then either `write_previews` or `deliver`.
+`deliver` consults the report log first, so a report already delivered for the week is not
+sent again, and after a failure only the recipients still missing are tried. Each message's
+accepted recipients are logged straight after it is sent, never before.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pmsheets.config import ReportsConfig
+from pmsheets.mail import Attachment, Delivery, MailError, Outgoing, Transport, build_message, is_address
+from pmsheets.model import Finding
+from pmsheets.report_log import LogEntry, missing_recipients, previous_headline
+from pmsheets.report_render import Rendered, ReportKind, render
+from pmsheets.reports import (
+    Headline,
+    Overdue,
+    escalation_report,
+    overdue_report,
+    owner_digests,
+)
+from pmsheets.snapshot import write_snapshot
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    rendered: Rendered
+    week: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    headline: Headline | None = None
+    """Logged with the overdue report, so next week's can say what changed."""
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.to, *self.cc)))
+
+    def outgoing(self, sender: str) -> Outgoing:
+        r = self.rendered
+        return Outgoing(sender=sender, to=self.to, cc=self.cc, subject=r.subject, text=r.text, html=r.html, attachments=self.attachments)
+
+
+def kinds_for(choice: str, settings: ReportsConfig) -> list[ReportKind]:
+    """`pmsheets report overdue|escalation|all` -> the kinds of message to build."""
+    kinds = []
+    if choice in ("overdue", "all"):
+        kinds.append(ReportKind.OVERDUE)
+        if settings.owner_digests:
+            kinds.append(ReportKind.OWNER_DIGEST)
+    if choice in ("escalation", "all"):
+        kinds.append(ReportKind.ESCALATION)
+    return kinds
+
+
+def plan(
+    kinds: Collection[ReportKind],
+    *,
+    overdue: Overdue,
+    findings: Sequence[Finding],
+    log: Sequence[LogEntry],
+    settings: ReportsConfig,
+    templates_dir: Path | None = None,
+    to_override: Sequence[str] = (),
+) -> list[Planned]:
+    """Every message to send this week; `to_override` (--to) replaces all recipients and drops Cc."""
+    override = tuple(to_override)
+    planned: list[Planned] = []
+    if ReportKind.OVERDUE in kinds:
+        previous = previous_headline(log, kind=ReportKind.OVERDUE, week=overdue.week)
+        report = overdue_report(overdue, previous=previous)
+        rendered = render(report, templates_dir=templates_dir)
+        planned.append(Planned(rendered, overdue.week, override or settings.overdue_to, headline=report.headline))
+    if ReportKind.OWNER_DIGEST in kinds:
+        for digest in owner_digests(overdue):
+            if is_address(digest.email):
+                planned.append(Planned(render(digest, templates_dir=templates_dir), overdue.week, override or (digest.email,)))
+    if ReportKind.ESCALATION in kinds:
+        escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days)
+        cc = () if override else tuple(a for a in escalation.cc if is_address(a) and a not in settings.escalation_to)
+        attachments = (snapshot_attachment(overdue, findings, settings),) if settings.attach_snapshot else ()
+        rendered = render(escalation, templates_dir=templates_dir)
+        planned.append(Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments))
+    return planned
+
+
+def snapshot_attachment(overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig) -> Attachment:
+    stream = io.BytesIO()
+    write_snapshot(stream, overdue=overdue, findings=findings, escalate_after_days=settings.escalate_after_days)
+    day = overdue.as_of.astimezone(overdue.context.policy.timezone).date()
+    return Attachment(f"snapshot-{day.isoformat()}.xlsx", stream.getvalue(), XLSX_TYPE)
+
+
+# --- previews --------------------------------------------------------------------------------------
+
+
+def write_previews(planned: Sequence[Planned], folder: Path, *, sender: str, now: datetime) -> list[Path]:
+    """The .html, .txt and full .eml of each message, as it would be sent; nothing is logged."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for message in planned:
+        stem = message.rendered.name
+        for suffix, data in (
+            (".html", message.rendered.html.encode("utf-8")),
+            (".txt", message.rendered.text.encode("utf-8")),
+            (".eml", bytes(build_message(message.outgoing(sender), now=now))),
+        ):
+            path = folder / f"{stem}{suffix}"
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+# --- delivery --------------------------------------------------------------------------------------
+
+AppendLog = Callable[[Sequence[Sequence[str]]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    planned: Planned
+    sent_to: tuple[str, ...] = ()
+    refused: Mapping[str, str] = field(default_factory=dict)
+    already_sent: bool = False
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.refused)
+
+    def line(self) -> str:
+        name = self.planned.rendered.name
+        if self.error is not None:
+            return f"{name}: NOT sent: {self.error}"
+        if self.already_sent:
+            return f"{name}: already sent this week to {', '.join(self.planned.recipients)} (--resend sends it again)"
+        sent = f"{name}: sent to {', '.join(self.sent_to)}"
+        if self.refused:
+            sent += "; refused: " + "; ".join(f"{address} ({reason})" for address, reason in self.refused.items())
+        return sent
+
+
+def deliver(
+    planned: Sequence[Planned],
+    *,
+    transport: Transport,
+    sender: str,
+    log: Sequence[LogEntry],
+    append_log: AppendLog,
+    clock: Callable[[], datetime],
+    resend: bool = False,
+) -> list[Outcome]:
+    outcomes = []
+    for message in planned:
+        kind = str(message.rendered.kind)
+        pending = message.recipients if resend else missing_recipients(message.recipients, log, kind=kind, week=message.week)
+        if not message.recipients:
+            outcomes.append(Outcome(message, error=f"no recipients: set reports.{_config_key(message)}.to or pass --to"))
+        elif not pending:
+            outcomes.append(Outcome(message, already_sent=True))
+        else:
+            outcomes.append(_send_one(message, pending, transport=transport, sender=sender, append_log=append_log, clock=clock))
+    return outcomes
+
+
+def _config_key(message: Planned) -> str:
+    return "escalation" if message.rendered.kind is ReportKind.ESCALATION else "overdue"
+
+
+def _send_one(message: Planned, pending: tuple[str, ...], *, transport: Transport, sender: str, append_log: AppendLog, clock: Callable[[], datetime]) -> Outcome:
+    sent_at = clock()
+    try:
+        delivery = transport.send(build_message(message.outgoing(sender), now=sent_at), pending, name=message.rendered.name)
+    except MailError as error:
+        return Outcome(message, error=str(error))
+    append_log([entry.row() for entry in log_entries(message, delivery, sent_at)])
+    return Outcome(message, sent_to=delivery.accepted, refused=delivery.refused)
+
+
+def log_entries(message: Planned, delivery: Delivery, sent_at: datetime) -> list[LogEntry]:
+    return [
+        LogEntry(str(message.rendered.kind), message.week, recipient, delivery.message_id, sent_at.isoformat(timespec="seconds"), message.headline)
+        for recipient in delivery.accepted
+    ]
+
