@@ -123,13 +123,5 @@ def _parse_corner(text: str, corner: str) -> tuple[int | None, int | None]:
     return col, row
 
 
-def is_cell_reference(cells: str) -> bool:
-    try:
-        parse_cells(cells, cells, None)
-    except ApiError:
-        return False
-    return True
-
-
 def _unparsable(text: str) -> ApiError:
     return ApiError.invalid(f"Unable to parse range: {text}")

@@ -110,10 +110,6 @@ class Authority:
             "universe_domain": "googleapis.com",
         }
 
-    def revoke_key(self, key_id: str) -> None:
-        with self._lock:
-            self._public_keys.pop(key_id, None)
-
     def exchange(self, form: dict[str, str], token_uri: str) -> dict[str, Any]:
         """The token endpoint: a signed jwt-bearer assertion in, a bearer token out."""
         if form.get("grant_type") != JWT_BEARER:

@@ -81,9 +81,3 @@ def after_insert(at: int, count: int) -> Any:
 
 def after_delete(start: int, end: int) -> Any:
     return lambda i, _is_end: i if i <= start else start if i <= end else i - (end - start)
-
-
-def is_empty_range(rng: dict[str, Any]) -> bool:
-    return rng.get("startRowIndex", 0) == rng.get("endRowIndex", 1) or rng.get("startColumnIndex", 0) == rng.get(
-        "endColumnIndex", 1
-    )

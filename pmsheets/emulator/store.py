@@ -264,24 +264,7 @@ class Store:
         _check_input_option(input_option)
         _check_enum("insert_data_option", insert_option, ("OVERWRITE", "INSERT_ROWS"))
         with self.transaction(spreadsheet_id) as ss:
-            _check_body_range(body, range_)
-            rows = valueops.as_rows(valueops.check_values(body.get("values")), body.get("majorDimension") or "ROWS")
-            sheet, a1 = valueops.resolve(ss, range_)
-            target, c0, table = valueops.find_table(sheet, a1)
-            bounds = (target, target + max(len(rows), 1), c0, c0 + max((len(r) for r in rows), default=1))
-            if insert_option == "INSERT_ROWS":
-                valueops.insert_blank_rows(sheet, target, len(rows))
-            valueops.grow_for_append(ss, sheet, bounds)
-            written = valueops.write(sheet, target, c0, rows, input_option or "RAW")
-            updates: dict[str, Any] = {"spreadsheetId": spreadsheet_id, "updatedRange": range_text(sheet, bounds)}
-            updates.update(_counts(written))
-            if include_values:
-                updates["updatedData"] = _updated_data(sheet, bounds)
-            answer: dict[str, Any] = {"spreadsheetId": spreadsheet_id}
-            if table is not None:
-                answer["tableRange"] = range_text(sheet, table)
-            answer["updates"] = updates
-            return answer
+            return _append(ss, range_, body, input_option or "RAW", insert_option, include_values)
 
     def values_clear(self, spreadsheet_id: str, range_: str) -> dict[str, Any]:
         with self.transaction(spreadsheet_id) as ss:
@@ -323,6 +306,28 @@ class Store:
     def sheet_id(self, spreadsheet_id: str, title: str) -> int:
         with self.lock:
             return _sheet(self.spreadsheet(spreadsheet_id), title).sheet_id
+
+
+def _append(
+    ss: Spreadsheet, range_: str, body: dict[str, Any], input_option: str, insert_option: str, include_values: bool
+) -> dict[str, Any]:
+    _check_body_range(body, range_)
+    rows = valueops.as_rows(valueops.check_values(body.get("values")), body.get("majorDimension") or "ROWS")
+    sheet, a1 = valueops.resolve(ss, range_)
+    target, c0, table = valueops.find_table(sheet, a1)
+    bounds = (target, target + max(len(rows), 1), c0, c0 + max((len(r) for r in rows), default=1))
+    if insert_option == "INSERT_ROWS":
+        valueops.insert_blank_rows(sheet, target, len(rows))
+    valueops.grow_for_append(ss, sheet, bounds)
+    written = valueops.write(sheet, target, c0, rows, input_option)
+    updates: dict[str, Any] = {"spreadsheetId": ss.id, "updatedRange": range_text(sheet, bounds), **_counts(written)}
+    if include_values:
+        updates["updatedData"] = _updated_data(sheet, bounds)
+    answer: dict[str, Any] = {"spreadsheetId": ss.id}
+    if table is not None:
+        answer["tableRange"] = range_text(sheet, table)
+    answer["updates"] = updates
+    return answer
 
 
 def _sheet(ss: Spreadsheet, title: str) -> Sheet:

@@ -6,7 +6,7 @@ import gspread
 import pytest
 import requests
 
-from pmsheets.emulator import SheetsEmulator
+from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.emulator.testing import FakeClock, close_client, make_client
 
 
@@ -114,3 +114,16 @@ def test_writes_have_their_own_quota(register_id: str, sheets_emulator: SheetsEm
     assert _status_of(ws.get_all_values) == 200
     clock.advance(61)
     assert _status_of(lambda: ws.update([["b"]], "E2")) == 200
+
+
+def test_unsharing_between_two_requests_turns_the_next_into_a_403(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator) -> None:
+    sheets_emulator.faults.after_request(1, lambda emu: emu.store.unshare(register_id, DEFAULT_EMAIL))
+    gspread_client.http_client.fetch_sheet_metadata(register_id)
+    assert _status_of(lambda: gspread_client.http_client.fetch_sheet_metadata(register_id)) == 403
+
+
+def test_renamed_tab_makes_the_old_range_unparsable(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator) -> None:
+    sheets_emulator.faults.after_request(1, lambda emu: emu.store.rename_sheet(register_id, "Incidents", "Incidents 2026"))
+    gspread_client.http_client.values_get(register_id, "Incidents!A1")
+    assert _status_of(lambda: gspread_client.http_client.values_get(register_id, "Incidents!A1")) == 400
+    assert gspread_client.http_client.values_get(register_id, "'Incidents 2026'!A1")["values"] == [["ID"]]
