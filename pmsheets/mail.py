@@ -102,6 +102,10 @@ class Transport(Protocol):
         """Deliver `message` to `recipients` (the envelope); `name` is a file-name stem for it."""
         ...
 
+    def close(self) -> None:
+        """Let go of any connection the sends opened."""
+        ...
+
 
 # --- file transport ----------------------------------------------------------------------------
 
@@ -121,6 +125,9 @@ class FileTransport:
             msg = f"could not write to the outbox {self.outbox}: {error.strerror or error}"
             raise MailError(msg) from None
         return Delivery(str(message["Message-ID"]), tuple(recipients))
+
+    def close(self) -> None:
+        pass
 
 
 def unused_path(path: Path) -> Path:
@@ -197,7 +204,7 @@ def smtp_password(settings: SmtpSettings, *, environ: Mapping[str, str] | None =
 
 
 class SmtpTransport:
-    """One yagmail connection for a batch of messages (`with transport.connected(): ...`)."""
+    """The first send opens a yagmail connection; later sends reuse it until `close()`."""
 
     def __init__(self, settings: SmtpSettings, sender: str, *, password: str | None = None) -> None:
         if settings.security not in ("starttls", "ssl", "none"):
@@ -213,17 +220,18 @@ class SmtpTransport:
 
     @contextmanager
     def connected(self) -> Iterator[SmtpTransport]:
-        self._smtp = self._open()
         try:
             yield self
         finally:
-            smtp, self._smtp = self._smtp, None
-            _quit_quietly(smtp)
+            self.close()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        _quit_quietly(smtp)
 
     def send(self, message: EmailMessage, recipients: Sequence[str], *, name: str) -> Delivery:
         if self._smtp is None:
-            with self.connected():
-                return self.send(message, recipients, name=name)
+            self._smtp = self._open()
         try:
             # smtplib sends bytes as they are: the lines must already end in CRLF.
             refused = self._smtp.sendmail(self.sender, list(recipients), message.as_bytes(policy=email.policy.SMTP))
@@ -231,6 +239,7 @@ class SmtpTransport:
             msg = f"{self.describe()} refused every recipient: {_reasons(error.recipients)}"
             raise MailError(msg) from None
         except (smtplib.SMTPException, OSError) as error:
+            self.close()  # the next message starts a fresh session
             msg = f"{self.describe()} did not accept the message: {_explain(error)}"
             raise MailError(msg) from None
         reasons = {address: _reason_text(code, text) for address, (code, text) in refused.items()}

@@ -47,7 +47,8 @@ def smtp(port: int) -> SmtpTransport:
 
 
 def send_all(port: int, log: MemoryLog, messages: list[Planned] | None = None, *, resend: bool = False) -> list[object]:
-    return deliver(messages or planned(), transport=smtp(port), sender=SENDER, log=log.entries, append_log=log.append, clock=lambda: AS_OF, resend=resend)
+    with smtp(port).connected() as transport:
+        return deliver(messages or planned(), transport=transport, sender=SENDER, log=log.entries, append_log=log.append, clock=lambda: AS_OF, resend=resend)
 
 
 # --- planning ------------------------------------------------------------------------------------

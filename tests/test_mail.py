@@ -37,8 +37,8 @@ def outgoing(**changes: object) -> Outgoing:
 
 
 def send(settings: SmtpSettings, message: Outgoing, *, password: str | None = None) -> object:
-    transport = SmtpTransport(settings, message.sender, password=password)
-    return transport.send(build_message(message, now=AS_OF), message.recipients, name="test")
+    with SmtpTransport(settings, message.sender, password=password).connected() as transport:
+        return transport.send(build_message(message, now=AS_OF), message.recipients, name="test")
 
 
 @pytest.fixture
