@@ -203,8 +203,8 @@ def _action_finding(rule: str, level: Level, action: Action, field_name: str, me
 
 
 def _blank(record: Incident | Action, field_name: str) -> bool:
-    """Blank in the sheet (not merely unreadable: that already has a value-invalid finding)."""
-    return getattr(record, field_name) is None and field_name not in record.ref.invalid
+    """A blank cell in the sheet: not unreadable (that has value-invalid) and not an absent column (column-missing)."""
+    return getattr(record, field_name) is None and field_name in record.ref.columns and field_name not in record.ref.invalid
 
 
 def _unreadable(record: Incident | Action, field_name: str) -> bool:
@@ -697,6 +697,7 @@ ACTION_RULES: tuple[ActionRule, ...] = (
 RULE_LEVELS: dict[str, Level] = {
     "header-missing": Level.ERROR,
     "header-duplicate": Level.ERROR,
+    "column-missing": Level.WARNING,
     "value-invalid": Level.ERROR,
     "id-missing": Level.ERROR,
     "id-duplicate": Level.ERROR,

@@ -67,6 +67,8 @@ class Column:
     choices: type[enum.StrEnum] | None = None
     aliases: tuple[str, ...] = ()
     width: int = 14
+    checked_by: tuple[str, ...] = ()
+    """Rules that read this optional column: when it is absent they cannot check it (column-missing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,23 +90,23 @@ INCIDENTS = Tab(
         _col("id", "ID", required=True, aliases=("Incident ID",), width=10),
         _col("title", "Title", width=36),
         _col("severity", "Severity", Kind.ENUM, required=True, choices=Severity, width=9),
-        _col("detected_at", "Detected at", Kind.DATETIME, width=17),
+        _col("detected_at", "Detected at", Kind.DATETIME, width=17, checked_by=("dates-out-of-order",)),
         _col("resolved_at", "Resolved at", Kind.DATETIME, required=True, width=17),
-        _col("customer_impact", "Customer impact", Kind.ENUM, choices=CustomerImpact),
-        _col("impact_minutes", "Impact minutes", Kind.NUMBER, width=10),
-        _col("systemic_gap", "Systemic gap", Kind.YESNO, width=10),
-        _col("security_concern", "Security concern", Kind.YESNO, width=10),
-        _col("repeatable_failure", "Repeatable failure", Kind.YESNO, width=10),
-        _col("owner", "Incident owner", width=18),
-        _col("primary_responder", "Primary responder", width=18),
+        _col("customer_impact", "Customer impact", Kind.ENUM, choices=CustomerImpact, checked_by=("postmortem-required", "postmortem-undetermined", "severity-mismatch")),
+        _col("impact_minutes", "Impact minutes", Kind.NUMBER, width=10, checked_by=("postmortem-required", "postmortem-undetermined")),
+        _col("systemic_gap", "Systemic gap", Kind.YESNO, width=10, checked_by=("postmortem-required",)),
+        _col("security_concern", "Security concern", Kind.YESNO, width=10, checked_by=("postmortem-required",)),
+        _col("repeatable_failure", "Repeatable failure", Kind.YESNO, width=10, checked_by=("postmortem-required",)),
+        _col("owner", "Incident owner", width=18, checked_by=("owner-missing",)),
+        _col("primary_responder", "Primary responder", width=18, checked_by=("responder-missing",)),
         _col("contributors", "Contributors", Kind.LIST, width=24),
         _col("postmortem_status", "Post-mortem status", Kind.ENUM, required=True, choices=PostmortemStatus),
-        _col("draft_date", "Draft date", Kind.DATE, width=12),
-        _col("review_date", "Review date", Kind.DATE, width=12),
-        _col("closed_date", "Closed date", Kind.DATE, width=12),
-        _col("postmortem_doc", "Post-mortem doc", width=30),
-        _col("summary", "Summary", width=40),
-        _col("root_cause", "Root cause", width=40),
+        _col("draft_date", "Draft date", Kind.DATE, width=12, checked_by=("draft-date-missing", "dates-out-of-order")),
+        _col("review_date", "Review date", Kind.DATE, width=12, checked_by=("review-date-missing", "dates-out-of-order", "action-due-too-far")),
+        _col("closed_date", "Closed date", Kind.DATE, width=12, checked_by=("dates-out-of-order",)),
+        _col("postmortem_doc", "Post-mortem doc", width=30, checked_by=("doc-missing",)),
+        _col("summary", "Summary", width=40, checked_by=("blame-language",)),
+        _col("root_cause", "Root cause", width=40, checked_by=("blame-language",)),
     ),
     required=True,
 )
@@ -115,13 +117,13 @@ ACTIONS = Tab(
     (
         _col("id", "ID", required=True, aliases=("Action ID",), width=10),
         _col("incident_id", "Incident ID", required=True, width=11),
-        _col("text", "Action", width=40),
+        _col("text", "Action", width=40, checked_by=("blame-language",)),
         _col("type", "Type", Kind.ENUM, required=True, choices=ActionType, width=11),
         _col("owner", "Owner", required=True, width=18),
         _col("due_date", "Due date", Kind.DATE, required=True, width=12),
         _col("tracking_link", "Tracking link", required=True, width=30),
         _col("status", "Status", Kind.ENUM, required=True, choices=ActionStatus, width=12),
-        _col("completed_on", "Completed on", Kind.DATE, width=12),
+        _col("completed_on", "Completed on", Kind.DATE, width=12, checked_by=("action-done-without-date",)),
     ),
     required=True,
 )
@@ -389,6 +391,8 @@ def match_headers(tab: Tab, title: str, header_row: RawRow) -> HeaderMatch:
             findings.extend(_duplicate_header_findings(title, column, found))
         elif column.required:
             findings.append(_missing_column_finding(tab, title, column, header_row))
+        elif column.checked_by:
+            findings.append(_unchecked_column_finding(tab, title, column, header_row))
     usable = all(column.field in positions for column in tab.columns if column.required)
     return HeaderMatch(positions, findings, usable)
 
@@ -414,6 +418,25 @@ def _duplicate_header_findings(title: str, column: Column, found: list[int]) -> 
         )
         for extra in found[1:]
     ]
+
+
+def _unchecked_column_finding(tab: Tab, title: str, column: Column, header_row: RawRow) -> Finding:
+    """One finding for an absent optional column, instead of one 'missing' finding per row."""
+    near = _near_header(tab, column, header_row)
+    hint = f" Did you mean '{near}'? Rename it to '{column.header}'." if near else f" Add a column headed '{column.header}'."
+    return Finding(
+        rule="column-missing",
+        level=Level.WARNING,
+        cell=None,
+        message=f"the {title} tab has no '{column.header}' column, so {', '.join(column.checked_by)} cannot check it.{hint}",
+    )
+
+
+def _near_header(tab: Tab, column: Column, header_row: RawRow) -> str | None:
+    known = {normalize(name) for c in tab.columns for name in (c.header, *c.aliases)}
+    unknown = [str(cell).strip() for cell in header_row if not is_blank(cell) and normalize(cell) not in known]
+    near = difflib.get_close_matches(column.header, unknown, n=1, cutoff=0.6)
+    return near[0] if near else None
 
 
 def _missing_column_finding(tab: Tab, title: str, column: Column, header_row: RawRow) -> Finding:

@@ -157,6 +157,11 @@ TRIGGERS = [
         id="header-duplicate/second Owner column",
     ),
     pytest.param(
+        register() | {"Incidents": without_column(register()["Incidents"], "Incident owner")},
+        expect("column-missing", "warning", None, None, None, "Incidents tab has no 'Incident owner' column", "owner-missing cannot check it"),
+        id="column-missing/Incidents without Incident owner column",
+    ),
+    pytest.param(
         register([incident(severity="P3")]),
         expect("value-invalid", "error", "Incidents!C2", "INC-1", None, "Severity: 'P3' is not one of: P0, P1, P2"),
         id="value-invalid/severity P3",
@@ -439,6 +444,11 @@ NEAR_MISSES = [
         "header-duplicate",
         id="header-duplicate/extra column with a similar name",
     ),
+    pytest.param(
+        register() | {"Incidents": without_column(register()["Incidents"], "Title")},
+        "column-missing",
+        id="column-missing/absent column that no rule reads",
+    ),
     pytest.param(register([incident(severity=" p0 ")]), "value-invalid", id="value-invalid/severity lower case and spaces"),
     pytest.param(register([incident(id="INC-1")]), "id-missing", id="id-missing/ids present"),
     pytest.param(
@@ -610,6 +620,15 @@ NEAR_MISSES = [
         id="action-due-too-far/short-term 30 days",
     ),
 ]
+
+
+def test_absent_owner_column_is_one_finding_not_one_per_row():
+    content = register([incident(id=f"INC-{n}") for n in range(1, 4)])
+    content = content | {"Incidents": without_column(content["Incidents"], "Incident owner")}
+
+    result = run_checks(in_memory(content))
+
+    assert [f.rule for f in result.findings if f.rule in ("owner-missing", "column-missing")] == ["column-missing"]
 
 
 @pytest.mark.parametrize(("content", "rule"), NEAR_MISSES)

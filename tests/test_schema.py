@@ -664,7 +664,7 @@ def test_each_missing_required_column_is_reported(register_from):
     headers = [h for h in ACTION_HEADERS if h not in ("Owner", "Type")]
     content = {"Incidents": [INCIDENT_HEADERS, incident()], "Actions": [headers]}
 
-    findings = run_checks(register_from(content)).findings
+    findings = [f for f in run_checks(register_from(content)).findings if f.rule == "header-missing"]
 
     assert [f.message.split(" column")[0] for f in findings] == [
         "the Actions tab has no 'Type'",
@@ -747,7 +747,7 @@ def test_workbook_that_is_not_a_register_is_refused_by_validate(register_from):
 def test_empty_incidents_tab_reports_its_required_columns(register_from):
     content = {"Incidents": [], "Actions": [ACTION_HEADERS]}
 
-    findings = run_checks(register_from(content)).findings
+    findings = [f for f in run_checks(register_from(content)).findings if f.rule == "header-missing"]
 
     assert [f.message.split(" column")[0] for f in findings] == [
         "the Incidents tab has no 'ID'",
