@@ -57,11 +57,14 @@ class PostmortemsConfig:
     """Let generate set a blank or Not started Post-mortem status to Draft (off: a skeleton is not yet a draft)."""
 
 
+DEFAULT_SENDER = "pmsheets <pmsheets@localhost>"
+
+
 @dataclass(frozen=True, slots=True)
 class MailConfig:
     transport: str = "file"
     """file: each message becomes an .eml in `outbox` (no server needed); smtp: sent through `smtp`."""
-    sender: str = "pmsheets <pmsheets@localhost>"
+    sender: str = DEFAULT_SENDER
     """The `mail.from` key."""
     outbox: Path = Path("reports/outbox")
     smtp: SmtpSettings | None = None
@@ -440,7 +443,7 @@ def _mail_config(mail: dict[str, Any], base: Path, source: Path | None) -> MailC
         settings = SmtpSettings(**{key: value for key, value in smtp.items() if key != "ca_file"}, ca_file=ca_file)
     return MailConfig(
         transport=mail.get("transport", "file"),
-        sender=mail.get("from", MailConfig.sender),
+        sender=mail.get("from", DEFAULT_SENDER),
         outbox=_beside(base, mail.get("outbox", "reports/outbox")),
         smtp=settings,
     )

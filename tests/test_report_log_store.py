@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from xml.etree import ElementTree
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -56,3 +57,13 @@ def test_report_log_on_a_workbook_stores_text_as_text(tmp_path: Path) -> None:
     append_report_log(XlsxRegister(path), [FORMULA_ENTRY.row()])
     cell = openpyxl.load_workbook(path)[LOG_TITLE]["C2"]
     assert (cell.value, cell.data_type) == ("=cmd@example.com", "s")
+
+
+def test_report_log_tab_added_to_an_openpyxl_workbook_keeps_it_well_formed(tmp_path: Path) -> None:
+    # openpyxl declares the relationships prefix on each <sheet>, not on the root element.
+    path = write_workbook(tmp_path / "register.xlsx", register_tables())
+    append_report_log(XlsxRegister(path), [ENTRY.row()])
+    with zipfile.ZipFile(path) as package:
+        ElementTree.fromstring(package.read("xl/workbook.xml"))
+    append_report_log(XlsxRegister(path), [FORMULA_ENTRY.row()])
+    assert read_log(XlsxRegister(path).read().tables) == [ENTRY, FORMULA_ENTRY]

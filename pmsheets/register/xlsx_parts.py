@@ -129,7 +129,8 @@ def _register_new_sheet(source: zipfile.ZipFile, workbook: str, rels: str, title
     prefix = _relationship_prefix(workbook)
     closing = re.search(r"</(\w+:)?sheets>", workbook)
     element = f"{closing.group(1) or ''}sheet" if closing else "sheet"
-    sheet_tag = f"<{element} name={quoteattr(title)} sheetId=\"{sheet_id}\" {prefix}:id=\"{rel_id}\"/>"
+    # openpyxl declares the prefix on each <sheet> rather than on the root, so the new one declares it too.
+    sheet_tag = f"<{element} name={quoteattr(title)} sheetId=\"{sheet_id}\" xmlns:{prefix}=\"{REL_NS}\" {prefix}:id=\"{rel_id}\"/>"
     new_workbook = _insert_before(workbook, r"</(?:\w+:)?sheets>", sheet_tag, "xl/workbook.xml")
     relationship = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="/{part}"/>'
     new_rels = _insert_before(rels, r"</(?:\w+:)?Relationships>", relationship, "xl/_rels/workbook.xml.rels")
