@@ -209,6 +209,11 @@ def _reject_error_value(value: object) -> None:
 
 
 def parse_text(value: object, _settings: ParseSettings) -> str:
+    if type(value) is str:  # the common case, kept cheap: most cells are plain text
+        text = value.strip()
+        if text[:1] == "#" and text.upper() in CELL_ERRORS:
+            _reject_error_value(text)
+        return text
     _reject_error_value(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -330,12 +335,18 @@ def parse_date(value: object, settings: ParseSettings) -> date:
 def _enum_parser(choices: type[enum.StrEnum]) -> Callable[[object, ParseSettings], Any]:
     lookup = {normalize(member.value): member for member in choices}
     accepted = ", ".join(member.value for member in choices)
+    # A column holds the same few spellings over and over; remember how each one read.
+    seen: dict[str, enum.StrEnum] = {}
 
     def parse_choice(value: object, _settings: ParseSettings) -> enum.StrEnum:
+        if type(value) is str and value in seen:
+            return seen[value]
         _reject_error_value(value)
         member = lookup.get(normalize(value))
         if member is None:
             raise CellValueError(f"{_show(value)} is not one of: {accepted}.")
+        if type(value) is str and len(seen) < 1024:
+            seen[value] = member
         return member
 
     return parse_choice
@@ -543,9 +554,10 @@ def _parse_rows(
             continue
         values: dict[str, Any] = {}
         invalid: list[str] = []
+        width = len(row)
         for column, index, parse_cell in fields:
-            raw_value = row[index] if index < len(row) else None
-            if is_blank(raw_value):
+            raw_value = row[index] if index < width else None
+            if raw_value is None or raw_value == "" or (type(raw_value) is str and raw_value.isspace()):
                 if column.field in _BLANK_DEFAULTS:
                     values[column.field] = _BLANK_DEFAULTS[column.field]
                 continue
