@@ -1,0 +1,1 @@
+"""Tests of the Sheets emulator (a package so its conftest does not shadow tests/conftest.py)."""
