@@ -6,7 +6,7 @@ the tool owns; everything about meaning lives in schema and policy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,9 +38,17 @@ class RegisterBackend(Protocol):
         ...
 
 
-    def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
+    def fill_blank_cells(
+        self,
+        tab: str,
+        id_header: str,
+        updates: Mapping[str, Mapping[str, str]],
+        *,
+        replaceable: Mapping[str, Collection[str]] | None = None,
+    ) -> list[str]:
         """Write {row id: {header: text}} into cells that are blank at write time; return the cells written.
 
         Rows are found by ID and columns by header when writing, never by a remembered row number.
+        `replaceable` ({header: values}) lists values that count as blank in that column.
         """
         ...

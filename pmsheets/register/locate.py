@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from pmsheets.schema import CellValueError, ParseSettings, column_letter, is_blank, normalize, parse_text
@@ -14,9 +14,18 @@ def quote_range(title: str) -> str:
 
 
 def blank_cell_writes(
-    tab: str, rows: Sequence[Sequence[Any]], id_header: str, updates: Mapping[str, Mapping[str, str]]
+    tab: str,
+    rows: Sequence[Sequence[Any]],
+    id_header: str,
+    updates: Mapping[str, Mapping[str, str]],
+    replaceable: Mapping[str, Collection[str]] | None = None,
 ) -> list[tuple[str, str]]:
-    """(A1 cell, value) pairs for the updates whose target cell is blank in `rows` (read just now)."""
+    """(A1 cell, value) pairs for the updates whose target cell is blank in `rows` (read just now).
+
+    `replaceable` names, per header, values that count as blank too (e.g. a status of
+    'Not started'), matched like headers, so a PM's deliberate value is still never replaced.
+    """
+    placeholders = {normalize(name): {normalize(value) for value in values} for name, values in (replaceable or {}).items()}
     if not rows:
         return []
     header = {normalize(name): index for index, name in reversed(list(enumerate(rows[0]))) if not is_blank(name)}
@@ -34,7 +43,8 @@ def blank_cell_writes(
             column = header.get(normalize(column_name))
             if column is None:
                 continue
-            if column < len(row) and not is_blank(row[column]):
+            current = row[column] if column < len(row) else None
+            if not is_blank(current) and normalize(current) not in placeholders.get(normalize(column_name), ()):
                 continue
             writes.append((f"{quote_range(tab)}!{column_letter(column)}{row_index}", value))
     return writes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -113,7 +113,14 @@ class SheetsRegister:
         body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()))
         self._call("write the Findings tab", lambda: self._http.batch_update(self._key, body))
 
-    def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
+    def fill_blank_cells(
+        self,
+        tab: str,
+        id_header: str,
+        updates: Mapping[str, Mapping[str, str]],
+        *,
+        replaceable: Mapping[str, Collection[str]] | None = None,
+    ) -> list[str]:
         """Write `updates` ({row id: {header: text}}) into cells that are blank *now*.
 
         The rows and columns are located by ID and header name at write time, never from a
@@ -124,7 +131,7 @@ class SheetsRegister:
             f"read the {tab} tab",
             lambda: self._http.values_get(self._key, quote_range(tab), params={"valueRenderOption": "UNFORMATTED_VALUE"}),
         )
-        writes = blank_cell_writes(tab, current.get("values", []), id_header, updates)
+        writes = blank_cell_writes(tab, current.get("values", []), id_header, updates, replaceable)
         if writes:
             data = [{"range": cell, "values": [[value]]} for cell, value in writes]
             self._call(

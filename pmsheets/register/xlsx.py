@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -83,14 +83,21 @@ class XlsxRegister:
         finally:
             workbook.close()
 
-    def fill_blank_cells(self, tab: str, id_header: str, updates: Mapping[str, Mapping[str, str]]) -> list[str]:
+    def fill_blank_cells(
+        self,
+        tab: str,
+        id_header: str,
+        updates: Mapping[str, Mapping[str, str]],
+        *,
+        replaceable: Mapping[str, Collection[str]] | None = None,
+    ) -> list[str]:
         self._refuse_unsafe_write()
         workbook = self._open(read_only=False)
         if tab not in workbook.sheetnames:
             return []
         sheet = workbook[tab]
         rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-        writes = blank_cell_writes(tab, rows, id_header, updates)
+        writes = blank_cell_writes(tab, rows, id_header, updates, replaceable)
         for cell_ref, value in writes:
             cell = sheet[cell_ref.rsplit("!", 1)[1]]
             cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
