@@ -18,13 +18,15 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Build a demo register in demo/ and check it (validate exits 1 because the demo has error findings).
+# Build a demo register in demo/, check it (validate exits 1: the demo has error findings), write its post-mortem drafts.
 demo: $(STAMP)
 	rm -rf demo && mkdir -p demo
 	$(BIN)/pmsheets init --xlsx demo/register.xlsx --demo
 	cp config.example.yaml demo/pmsheets.yaml
 	$(BIN)/pmsheets --config demo/pmsheets.yaml validate; test $$? -le 1
 	@echo "Demo register: demo/register.xlsx (its Findings tab now lists the findings above)."
+	$(BIN)/pmsheets --config demo/pmsheets.yaml generate
+	@echo "Post-mortem drafts: demo/docs/postmortems/ (see docs/postmortems.md)."
 
 # Quick benchmarks (figures go in BENCHMARKS.md).
 bench: $(STAMP)

@@ -6,7 +6,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -15,7 +16,9 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from pmsheets import config as config_module
+from pmsheets import postmortems
 from pmsheets.demo import demo_rows
+from pmsheets.docs import Outcome, policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
 from pmsheets.model import Finding, Level
 from pmsheets.register import RegisterBackend
@@ -75,6 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
         "print one line per check and say what to fix. Exit 0 when nothing failed, 1 otherwise.",
     )
     doctor.set_defaults(handler=cmd_doctor)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write post-mortem drafts from the register, from the template",
+        description="Write a Markdown post-mortem draft, filled from the register, for each incident that needs one and has none yet "
+        "(and refresh drafts nobody has edited). Edited documents are left alone. See docs/postmortems.md. "
+        "Exit 0: done; 1: a document could not be written (its file belongs to another incident); 2: a usage, config or register problem.",
+    )
+    generate.add_argument("--as-of", metavar="DATETIME", help="generate as if it were this time (ISO 8601; default: now)")
+    generate.add_argument("--incident", metavar="ID", help="only this incident, even if the policy does not require a post-mortem")
+    generate.add_argument("--dry-run", action="store_true", help="say what would be written, write nothing (no file, no register cell)")
+    generate.add_argument("--force", action="store_true", help="also replace documents edited by hand, keeping each as a .bak first")
+    generate.set_defaults(handler=cmd_generate)
 
     emulator = commands.add_parser(
         "emulator",
@@ -192,6 +208,32 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pmsheets.cli_reports import check_register  # deferred: cli_reports imports this module
+
+    checked = check_register(args)
+    settings, register = checked.config.postmortems, checked.validation.register
+    policy = checked.config.policy_in(checked.config.effective_timezone(checked.raw.timezone))
+    ctx = policy_context(register, checked.validation.as_of, policy)
+    environment = postmortems.template_environment(checked.config.templates_dir)
+    results = postmortems.generate(register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run)
+    print_documents(results, settings.dir, out, dry_run=args.dry_run)
+    code = EXIT_FINDINGS if any(result.outcome is Outcome.CONFLICT for result in results) else EXIT_OK
+    if settings.link_base is None:
+        return code  # without a link base the register is never written
+    updates = postmortems.planned_links(register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx)
+    if args.dry_run:
+        print_planned_links(updates, out)
+        return code
+    try:
+        cells = postmortems.write_links(checked.backend, checked.raw.tables, register, updates, set_status_draft=settings.set_status_draft)
+    except WriteRefused as error:
+        print(f"pmsheets: error: {error} The documents are written; run generate again to link them.", file=err)
+        return EXIT_USAGE
+    print(f"Filled in {checked.backend.describe()}: {', '.join(cells)}" if cells else "No blank register cell to fill.", file=out)
+    return code
+
+
 def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> int:
     from pmsheets.emulator.cli import main as emulator_main
 
@@ -261,3 +303,25 @@ def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
         f"as of {result.as_of:%Y-%m-%d %H:%M %Z}",
         file=out,
     )
+
+
+def print_documents(results: Sequence[postmortems.DocumentResult], folder: Path, out: TextIO, *, dry_run: bool) -> None:
+    """One line per document, then the counts; a dry run says nothing was written."""
+    if dry_run:
+        print("Dry run: nothing is written. generate would do this:", file=out)
+    width = max((len(result.incident_id) for result in results), default=0)
+    for result in results:
+        backup = f" ({result.backup.name})" if result.backup is not None else ""
+        print(f"  {result.incident_id:<{width}}  {result.path.name}: {result.outcome}{backup}", file=out)
+    if not results:
+        print("No incident needs a new post-mortem draft (pmsheets generate --incident ID writes one anyway).", file=out)
+        return
+    counts = Counter(str(result.outcome) for result in results)
+    print(f"{', '.join(f'{n} {outcome}' for outcome, n in counts.items())} in {folder}", file=out)
+    if counts.get(str(Outcome.KEPT)):
+        print("Edited documents are never overwritten; --force --incident ID regenerates one and keeps a .bak.", file=out)
+
+
+def print_planned_links(updates: Mapping[str, Mapping[str, str]], out: TextIO) -> None:
+    for incident_id, cells in updates.items():
+        print(f"  would fill {incident_id}: {', '.join(cells)}", file=out)
