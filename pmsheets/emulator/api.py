@@ -86,11 +86,18 @@ class Api:
             self.internal_errors.append(error)
             response = HttpResponse(500, ApiError(500, f"Emulator bug: {error!r}").body())
         self._record(number, request, route, response.status, user)
-        if self.on_exchange is not None and route is not None:
-            self.on_exchange(route, request, response)
-        for hook in self.faults.hooks_after(number):
-            hook(self.emulator)
+        self._after(number, route, request, response)
         return response
+
+    def _after(self, number: int, route: Route | None, request: HttpRequest, response: HttpResponse) -> None:
+        """Schema checks and edit hooks; their failures are kept for the test, the answer still goes out."""
+        try:
+            if self.on_exchange is not None and route is not None:
+                self.on_exchange(route, request, response)
+            for hook in self.faults.hooks_after(number):
+                hook(self.emulator)
+        except Exception as error:  # noqa: BLE001 - see internal_errors
+            self.internal_errors.append(error)
 
     def _record(self, number: int, request: HttpRequest, route: Route | None, status: int, user: str) -> None:
         kind = route.kind if route else "unknown"
