@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pmsheets import config as config_module
 from pmsheets import postmortems
+from pmsheets.cli_reports import add_report_commands
 from pmsheets.demo import demo_rows
 from pmsheets.docs import Outcome, policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "print one line per check and say what to fix. Exit 0 when nothing failed, 1 otherwise.",
     )
     doctor.set_defaults(handler=cmd_doctor)
+    add_report_commands(commands)
 
     generate = commands.add_parser(
         "generate",
