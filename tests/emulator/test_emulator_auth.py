@@ -12,7 +12,7 @@ from google.auth.transport.requests import Request
 from google.oauth2.service_account import Credentials
 
 from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
-from pmsheets.emulator.testing import close_client, credentials_for, make_client
+from pmsheets.emulator.testing import FakeClock, close_client, credentials_for, make_client
 
 READ_ONLY = ["https://www.googleapis.com/auth/spreadsheets.readonly"]
 
@@ -83,3 +83,22 @@ def test_drive_calls_create_list_open_and_delete(gspread_client: gspread.Client,
     gspread_client.del_spreadsheet(created.id)
     assert gspread_client.list_spreadsheet_files() == []
     assert sheets_emulator.count("drive") == 5  # gspread.open lists files by name
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "::"])
+def test_emulator_refuses_to_bind_anything_but_loopback(host: str) -> None:
+    with pytest.raises(ValueError, match="127.0.0.1 only"):
+        SheetsEmulator(host=host)
+
+
+def test_token_shorter_than_google_auths_margin_is_fetched_before_every_call(clock: FakeClock) -> None:
+    with SheetsEmulator(clock=clock, token_lifetime=30) as emulator:
+        sid = emulator.create_spreadsheet("Short", sheets=["Incidents"])
+        client = make_client(emulator)
+        try:
+            client.open_by_key(sid)
+            client.open_by_key(sid)
+        finally:
+            close_client(client)
+        assert [r.status for r in emulator.requests] == [200, 200]
+        assert emulator.api.token_requests == 2
