@@ -27,10 +27,15 @@ demo: $(STAMP)
 	@echo "Demo register: demo/register.xlsx (its Findings tab now lists the findings above)."
 	$(BIN)/pmsheets --config demo/pmsheets.yaml generate
 	@echo "Post-mortem drafts: demo/docs/postmortems/ (see docs/postmortems.md)."
+	$(BIN)/pmsheets --config demo/pmsheets.yaml report
+	$(BIN)/pmsheets --config demo/pmsheets.yaml export
+	@echo "Weekly report previews and the Excel snapshot: demo/reports/ (see docs/reports.md)."
 
 # Quick benchmarks (figures go in BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python bench/validate.py
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python bench/export.py
 
 # Install headless LibreOffice Calc (Debian) so the office-suite tests run instead of skipping.
 libreoffice:
