@@ -77,8 +77,11 @@ class Api:
         try:
             if fault is not None:
                 raise fault_error(int(fault))
-            token = self._authorised(request, route)
+            token = self.authority.token_for(request.headers.get("authorization"))
             user = token.email
+            if route is None:
+                raise ApiError(501, f"The emulator does not serve {request.method} {request.path}.", "UNIMPLEMENTED")
+            self._check_scope_and_quota(route, token)
             response = self._dispatch(route, request, token)
         except ApiError as error:
             response = HttpResponse(error.code, error.body())
@@ -103,14 +106,10 @@ class Api:
         kind = route.kind if route else "unknown"
         self.log.append(LoggedRequest(number, request.method, request.path, kind, status, user))
 
-    def _authorised(self, request: HttpRequest, route: Route | None) -> Token:
-        token = self.authority.token_for(request.headers.get("authorization"))
-        if route is None:
-            raise ApiError(501, f"The emulator does not serve {request.method} {request.path}.", "UNIMPLEMENTED")
+    def _check_scope_and_quota(self, route: Route, token: Token) -> None:
         require_scope(token, DRIVE_SCOPES if route.is_drive else READ_SCOPES if route.kind == "read" else WRITE_SCOPES)
         if not route.is_drive:
             self.quota.charge(token.email, route.kind)
-        return token
 
     def _dispatch(self, route: Route, request: HttpRequest, token: Token) -> HttpResponse:
         query = parse_qs(request.query, keep_blank_values=True)

@@ -174,8 +174,9 @@ def _resize(sheet: Sheet, grid: dict[str, Any]) -> None:
     for r in range(len(sheet.rows)):
         if len(sheet.rows[r]) > cols:
             del sheet.writable_row(r)[cols:]
-        if sheet.meta[r] and max(sheet.meta[r]) >= cols:
-            kept = {c: m for c, m in sheet.meta[r].items() if c < cols}
+        meta = sheet.meta[r]
+        if meta and max(meta) >= cols:
+            kept = {c: m for c, m in meta.items() if c < cols}
             sheet.meta[r] = None
             if kept:
                 sheet.writable_meta(r).update(kept)

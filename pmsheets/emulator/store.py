@@ -97,7 +97,7 @@ class Store:
         """A new spreadsheet; `sheets` is a list of titles or {title: rows (USER_ENTERED)}."""
         with self.lock:
             spreadsheet_id = self._new_spreadsheet_id()
-            props = {"title": title, "locale": locale, "autoRecalc": "ON_CHANGE", "timeZone": time_zone}
+            props: dict[str, Any] = {"title": title, "locale": locale, "autoRecalc": "ON_CHANGE", "timeZone": time_zone}
             props.update(defaultFormat=copy.deepcopy(DEFAULT_FORMAT), spreadsheetTheme=copy.deepcopy(THEME))
             ss = Spreadsheet(spreadsheet_id, props, owner=owner, created=rfc3339(self.clock()))
             ss.shared_with |= set(shared_with)
@@ -378,7 +378,9 @@ def _updated_data(sheet: Sheet, bounds: valueops.Bounds) -> dict[str, Any]:
 def _batch_totals(spreadsheet_id: str, responses: list[dict[str, Any]]) -> dict[str, Any]:
     answer: dict[str, Any] = {"spreadsheetId": spreadsheet_id}
     if responses:
-        rows, cols, sheets = set(), set(), set()
+        rows: set[tuple[str, int]] = set()
+        cols: set[tuple[str, int]] = set()
+        sheets: set[str] = set()
         for response in responses:
             title, _, cells = response["updatedRange"].rpartition("!")
             sheets.add(title)

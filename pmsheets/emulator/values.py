@@ -151,8 +151,9 @@ def _typed_text(text: str, original: str) -> tuple[Any, dict[str, str] | None]:
     number = _parse_number(text)
     if number is not None:
         return number, _grouped_format(text)
-    if text.endswith("%") and _parse_number(text[:-1]) is not None:
-        return _tidy_number(_parse_number(text[:-1]) / 100), PERCENT_FORMAT
+    percent = _parse_number(text[:-1]) if text.endswith("%") else None
+    if percent is not None:
+        return _tidy_number(percent / 100), PERCENT_FORMAT
     return _parse_date(text) or (original, None)
 
 
