@@ -202,3 +202,16 @@ def test_output_cut_short_by_the_reader_shows_no_traceback(tmp_path: Path) -> No
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "Actions"
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_workbook_with_damaged_xml_exits_2_without_traceback(tmp_path: Path, clean_register: Path) -> None:
+    import zipfile
+
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(clean_register) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, b"<worksheet><sheetData><row" if info.filename.startswith("xl/worksheets/") else data)
+    code, _, err = run("--config", str(make_config(tmp_path, damaged)), "validate")
+    assert code == 2
+    assert "is not a readable .xlsx workbook" in err and "Traceback" not in err

@@ -62,18 +62,9 @@ def _apply_one(ctx: BatchContext, index: int, request: Any) -> dict[str, Any]:
     if handler is None:
         raise _unknown_kind(index, kind)
     try:
-        return handler(ctx, normalise_colours(_without_nulls(request[kind] or {})))
+        return handler(ctx, normalise_colours(request[kind] or {}))
     except RequestError as error:
         raise ApiError.invalid(f"Invalid requests[{index}].{kind}: {error.message}") from None
-
-
-def _without_nulls(value: Any) -> Any:
-    """proto3 JSON reads null as "not set"; dropping nulls early keeps them out of stored state."""
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
 
 
 def _unknown_kind(index: int, kind: str) -> ApiError:

@@ -13,7 +13,6 @@ from typing import Any
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -113,7 +112,7 @@ class XlsxRegister:
         try:
             # data_only: the checks need what the PM sees, not the formula behind it.
             return openpyxl.load_workbook(self.path, read_only=read_only, data_only=read_only)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - a damaged file fails in many ways (zip, XML, openpyxl); all mean "unreadable"
             msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}). Check the path in register.path."
             raise RegisterError(msg) from None
 
