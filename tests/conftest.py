@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ import gspread
 import openpyxl
 import pytest
 from google.oauth2.service_account import Credentials
+from hypothesis import settings
 
 from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.policy import Policy
@@ -25,6 +26,12 @@ from pmsheets.validation import Validation, validate
 
 UTC = ZoneInfo("UTC")
 AS_OF = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday
+
+# Property tests: the same examples on every run (derandomize, no example database), few enough to stay fast;
+# the deadline only catches a pathological slowdown. `pytest --hypothesis-profile=thorough` explores further.
+settings.register_profile("ci", max_examples=60, deadline=timedelta(seconds=2), derandomize=True, database=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile("ci")
 
 Tables = Mapping[str, Sequence[Sequence[Any]]]
 """Tab title -> rows, header row first."""
