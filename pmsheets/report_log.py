@@ -16,7 +16,6 @@ from pmsheets.schema import RawWorkbook, normalize
 
 LOG_TITLE = "Report log"
 LOG_HEADERS = ("Kind", "Week", "Recipient", "Message-ID", "Sent at", "Overdue actions", "Overdue post-mortems", "Not tracked")
-LOG_WIDTHS = (14, 10, 30, 48, 22, 10, 10, 10)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,3 +52,7 @@ class RegisterBackend(Protocol):
         `replaceable` ({header: values}) lists values that count as blank in that column.
         """
         ...
+
+    def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """Append rows to a tool-owned tab (e.g. the Report log), creating it with `headers` when missing."""
+        ...

@@ -22,7 +22,7 @@ from pmsheets.errors import RegisterError
 from pmsheets.register import FindingsRows, RawRegister
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
-from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 
 T = TypeVar("T")
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -139,6 +139,22 @@ class SheetsRegister:
                 lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}),
             )
         return [cell for cell, _ in writes]
+
+    def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """Append to a tool-owned tab in one values:append (RAW: text stays text); adds the tab when missing."""
+        self._metadata()  # fresh: another worker (or the last append) may have added the tab
+        found = next((name for name in self._sheet_ids or {} if normalize(name) == normalize(title)), None)
+        values = [list(row) for row in rows]
+        if found is None:
+            found = title
+            add = {"requests": [{"addSheet": {"properties": {"title": title, "gridProperties": {"frozenRowCount": 1}}}}]}
+            self._call(f"add the {title} tab", lambda: self._http.batch_update(self._key, add))
+            values.insert(0, list(headers))
+        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+        self._call(
+            f"append to the {title} tab",
+            lambda: self._http.values_append(self._key, f"{quote_range(found)}!A1", params=params, body={"values": values}),
+        )
 
     def initialize(self, demo_tables: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> None:
         """Lay out the register's tabs (see sheets_init); refuses when a tab already holds data."""

@@ -63,22 +63,44 @@ class XlsxRegister:
             workbook.close()
 
     def write_findings(self, rows: FindingsRows) -> None:
+        title = self._tool_tab_title(FINDINGS_TITLE)
+        self._replace_tool_tab(title, [list(FINDINGS_HEADERS), *[list(row) for row in rows]], FINDINGS_WIDTHS)
+
+    def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """Append to a tool-owned tab (created with `headers` when missing)."""
+        existing_title, existing = self._tool_tab(title)
+        self._replace_tool_tab(existing_title, [list(headers), *existing, *[list(row) for row in rows]], [18] * len(headers))
+
+    def _replace_tool_tab(self, title: str, rows: list[list[str]], widths: Sequence[float]) -> None:
         """Edits the package in place of a load-and-save, so nothing openpyxl cannot model is lost."""
         self._refuse_while_open()
-        title = self._findings_title()
-        content = sheet_xml([list(FINDINGS_HEADERS), *[list(row) for row in rows]], FINDINGS_WIDTHS)
+        content = sheet_xml(rows, widths)
         try:
             with zipfile.ZipFile(self.path) as source:
                 _write_atomically(self.path, lambda temp: _copy_package(source, temp, title, content))
         except (zipfile.BadZipFile, PackageError) as error:
-            msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}); the Findings tab was not written."
+            msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}); the {title} tab was not written."
             raise RegisterError(msg) from None
 
-    def _findings_title(self) -> str:
-        """The existing Findings tab's exact name (matched like every tab), else the standard one."""
+    def _tool_tab(self, title: str) -> tuple[str, list[list[str]]]:
+        """A tool-owned tab's exact title (matched like every tab) and its rows below the header, as text."""
         workbook = self._open(read_only=True)
         try:
-            return next((name for name in workbook.sheetnames if normalize(name) == normalize(FINDINGS_TITLE)), FINDINGS_TITLE)
+            found = next((name for name in workbook.sheetnames if normalize(name) == normalize(title)), None)
+            if found is None:
+                return title, []
+            sheet = workbook[found]
+            sheet.reset_dimensions()
+            rows = [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(min_row=2, values_only=True)]
+            return found, [row for row in rows if any(row)]
+        finally:
+            workbook.close()
+
+    def _tool_tab_title(self, title: str) -> str:
+        """An existing tool-owned tab's exact name (matched like every tab), else `title`."""
+        workbook = self._open(read_only=True)
+        try:
+            return next((name for name in workbook.sheetnames if normalize(name) == normalize(title)), title)
         finally:
             workbook.close()
 
