@@ -21,10 +21,10 @@ from pmsheets.cli_reports import add_report_commands
 from pmsheets.demo import demo_rows
 from pmsheets.docs import Outcome, policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
-from pmsheets.model import Finding, Level
+from pmsheets.model import Level
 from pmsheets.register import RegisterBackend
 from pmsheets.register.xlsx import XlsxRegister, create_register
-from pmsheets.validation import Validation, validate
+from pmsheets.validation import Validation, findings_rows, validate
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
@@ -270,10 +270,6 @@ def parse_as_of(text: str | None, timezone: ZoneInfo) -> datetime:
         msg = f"--as-of {text!r} is not an ISO 8601 date or time; use e.g. 2026-11-27 or 2026-11-27T09:00+01:00"
         raise UsageError(msg) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone)
-
-
-def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
-    return [[str(f.level), f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
 
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +35,11 @@ class Validation:
             "findings": [f.as_dict() for f in self.findings],
             "counts": self.counts,
         }
+
+
+def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
+    """The Findings tab's rows, as text in FINDINGS_HEADERS order."""
+    return [[str(f.level), f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
 
 
 class NotARegister(RegisterError):
