@@ -238,7 +238,10 @@ def parse_number(value: object, _settings: ParseSettings) -> float:
     if isinstance(value, bool):
         raise CellValueError(f"TRUE/FALSE is not a number. {accepted}")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past float's range, e.g. a 400-digit number in an .xlsx
+            raise CellValueError(f"{_show(value)} is too large a number. {accepted}") from None
     elif isinstance(value, str):
         text = value.strip()
         if "," in text:
