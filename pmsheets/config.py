@@ -76,11 +76,22 @@ class ReportsConfig:
     """Where previews, and snapshots without --out, are written."""
     weekly_day: str = "monday"
     weekly_time: str = "09:00"
+    max_late_hours: float = 48.0
+    """A weekly report missed (worker down) is sent late up to this long after its time, else skipped."""
     overdue_to: tuple[str, ...] = ()
     owner_digests: bool = False
     escalation_to: tuple[str, ...] = ()
     escalate_after_days: int = 7
     attach_snapshot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    sync_every_minutes: float = 15.0
+    heartbeat: Path = Path("worker.heartbeat")
+    """Written after every cycle and at least once a minute while idle; `pmsheets health` reads it."""
+    lease_minutes: float = 10.0
+    """How long the sending lease lasts when its holder never releases it (a crashed worker)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,7 @@ class Config:
     postmortems: PostmortemsConfig = field(default_factory=PostmortemsConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
     source: Path | None = None
     """The file this came from (None: built-in defaults)."""
 
@@ -336,10 +348,11 @@ SPEC: dict[str, Checker | dict[str, Checker]] = {
     },
     "reports": {
         "dir": _text,
-        "weekly": {"day": _weekday, "time": _clock_time},
+        "weekly": {"day": _weekday, "time": _clock_time, "max_late_hours": _number},
         "overdue": {"to": _addresses, "owner_digests": _yes_no},
         "escalation": {"to": _addresses, "escalate_after_days": _whole, "attach_snapshot": _yes_no},
     },
+    "worker": {"sync_every_minutes": _positive, "heartbeat": _text, "lease_minutes": _positive},
     "policy": {
         "draft_due_hours": _number,
         "draft_overdue_hours": _number,
@@ -427,6 +440,7 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
         ),
         mail=_mail_config(values.get("mail", {}), base, source),
         reports=_reports_config(values.get("reports", {}), base),
+        worker=_worker_config(values.get("worker", {}), base),
         source=source,
     )
 
@@ -455,11 +469,20 @@ def _reports_config(reports: dict[str, Any], base: Path) -> ReportsConfig:
         dir=_beside(base, reports.get("dir", "reports")),
         weekly_day=weekly.get("day", "monday"),
         weekly_time=weekly.get("time", "09:00"),
+        max_late_hours=weekly.get("max_late_hours", 48.0),
         overdue_to=overdue.get("to", ()),
         owner_digests=overdue.get("owner_digests", False),
         escalation_to=escalation.get("to", ()),
         escalate_after_days=escalation.get("escalate_after_days", 7),
         attach_snapshot=escalation.get("attach_snapshot", False),
+    )
+
+
+def _worker_config(worker: dict[str, Any], base: Path) -> WorkerConfig:
+    return WorkerConfig(
+        sync_every_minutes=worker.get("sync_every_minutes", 15.0),
+        heartbeat=_beside(base, worker.get("heartbeat", "worker.heartbeat")),
+        lease_minutes=worker.get("lease_minutes", 10.0),
     )
 
 
