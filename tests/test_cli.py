@@ -9,6 +9,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from collections.abc import Callable
+from typing import Any
+
 import openpyxl
 import pytest
 
@@ -28,6 +31,35 @@ def make_config(tmp_path: Path, register: Path, extra: str = "") -> Path:
     config = tmp_path / "pmsheets.yaml"
     config.write_text(f"register:\n  path: {register.name}\n{extra}", encoding="utf-8")
     return config
+
+
+class ConfiguredRegister:
+    """A register behind a config file, on one backend; `findings_tab()` reads back what validate wrote."""
+
+    def __init__(self, config: Path, read_findings: Callable[[], list[list[Any]]]) -> None:
+        self.config = str(config)
+        self.findings_tab = read_findings
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def configure(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., ConfiguredRegister]:
+    """Puts a workbook's register behind a config: as the workbook itself, or loaded into the Sheets emulator."""
+
+    def build(workbook: Path, extra: str = "") -> ConfiguredRegister:
+        if request.param == "xlsx":
+            config = make_config(tmp_path, workbook, extra)
+            return ConfiguredRegister(config, lambda: [list(row) for row in openpyxl.load_workbook(workbook)["Findings"].iter_rows(values_only=True)])
+        emulator = request.getfixturevalue("emulator")
+        key = emulator.load_xlsx(workbook)
+        emulator.write_key_file(tmp_path / "key.json")
+        config = tmp_path / "pmsheets.yaml"
+        config.write_text(
+            f"register:\n  backend: google\n  spreadsheet: {key}\n  credentials: key.json\n  api_endpoint: {emulator.url}\n{extra}",
+            encoding="utf-8",
+        )
+        return ConfiguredRegister(config, lambda: [row + [None] * (6 - len(row)) for row in emulator.store.rows(key, "Findings")])
+
+    return build
 
 
 @pytest.fixture
@@ -54,9 +86,9 @@ def clean_register(tmp_path: Path) -> Path:
     )
 
 
-def test_validate_json_has_the_documented_shape(tmp_path: Path, overdue_register: Path) -> None:
-    config = make_config(tmp_path, overdue_register)
-    code, out, _ = run("--config", str(config), "validate", "--as-of", AS_OF, "--format", "json", "--no-write")
+def test_validate_json_has_the_documented_shape(configure: Callable[..., ConfiguredRegister], overdue_register: Path) -> None:
+    config = configure(overdue_register).config
+    code, out, _ = run("--config", config, "validate", "--as-of", AS_OF, "--format", "json", "--no-write")
     document = json.loads(out)
     assert code == 1
     assert set(document) == {"as_of", "findings", "counts"}
@@ -75,14 +107,14 @@ def test_validate_json_has_the_documented_shape(tmp_path: Path, overdue_register
     assert "7 days overdue" in document["findings"][0]["message"]
 
 
-def test_validate_exits_0_without_error_findings(tmp_path: Path, clean_register: Path) -> None:
-    code, _, err = run("--config", str(make_config(tmp_path, clean_register)), "validate", "--as-of", AS_OF)
+def test_validate_exits_0_without_error_findings(configure: Callable[..., ConfiguredRegister], clean_register: Path) -> None:
+    code, _, err = run("--config", configure(clean_register).config, "validate", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 
 
-def test_validate_table_names_cell_level_rule_and_counts(tmp_path: Path, overdue_register: Path) -> None:
-    config = make_config(tmp_path, overdue_register)
-    _, out, _ = run("--config", str(config), "validate", "--as-of", AS_OF, "--no-write")
+def test_validate_table_names_cell_level_rule_and_counts(configure: Callable[..., ConfiguredRegister], overdue_register: Path) -> None:
+    config = configure(overdue_register).config
+    _, out, _ = run("--config", config, "validate", "--as-of", AS_OF, "--no-write")
     line = next(line for line in out.splitlines() if "action-overdue" in line)
     assert line.split()[:3] == ["Actions!F2", "error", "action-overdue"]
     assert "1 error(s), 0 warning(s), 0 info" in out
@@ -93,20 +125,19 @@ def test_table_output_has_no_colour_codes_when_not_a_terminal(tmp_path: Path, ov
     assert "\033[" not in out
 
 
-def test_validate_writes_findings_tab(tmp_path: Path, overdue_register: Path) -> None:
-    run("--config", str(make_config(tmp_path, overdue_register)), "validate", "--as-of", AS_OF)
-    sheet = openpyxl.load_workbook(overdue_register)["Findings"]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+def test_validate_writes_findings_tab(configure: Callable[..., ConfiguredRegister], overdue_register: Path) -> None:
+    register = configure(overdue_register)
+    run("--config", register.config, "validate", "--as-of", AS_OF)
+    rows = register.findings_tab()
     assert rows[0] == ["Level", "Rule", "Incident", "Action", "Cell", "Message"]
     assert rows[1][:5] == ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2"]
 
 
-def test_second_run_replaces_previous_findings(tmp_path: Path, overdue_register: Path) -> None:
-    config = str(make_config(tmp_path, overdue_register))
-    run("--config", config, "validate", "--as-of", AS_OF)
-    run("--config", config, "validate", "--as-of", "2026-11-01T09:00:00+00:00")
-    sheet = openpyxl.load_workbook(overdue_register)["Findings"]
-    assert sheet.max_row == 1
+def test_second_run_replaces_previous_findings(configure: Callable[..., ConfiguredRegister], overdue_register: Path) -> None:
+    register = configure(overdue_register)
+    run("--config", register.config, "validate", "--as-of", AS_OF)
+    run("--config", register.config, "validate", "--as-of", "2026-11-01T09:00:00+00:00")
+    assert register.findings_tab() == [["Level", "Rule", "Incident", "Action", "Cell", "Message"]]
 
 
 def test_no_write_leaves_workbook_bytes_unchanged(tmp_path: Path, overdue_register: Path) -> None:
@@ -135,9 +166,9 @@ def test_bad_as_of_is_a_usage_error(tmp_path: Path, clean_register: Path) -> Non
     assert "--as-of 'yesterday'" in err
 
 
-def test_as_of_without_offset_uses_config_timezone(tmp_path: Path, clean_register: Path) -> None:
-    config = make_config(tmp_path, clean_register, "timezone: Europe/Berlin\n")
-    _, out, _ = run("--config", str(config), "validate", "--as-of", "2026-11-27T09:00", "--format", "json", "--no-write")
+def test_as_of_without_offset_uses_config_timezone(configure: Callable[..., ConfiguredRegister], clean_register: Path) -> None:
+    config = configure(clean_register, "timezone: Europe/Berlin\n").config
+    _, out, _ = run("--config", config, "validate", "--as-of", "2026-11-27T09:00", "--format", "json", "--no-write")
     assert json.loads(out)["as_of"] == "2026-11-27T09:00:00+01:00"
 
 
@@ -179,10 +210,10 @@ def test_init_refuses_to_overwrite(tmp_path: Path, clean_register: Path) -> None
     assert clean_register.read_bytes() == before
 
 
-def test_demo_register_trips_most_rules(tmp_path: Path) -> None:
+def test_demo_register_trips_most_rules(configure: Callable[..., ConfiguredRegister], tmp_path: Path) -> None:
     register = tmp_path / "register.xlsx"
     run("init", "--xlsx", str(register), "--demo", "--as-of", AS_OF)
-    config = str(make_config(tmp_path, register))
+    config = configure(register, "timezone: UTC\n").config
     _, out, _ = run("--config", config, "validate", "--as-of", AS_OF, "--format", "json", "--no-write")
     rules = {finding["rule"] for finding in json.loads(out)["findings"]}
     assert len(rules) >= 25
