@@ -319,6 +319,12 @@ def parse_datetime(value: object, settings: ParseSettings) -> datetime:
         raise CellValueError(f"{_show(value)} is not a date and time. {_datetime_hint(settings)}")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=settings.timezone)
+    try:
+        # The rules work in the team's zone: a moment that falls off the calendar there cannot be checked.
+        parsed.astimezone(settings.timezone)
+    except OverflowError:
+        msg = f"{_show(value)} falls outside the years 1 to 9999 in the {settings.timezone} time zone. {_datetime_hint(settings)}"
+        raise CellValueError(msg) from None
     return parsed
 
 

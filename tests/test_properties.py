@@ -62,6 +62,18 @@ FIXED_OFFSETS = st.builds(timezone, st.timedeltas(min_value=timedelta(hours=-23,
 ZONES = st.timezones() | FIXED_OFFSETS
 DATETIMES = st.datetimes() | st.datetimes(timezones=ZONES)
 ISO_TEXT = st.dates().map(date.isoformat) | DATETIMES.map(datetime.isoformat)
+# Moments whose date changes when moved into another zone, at the calendar's two ends.
+CALENDAR_EDGES = st.sampled_from(
+    [
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(9999, 12, 31, 23, 59),
+        date(9999, 12, 31),
+        date(1, 1, 1),
+        "0001-01-01T00:00+05:00",
+        "9999-12-31T23:00-05:00",
+    ]
+)
 NUMBERS = (
     st.integers()
     | st.integers(min_value=-(10**400), max_value=10**400)
@@ -78,6 +90,7 @@ CELL_VALUES = st.one_of(
     ERROR_TEXT,
     LOOKS_VALID,
     ISO_TEXT,
+    CALENDAR_EDGES,
     NUMBERS,
     st.booleans(),
     st.dates(),
@@ -238,3 +251,9 @@ def test_duplicate_headers_are_reported_in_row_1(tab: Tab, data: st.DataObject) 
 def test_number_past_float_range_is_value_invalid() -> None:
     content = tables(incidents=[incident_row(id="INC-1", severity="P1", impact_minutes=10**400)])
     assert value_invalid_cells(check(content, ParseSettings()).findings) == ["Incidents!G2"]
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01T00:00+05:00", "9999-12-31T23:00-05:00"])
+def test_moment_off_the_calendar_in_the_team_zone_is_value_invalid(typed: str) -> None:
+    content = tables(incidents=[incident_row(id="INC-1", severity="P2", detected_at=typed, draft_date=typed)])
+    assert value_invalid_cells(check(content, ParseSettings()).findings) == ["Incidents!D2", "Incidents!O2"]
