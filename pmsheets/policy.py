@@ -142,8 +142,11 @@ class Context:
         resolved_on = resolved_at.astimezone(self.policy.timezone).date()
         deadline = self._review_deadlines.get(resolved_on)
         if deadline is None:
-            last_day = self.calendar.add_business_days(resolved_on, self.policy.review_business_days)
-            deadline = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=self.policy.timezone)
+            try:
+                last_day = self.calendar.add_business_days(resolved_on, self.policy.review_business_days)
+                deadline = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=self.policy.timezone)
+            except OverflowError:  # the deadline would fall after 9999-12-31: it never comes
+                deadline = datetime.max.replace(tzinfo=self.policy.timezone)
             self._review_deadlines[resolved_on] = deadline
         return deadline
 
@@ -637,13 +640,14 @@ def action_due_too_far(action: Action, ctx: Context) -> Sequence[Finding]:
     else:
         return NO_FINDINGS
     limit = ctx.policy.short_term_max_days if action.type is ActionType.SHORT_TERM else ctx.policy.long_term_max_days
-    if action.due_date > start + timedelta(days=limit):
+    days_after = (action.due_date - start).days  # a difference: start + limit could pass 9999-12-31
+    if days_after > limit:
         return [_action_finding(
             "action-due-too-far",
             Level.WARNING,
             action,
             "due_date",
-            f"a {action.type} action due {(action.due_date - start).days} days after {start_name} "
+            f"a {action.type} action due {days_after} days after {start_name} "
             f"(limit {limit}). Bring the date forward or make it {'Long-term' if action.type is ActionType.SHORT_TERM else 'smaller'}.",
         )]
     return NO_FINDINGS

@@ -200,6 +200,29 @@ def test_any_value_in_one_cell_leaves_the_rest_of_the_row_checked(
             assert (rule, f"{tab.title}!{column_letter(fields.index(field))}2") in found
 
 
+# --- dates anywhere on the calendar, under any thresholds ---------------------------------------------
+
+ANY_DAY = st.dates() | st.datetimes() | CALENDAR_EDGES
+POLICIES = st.builds(
+    Policy,
+    draft_due_hours=st.floats(0, 10_000),
+    draft_overdue_hours=st.floats(0, 10_000),
+    review_business_days=st.integers(0, 400),
+    short_term_max_days=st.integers(0, 4000),
+    long_term_max_days=st.integers(0, 4000),
+    holidays=st.frozensets(st.dates(), max_size=5),
+)
+
+
+@given(resolved=ANY_DAY, draft=ANY_DAY, review=ANY_DAY, due=ANY_DAY, status=st.sampled_from(["Not started", "Draft", "Reviewed", "Closed"]), policy=POLICIES)
+def test_any_dates_of_a_required_incident_and_its_actions_are_checked_without_a_crash(
+    resolved: Any, draft: Any, review: Any, due: Any, status: str, policy: Policy
+) -> None:
+    incident = incident_row(id="INC-1", severity="P0", resolved_at=resolved, post_mortem_status=status, draft_date=draft, review_date=review)
+    actions = [action_row(id=f"ACT-{kind}", incident_id="INC-1", type=kind, due_date=due) for kind in ("Short-term", "Long-term")]
+    validate(tables(incidents=[incident], actions=actions), as_of=AS_OF, policy=policy, settings=ParseSettings())
+
+
 # --- header rows ------------------------------------------------------------------------------------
 
 
@@ -257,3 +280,16 @@ def test_number_past_float_range_is_value_invalid() -> None:
 def test_moment_off_the_calendar_in_the_team_zone_is_value_invalid(typed: str) -> None:
     content = tables(incidents=[incident_row(id="INC-1", severity="P2", detected_at=typed, draft_date=typed)])
     assert value_invalid_cells(check(content, ParseSettings()).findings) == ["Incidents!D2", "Incidents!O2"]
+
+
+def test_review_deadline_past_the_calendar_end_is_never_overdue() -> None:
+    content = tables(incidents=[incident_row(id="INC-1", severity="P0", resolved_at=datetime(9999, 12, 31, 12, 0))])
+    assert "review-overdue" not in [finding.rule for finding in check(content, ParseSettings()).findings]
+
+
+def test_action_due_at_the_calendar_end_is_measured_from_a_review_days_before() -> None:
+    content = tables(
+        incidents=[incident_row(id="INC-1", severity="P2", review_date=date(9999, 12, 20))],
+        actions=[action_row(id="ACT-1", incident_id="INC-1", type="Short-term", due_date=date(9999, 12, 31))],
+    )
+    assert "action-due-too-far" not in [finding.rule for finding in check(content, ParseSettings()).findings]
