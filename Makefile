@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all test demo bench clean libreoffice
+.PHONY: all test demo bench clean libreoffice chromium
 
 all: test
 
@@ -40,6 +40,10 @@ bench: $(STAMP)
 # Install headless LibreOffice Calc (Debian) so the office-suite tests run instead of skipping.
 libreoffice:
 	command -v soffice >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; }
+
+# Install headless Chromium (Debian) so the e-mail rendering test runs instead of skipping.
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info
