@@ -13,19 +13,23 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
-from tests.conftest import AS_OF, action_row, incident_row, tables
+from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 from pmsheets.model import Finding
 from pmsheets.policy import Policy
+from pmsheets.register.xlsx import XlsxRegister
 from pmsheets.schema import (
     ACTIONS,
     CELL_ERRORS,
+    FINDINGS_HEADERS,
     INCIDENTS,
     MAX_SERIAL,
     CellValueError,
@@ -266,6 +270,40 @@ def test_duplicate_headers_are_reported_in_row_1(tab: Tab, data: st.DataObject) 
     for finding in check(content, ParseSettings()).findings:
         if finding.rule == "header-duplicate":
             assert finding.cell is not None and re.fullmatch(rf"{tab.title}![A-Z]+1", finding.cell)
+
+
+# --- the Findings tab in a workbook -----------------------------------------------------------------
+
+# XML 1.0's Char production: what a worksheet can carry at all.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+FINDING_TEXT = ODD_TEXT | FORMULA_TEXT | WHITESPACE | HUGE_TEXT | st.sampled_from(["_x0041_", "a\r\nb", "<t>&amp;</t>", "'quoted'"])
+
+
+@pytest.fixture(scope="module")
+def findings_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One register whose Findings tab each example replaces."""
+    return write_workbook(tmp_path_factory.mktemp("findings") / "register.xlsx", tables())
+
+
+def read_findings(path: Path) -> list[list[Any]]:
+    workbook = openpyxl.load_workbook(path)
+    try:
+        rows = [list(row) for row in workbook["Findings"].iter_rows(max_col=len(FINDINGS_HEADERS), values_only=True)]
+    finally:
+        workbook.close()
+    while rows and all(value is None for value in rows[-1]):
+        rows.pop()
+    return rows
+
+
+@given(rows=st.lists(st.lists(FINDING_TEXT, min_size=6, max_size=6), max_size=6))
+@example(rows=[["error", "value-invalid", "INC-1", "", "Incidents!C2", "Severity: 'a\rb' is not one of: P0, P1, P2."]])
+def test_findings_written_to_a_workbook_read_back_as_written(findings_workbook: Path, rows: list[list[str]]) -> None:
+    XlsxRegister(findings_workbook).write_findings(rows)
+    expected = [list(FINDINGS_HEADERS), *[[_NOT_XML.sub("", text) or None for text in row] for row in rows]]
+    while expected and all(value is None for value in expected[-1]):
+        expected.pop()
+    assert read_findings(findings_workbook) == expected
 
 
 # --- values the properties found (each crashed the run before its fix) ------------------------------

@@ -20,6 +20,8 @@ WORKSHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 # Characters XML 1.0 cannot carry at all; a spreadsheet cell cannot hold them either.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A raw carriage return is read back as a line feed (XML end-of-line handling); a character reference survives.
+_TEXT_ENTITIES = {"\r": "&#13;"}
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*?/>", re.DOTALL)
 _ATTR = re.compile(r"([\w:]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
 
@@ -47,7 +49,7 @@ def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> bytes:
             text = _XML_ILLEGAL.sub("", value)
             if text:
                 ref = f"{_letters(column)}{row_number}"
-                parts.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>')
+                parts.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text, _TEXT_ENTITIES)}</t></is></c>')
         parts.append("</row>")
     parts.append("</sheetData></worksheet>")
     return "".join(parts).encode("utf-8")
