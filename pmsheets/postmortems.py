@@ -7,7 +7,6 @@ edited one is only ever replaced under --force, after a .bak copy.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pmsheets.docs import (
     render_body,
 )
 from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
+from pmsheets.files import write_text_atomically
 from pmsheets.model import Incident, Register
 from pmsheets.policy import Context
 from pmsheets.register import RegisterBackend
@@ -128,20 +128,12 @@ def _free_backup_path(path: Path) -> Path:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a crash never leaves half a document."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temp.open("x", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o777)
-        os.replace(temp, path)
+        write_text_atomically(path, text)
     except OSError as error:
         msg = f"could not write {path}: {error.strerror or error}. Check postmortems.dir in the config."
         raise ConfigError(msg) from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 # --- the link back -------------------------------------------------------------------------------

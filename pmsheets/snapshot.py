@@ -9,8 +9,6 @@ does not turn it into a formula either).
 from __future__ import annotations
 
 import enum
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -27,6 +25,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from pmsheets import policy as rules
 from pmsheets.errors import PmsheetsError
+from pmsheets.files import write_atomically
 from pmsheets.model import Finding, Incident, Level
 from pmsheets.report_render import web_link
 from pmsheets.reports import (
@@ -92,20 +91,10 @@ def write_snapshot(
 def _save_atomically(build: Callable[[], Workbook], path: Path) -> None:
     """The temp file comes first: a write-only workbook built but never saved leaves open streams behind."""
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomically(path, lambda temp: build().save(temp))
     except OSError as error:
         msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir or --out."
         raise SnapshotError(msg) from None
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        build().save(temp)
-        os.replace(temp, path)
-    except OSError as error:
-        msg = f"cannot write the snapshot {path}: {error.strerror or error}"
-        raise SnapshotError(msg) from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def snapshot_workbook(*, overdue: Overdue, findings: Sequence[Finding], escalate_after_days: int) -> Workbook:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
@@ -18,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pmsheets.errors import RegisterError, WriteRefused
+from pmsheets.files import write_atomically
 from pmsheets.register import FindingsRows, RawRegister
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
@@ -204,20 +203,11 @@ def _copy_package(source: zipfile.ZipFile, temp: Path, title: str, content: byte
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Write beside the target, then rename, so a crash never leaves a half-written workbook."""
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temp = Path(temp_name)
     try:
-        write(temp)
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o777)
-        os.replace(temp, path)
+        write_atomically(path, write)
     except OSError as error:
         msg = f"could not write {path}: {_reason(error)}"
         raise RegisterError(msg) from None
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 # --- creating a register -------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from pmsheets.schema import column_letter
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -48,20 +50,12 @@ def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> bytes:
         for column, value in enumerate(row):
             text = _XML_ILLEGAL.sub("", value)
             if text:
-                ref = f"{_letters(column)}{row_number}"
+                ref = f"{column_letter(column)}{row_number}"
                 parts.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text, _TEXT_ENTITIES)}</t></is></c>')
         parts.append("</row>")
     parts.append("</sheetData></worksheet>")
     return "".join(parts).encode("utf-8")
 
-
-def _letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def replace_sheet(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes) -> None:
