@@ -28,10 +28,12 @@ UTC = ZoneInfo("UTC")
 AS_OF = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday
 
 # Property tests: the same examples on every run (derandomize, no example database), few enough to stay fast;
-# the deadline only catches a pathological slowdown. `pytest --hypothesis-profile=thorough` explores further.
-settings.register_profile("ci", max_examples=60, deadline=timedelta(seconds=2), derandomize=True, database=None)
+# the deadline only catches a pathological slowdown. Registered as "default" and as "ci" (the profile hypothesis
+# picks by itself on CI), never loaded here: this module is imported again as tests.conftest, which would undo
+# `pytest --hypothesis-profile=thorough`, the run that explores further.
+for _profile in ("default", "ci"):
+    settings.register_profile(_profile, max_examples=60, deadline=timedelta(seconds=2), derandomize=True, database=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
-settings.load_profile("ci")
 
 Tables = Mapping[str, Sequence[Sequence[Any]]]
 """Tab title -> rows, header row first."""
