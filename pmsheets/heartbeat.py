@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pmsheets.errors import PmsheetsError
+from pmsheets.files import write_text_atomically
 
 DEFAULT_MAX_AGE = timedelta(minutes=10)
 """Longer than a slow cycle (a sheet behind retries) so a busy worker is not called dead."""
@@ -38,27 +39,18 @@ class Beat:
 def write_beat(path: Path, beat: Beat, *, unchanged: bool = False) -> None:
     """The beat's time is the file's mtime, so an idle beat is one utime() call.
 
-    The content (state, last cycle) is rewritten only when it changed, atomically (temp
-    file + rename) so `health` never reads half a file; pass `unchanged` to skip it.
+    The content (state, last cycle) is rewritten only when it changed, atomically so
+    `health` never reads half a file; pass `unchanged` to skip it.
     """
     try:
         if not unchanged or not path.exists():
-            _replace(path, beat.content())
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, beat.content())
         stamp = beat.at.timestamp()
         os.utime(path, (stamp, stamp))
     except OSError as error:
         msg = f"could not write the heartbeat {path}: {error.strerror or error}. Point worker.heartbeat at a writable place."
         raise HeartbeatError(msg) from None
-
-
-def _replace(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(text, encoding="utf-8")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def read_beat(path: Path) -> Beat | None:
