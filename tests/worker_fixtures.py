@@ -1,0 +1,166 @@
+"""Parts for driving the worker without waiting: a fake clock, a register held in memory, a mailer that records.
+
+The memory register keeps state like a real one (the Findings tab, the Report log, cells
+written by ID), so a week of cycles runs in a second. The cycle tests that need the real
+parts use the workbook and the Sheets emulator instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from report_fixtures import sample_tables
+
+from pmsheets import config as config_module
+from pmsheets.events import EventLog, Redactor
+from pmsheets.mail import Delivery, MailError
+from pmsheets.register import RawRegister
+from pmsheets.register.locate import blank_cell_writes
+from pmsheets.report_log import LOG_TITLE, read_log
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+UTC = ZoneInfo("UTC")
+
+# The week of the sample register (AS_OF is Friday 2026-11-27): Monday 30 November, 09:00 in Berlin is 08:00 UTC.
+MONDAY_0900 = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
+
+
+class FakeClock:
+    """Aware datetimes that move only when a test (or the worker's sleep) says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start.astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment.astimezone(UTC)
+
+
+class MemoryRegister:
+    """A RegisterBackend holding its tabs as lists of rows."""
+
+    def __init__(self, tables: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+        self.tables = {title: [list(row) for row in rows] for title, rows in tables.items()}
+        self.reads = 0
+
+    def describe(self) -> str:
+        return "memory register"
+
+    def read(self) -> RawRegister:
+        self.reads += 1
+        return RawRegister(tables={title: [tuple(row) for row in rows] for title, rows in self.tables.items()})
+
+    def write_findings(self, rows: Sequence[Sequence[str]]) -> None:
+        self.tables[FINDINGS_TITLE] = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
+
+    def fill_blank_cells(
+        self,
+        tab: str,
+        id_header: str,
+        updates: Mapping[str, Mapping[str, str]],
+        *,
+        replaceable: Mapping[str, Collection[str]] | None = None,
+    ) -> list[str]:
+        rows = self.tables.get(tab, [])
+        writes = blank_cell_writes(tab, rows, id_header, updates, replaceable)
+        for cell, value in writes:
+            ref = cell.rsplit("!", 1)[1]
+            column = sum((ord(c) - 64) * 26**i for i, c in enumerate(reversed(ref.rstrip("0123456789"))))
+            row = rows[int(ref[len(ref.rstrip("0123456789")) :]) - 1]
+            row.extend([None] * (column - len(row)))
+            row[column - 1] = value
+        return [cell for cell, _ in writes]
+
+    def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        tab = self.tables.setdefault(title, [list(headers)])
+        tab.extend(list(row) for row in rows)
+
+    def log_entries(self) -> list[Any]:
+        return read_log(self.read().tables)
+
+
+@dataclass
+class Sent:
+    message: EmailMessage
+    recipients: tuple[str, ...]
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+
+@dataclass
+class RecordingMailer:
+    """A Transport that accepts every message (or refuses them all while `down`) and keeps them."""
+
+    sent: list[Sent] = field(default_factory=list)
+    down: str | None = None
+    on_send: Any = None
+    """Called before each message is accepted: how a test makes something happen mid-delivery."""
+
+    def send(self, message: EmailMessage, recipients: Sequence[str], *, name: str) -> Delivery:
+        if self.down is not None:
+            raise MailError(self.down)
+        if self.on_send is not None:
+            self.on_send()
+        self.sent.append(Sent(message, tuple(recipients)))
+        return Delivery(str(message["Message-ID"]), tuple(recipients))
+
+    def close(self) -> None:
+        pass
+
+    def subjects(self) -> list[str]:
+        return [sent.subject for sent in self.sent]
+
+
+def worker_config(folder: Path, **sections: Any) -> config_module.Config:
+    """A Berlin team, weekly reports Monday 09:00, drafts under `folder`; `sections` override keys."""
+    data: dict[str, Any] = {
+        "timezone": "Europe/Berlin",
+        "postmortems": {"dir": str(folder / "postmortems")},
+        "reports": {
+            "weekly": {"day": "monday", "time": "09:00"},
+            "overdue": {"to": ["leads@example.com"]},
+            "escalation": {"to": ["ops-review@example.com"]},
+        },
+    }
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    return config_module.from_mapping(data, source=folder / "pmsheets.yaml")
+
+
+def memory_register() -> MemoryRegister:
+    return MemoryRegister(sample_tables())
+
+
+class EventLines:
+    """An EventLog writing JSON lines to memory, and the lines read back."""
+
+    def __init__(self, clock: FakeClock, secrets: Sequence[str] = ()) -> None:
+        self.stream = io.StringIO()
+        self.log = EventLog(self.stream, clock=clock, json_lines=True, redact=Redactor(secrets))
+
+    def all(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stream.getvalue().splitlines()]
+
+    def named(self, event: str) -> list[dict[str, Any]]:
+        return [line for line in self.all() if line["event"] == event]
+
+
+def log_rows(register: MemoryRegister) -> list[list[Any]]:
+    return register.tables.get(LOG_TITLE, [])[1:]
