@@ -209,6 +209,25 @@ def test_api_that_never_answers_times_out_and_exits_2(emulator: SheetsEmulator, 
     assert one_error_line(err).startswith(f"pmsheets: error: could not open the spreadsheet in {key}: no answer from the API (ReadTimeout)")
 
 
+def test_write_that_times_out_is_not_reported_as_never_written(
+    emulator: SheetsEmulator, key: str, tmp_path: Path, hung_api: threading.Event
+) -> None:
+    config = config_for(emulator, tmp_path, key, retry_seconds=0, timeout_seconds=0.2)
+    expected, typed = new_findings(config), pm_tabs(emulator, key)
+    landed = threading.Event()
+    after(emulator, READ, lambda running: setattr(running.faults, "latency", 1.0))
+    after(emulator, WRITE, lambda _running: landed.set())
+    code, _, err = validate(config)
+    hung_api.set()
+    assert landed.wait(timeout=10)
+    assert code == 2
+    assert one_error_line(err).endswith(
+        "no answer from the API (ReadTimeout), still failing after retrying for 0 s. It may still have been applied (whole, never in part). "
+        "Try again later.\n"
+    )
+    assert register_state(emulator, key) == (typed, expected)
+
+
 # --- the token expires, the connection drops -----------------------------------------------------
 
 

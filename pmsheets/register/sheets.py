@@ -111,7 +111,7 @@ class SheetsRegister:
     def _replace_findings(self, rows: FindingsRows) -> None:
         sheet_ids = self._sheet_ids or {}
         body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()))
-        self._call("write the Findings tab", lambda: self._http.batch_update(self._key, body))
+        self._call("write the Findings tab", lambda: self._http.batch_update(self._key, body), writes=True)
 
     def fill_blank_cells(
         self,
@@ -137,6 +137,7 @@ class SheetsRegister:
             self._call(
                 f"write the {tab} tab",
                 lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}),
+                writes=True,
             )
         return [cell for cell, _ in writes]
 
@@ -148,29 +149,32 @@ class SheetsRegister:
         if found is None:
             found = title
             add = {"requests": [{"addSheet": {"properties": {"title": title, "gridProperties": {"frozenRowCount": 1}}}}]}
-            self._call(f"add the {title} tab", lambda: self._http.batch_update(self._key, add))
+            self._call(f"add the {title} tab", lambda: self._http.batch_update(self._key, add), writes=True)
             values.insert(0, list(headers))
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
         self._call(
             f"append to the {title} tab",
             lambda: self._http.values_append(self._key, f"{quote_range(found)}!A1", params=params, body={"values": values}),
+            writes=True,
         )
 
     def initialize(self, demo_tables: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> None:
         """Lay out the register's tabs (see sheets_init); refuses when a tab already holds data."""
         raw = self.read()
         body = init_request(raw.tables, self._sheet_ids or {})
-        self._call("set up the spreadsheet", lambda: self._http.batch_update(self._key, body))
+        self._call("set up the spreadsheet", lambda: self._http.batch_update(self._key, body), writes=True)
         if demo_tables:
             data = [{"range": f"{quote_range(title)}!A2", "values": rows} for title, rows in demo_tables.items() if rows]
-            self._call("write the demo rows", lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}))
+            self._call("write the demo rows", lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}), writes=True)
 
     # --- plumbing --------------------------------------------------------------------------------
 
-    def _call(self, doing: str, request: Callable[[], T]) -> T:
+    def _call(self, doing: str, request: Callable[[], T], *, writes: bool = False) -> T:
         """Retry what the API says is passing (429, 5xx, timeouts) within the time budget."""
         waited = 0.0
         delay = self._retry.first_delay
+        # A write that got no answer may still have been applied: the failure message must not say it was not.
+        maybe_applied = False
         while True:
             try:
                 return request()
@@ -181,11 +185,13 @@ class SheetsRegister:
                 problem = f"the API answered {status} ({_api_message(error)})"
             except (requests.Timeout, requests.ConnectionError) as error:
                 problem = f"no answer from the API ({type(error).__name__})"
+                maybe_applied |= writes and not isinstance(error, requests.ConnectTimeout)
             pause = min(delay, self._retry.max_delay) * (0.5 + self._jitter() / 2)
             if waited + pause > self._retry.total_seconds:
                 msg = (
                     f"could not {doing} in {self._key}: {problem}, still failing after retrying for "
-                    f"{waited:.0f} s. Nothing was written. Try again later."
+                    f"{waited:.0f} s. {'It may still have been applied (whole, never in part).' if maybe_applied else 'Nothing was written.'} "
+                    "Try again later."
                 )
                 raise SheetsUnavailable(msg)
             self._sleep(pause)
