@@ -10,49 +10,16 @@ from typing import Any
 from tests.conftest import Tables
 from tests.postmortem_fixtures import LINK_BASE
 from tests.postmortem_fixtures import sample_tables as postmortem_tables
-from tests.worker_fixtures import (
-    MONDAY_0900,
-    EventLines,
-    FakeClock,
-    MemoryRegister,
-    RecordingMailer,
-    log_rows,
-    memory_register,
-    worker_config,
-)
+from tests.worker_fixtures import MONDAY_0900, Cycles, MemoryRegister, log_rows, memory_cycles, memory_register, worker_config
 
-from pmsheets.config import Config
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register import RawRegister, RegisterBackend
-from pmsheets.register.lease import FileLease, Lease, lease_for
+from pmsheets.register.lease import FileLease, lease_for
 from pmsheets.report_log import read_log
-from pmsheets.worker import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, CycleState, Status, run_cycle
+from pmsheets.worker import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
 from report_fixtures import sample_tables as report_tables
 
 OVERDUE_AND_ESCALATION = 2
-
-
-class Cycles:
-    """Runs cycles of one worker against one register, with a recording mailer and JSON events."""
-
-    def __init__(self, backend: RegisterBackend, lease: Lease, config: Config, start: datetime = MONDAY_0900) -> None:
-        self.backend, self.lease, self.config = backend, lease, config
-        self.clock = FakeClock(start)
-        self.mailer = RecordingMailer()
-        self.events = EventLines(self.clock)
-        self.state = CycleState()
-
-    def run(self, at: datetime | None = None) -> CycleResult:
-        if at is not None:
-            self.clock.set(at)
-        return run_cycle(
-            backend=self.backend, lease=self.lease, mailer=self.mailer, config=self.config, now=self.clock(), events=self.events.log, state=self.state
-        )
-
-
-def memory_cycles(tmp_path: Path, register: MemoryRegister | None = None, *, holder: str = "worker-a", **config: Any) -> Cycles:
-    lease = FileLease(tmp_path / "register.worker-lease", holder)
-    return Cycles(register or memory_register(), lease, worker_config(tmp_path, **config))
 
 
 class FailingWrites(MemoryRegister):

@@ -22,10 +22,12 @@ from report_fixtures import sample_tables
 from pmsheets import config as config_module
 from pmsheets.events import EventLog, Redactor
 from pmsheets.mail import Delivery, MailError
-from pmsheets.register import RawRegister
+from pmsheets.register import RawRegister, RegisterBackend
+from pmsheets.register.lease import FileLease, Lease
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.report_log import LOG_TITLE, read_log
 from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
+from pmsheets.worker import CycleResult, CycleState, run_cycle
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -164,3 +166,29 @@ class EventLines:
 
 def log_rows(register: MemoryRegister) -> list[list[Any]]:
     return register.tables.get(LOG_TITLE, [])[1:]
+
+
+class Cycles:
+    """Runs cycles of one worker against one register, with a recording mailer and JSON events."""
+
+    def __init__(self, backend: RegisterBackend, lease: Lease, config: config_module.Config, start: datetime = MONDAY_0900) -> None:
+        self.backend, self.lease, self.config = backend, lease, config
+        self.clock = FakeClock(start)
+        self.mailer = RecordingMailer()
+        self.events = EventLines(self.clock)
+        self.state = CycleState()
+
+    def run(self, at: datetime | None = None) -> CycleResult:
+        if at is not None:
+            self.clock.set(at)
+        return run_cycle(
+            backend=self.backend, lease=self.lease, mailer=self.mailer, config=self.config, now=self.clock(), events=self.events.log, state=self.state
+        )
+
+
+def memory_cycles(
+    tmp_path: Path, register: MemoryRegister | None = None, *, holder: str = "worker-a", start: datetime = MONDAY_0900, **config: Any
+) -> Cycles:
+    """Cycles on a memory register whose lease is a lock file in `tmp_path`; `config` overrides worker_config's sections."""
+    lease = FileLease(tmp_path / "register.worker-lease", holder)
+    return Cycles(register or memory_register(), lease, worker_config(tmp_path, **config), start)
