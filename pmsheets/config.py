@@ -509,7 +509,9 @@ def _checked(data: Any, spec: Mapping[str, Any], *, prefix: str, source: Path | 
         try:
             values[key] = checker(value)
         except ValueError as error:
-            msg = f"config{where}: key '{path}' must be {error}; got {value!r}"
+            # A value that is not a variable's name is most likely the secret itself: never echo it.
+            got = "something else (not shown: it may be the secret itself)" if checker is _env_name else repr(value)
+            msg = f"config{where}: key '{path}' must be {error}; got {got}"
             raise ConfigError(msg) from None
     return values
 
