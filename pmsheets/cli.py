@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pmsheets import config as config_module
 from pmsheets import postmortems
 from pmsheets.cli_reports import add_report_commands
+from pmsheets.cli_worker import add_worker_commands
 from pmsheets.demo import demo_rows
 from pmsheets.docs import Outcome, policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=cmd_doctor)
     add_report_commands(commands)
+    add_worker_commands(commands)
 
     generate = commands.add_parser(
         "generate",
