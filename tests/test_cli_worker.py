@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from pmsheets.cli_worker import secret_values
+from pmsheets.cli_worker import secret_values, stop_on_signals
 from pmsheets.config import from_mapping
 from pmsheets.heartbeat import Beat, write_beat
 from report_fixtures import sample_tables
@@ -127,3 +130,13 @@ def write_config(tmp_path: Path, extra: str = "") -> str:
     config = tmp_path / "pmsheets.yaml"
     config.write_text(f"timezone: UTC\nregister:\n  path: register.xlsx\n{extra}", encoding="utf-8")
     return str(config)
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stop_signal_only_asks_the_worker_to_stop(number: signal.Signals) -> None:
+    stop, before = threading.Event(), signal.getsignal(number)
+    with stop_on_signals(stop) as received:
+        os.kill(os.getpid(), number)  # no KeyboardInterrupt, no exit: the job in hand goes on
+        assert stop.wait(timeout=5)
+    assert received == [number.name]
+    assert signal.getsignal(number) == before
