@@ -8,8 +8,10 @@ profile registered in tests/conftest.py.
 
 from __future__ import annotations
 
+import io
 import operator
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -23,6 +25,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
+from pmsheets.cli import main
 from pmsheets.model import Finding
 from pmsheets.policy import Policy
 from pmsheets.register.xlsx import XlsxRegister
@@ -306,7 +309,7 @@ def test_findings_written_to_a_workbook_read_back_as_written(findings_workbook: 
     assert read_findings(findings_workbook) == expected
 
 
-# --- values the properties found (each crashed the run before its fix) ------------------------------
+# --- values that crashed the run before their fix --------------------------------------------------
 
 
 def test_number_past_float_range_is_value_invalid() -> None:
@@ -331,3 +334,18 @@ def test_action_due_at_the_calendar_end_is_measured_from_a_review_days_before() 
         actions=[action_row(id="ACT-1", incident_id="INC-1", type="Short-term", due_date=date(9999, 12, 31))],
     )
     assert "action-due-too-far" not in [finding.rule for finding in check(content, ParseSettings()).findings]
+
+
+def test_number_too_long_for_python_in_a_workbook_is_one_error_line(tmp_path: Path) -> None:
+    workbook = write_workbook(tmp_path / "register.xlsx", tables(incidents=[incident_row(id="INC-1", impact_minutes=123456789)]))
+    with zipfile.ZipFile(workbook) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    with zipfile.ZipFile(workbook, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data.replace(b"<v>123456789</v>", b"<v>" + b"9" * 5000 + b"</v>"))
+    (tmp_path / "pmsheets.yaml").write_text("register:\n  path: register.xlsx\n", encoding="utf-8")
+    err = io.StringIO()
+    code = main(["--config", str(tmp_path / "pmsheets.yaml"), "validate", "--no-write"], stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    assert err.getvalue().startswith(f"pmsheets: error: {workbook} is not a readable .xlsx workbook: its 'Incidents' tab cannot be read")
+    assert err.getvalue().count("\n") == 1

@@ -56,7 +56,11 @@ class XlsxRegister:
             for sheet in workbook.worksheets:
                 # Some writers store a wrong sheet size; recomputing it reads every row that has data.
                 sheet.reset_dimensions()
-                tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+                try:
+                    tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+                except Exception as error:  # noqa: BLE001 - read-only sheets are parsed as they stream, so damage shows up here too
+                    msg = f"{self.path} is not a readable .xlsx workbook: its '{sheet.title}' tab cannot be read ({_reason(error)})."
+                    raise RegisterError(msg) from None
             return RawRegister(tables=tables)
         finally:
             workbook.close()
