@@ -180,17 +180,32 @@ def test_config_error_names_the_key_but_never_shows_a_secret(tmp_path: Path, yam
     assert "key '" in str(raised.value) and SECRET not in str(raised.value)
 
 
-def test_json_output_and_errors_never_show_the_private_key(emulator: SheetsEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key_json = json.dumps(emulator.service_account_info())
-    private_body = json.loads(key_json)["private_key"].splitlines()[1]
-    monkeypatch.setenv("PMSHEETS_TEST_KEY", key_json)
+@pytest.fixture
+def key_in_environment(emulator: SheetsEmulator, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The service-account key's JSON in $PMSHEETS_TEST_KEY; returns a line of its private key's body."""
+    info = emulator.service_account_info()
+    monkeypatch.setenv("PMSHEETS_TEST_KEY", json.dumps(info))
+    return info["private_key"].splitlines()[1]
+
+
+def test_json_output_and_errors_never_show_the_private_key(emulator: SheetsEmulator, tmp_path: Path, key_in_environment: str) -> None:
     key = emulator.create_spreadsheet("register", sheets=tables())
     config = google_project(emulator, tmp_path, key, credentials="credentials_env: PMSHEETS_TEST_KEY")
     _, out, _ = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
     emulator.store.unshare(key, DEFAULT_EMAIL)
     code, _, err = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
     assert code == 2 and DEFAULT_EMAIL in err
-    assert "PRIVATE KEY" not in out + err and private_body not in out + err
+    assert "PRIVATE KEY" not in out + err and key_in_environment not in out + err
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_worker_log_never_shows_the_private_key(emulator: SheetsEmulator, tmp_path: Path, key_in_environment: str, log_format: str) -> None:
+    key = emulator.create_spreadsheet("register", sheets=tables())
+    emulator.store.unshare(key, DEFAULT_EMAIL)
+    config = google_project(emulator, tmp_path, key, credentials="credentials_env: PMSHEETS_TEST_KEY")
+    code, out, err = run("--config", config, "run", "--as-of", AS_OF.isoformat(), "--log-format", log_format)
+    assert code == 2 and DEFAULT_EMAIL in err
+    assert "PRIVATE KEY" not in out + err and key_in_environment not in out + err
 
 
 @pytest.mark.parametrize(
@@ -238,10 +253,3 @@ def test_doctor_warns_about_a_key_file_other_users_can_read(emulator: SheetsEmul
     key_file(emulator, tmp_path, mode)
     _, out, _ = run("--config", google_project(emulator, tmp_path, key), "doctor")
     assert ("warn  credentials: key file" in out and "chmod 600" in out) == warned
-
-
-# --- not built yet -------------------------------------------------------------------------------
-
-
-def test_secrets_absent_from_the_worker_log() -> None:
-    pytest.skip("the worker's log lands with issue 6")
