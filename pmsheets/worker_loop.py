@@ -60,14 +60,15 @@ def scheduler_clock(clock: Clock) -> Iterator[None]:
     passes the real clock through the same path, so tests exercise the code that runs.
     Not thread-safe: one worker loop per process.
     """
-    original = schedule.datetime  # type: ignore[attr-defined]
-    schedule.datetime = SimpleNamespace(  # type: ignore[attr-defined]
+    namespace = vars(schedule)  # the module's globals, where its functions look `datetime` up on every call
+    original = namespace["datetime"]
+    namespace["datetime"] = SimpleNamespace(
         datetime=_clocked_datetime(clock), timedelta=timedelta, time=datetime_module.time, date=datetime_module.date
     )
     try:
         yield
     finally:
-        schedule.datetime = original  # type: ignore[attr-defined]
+        namespace["datetime"] = original
 
 
 def _clocked_datetime(clock: Clock) -> type[datetime]:

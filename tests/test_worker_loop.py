@@ -144,7 +144,7 @@ def raising_worker(tmp_path: Path, clock: FakeClock, calls: list[datetime]) -> t
 
 
 def test_worker_job_raising_is_logged_with_its_traceback_and_the_other_jobs_go_on(tmp_path: Path) -> None:
-    clock, calls, beats = FakeClock(SUNDAY), [], []
+    clock, calls, beats = FakeClock(SUNDAY), list[datetime](), list[datetime | None]()
     worker, events = raising_worker(tmp_path, clock, calls)
 
     def stop_after_an_hour() -> bool:
@@ -160,7 +160,7 @@ def test_worker_job_raising_is_logged_with_its_traceback_and_the_other_jobs_go_o
 
 
 def test_worker_failing_job_backs_off_instead_of_retrying_every_tick(tmp_path: Path) -> None:
-    clock, calls = FakeClock(SUNDAY), []
+    clock, calls = FakeClock(SUNDAY), list[datetime]()
     worker, _ = raising_worker(tmp_path, clock, calls)
     run_until(worker, clock, SUNDAY + timedelta(hours=4))
     gaps = [(later - earlier).total_seconds() / 60 for earlier, later in zip(calls, calls[1:], strict=False)]

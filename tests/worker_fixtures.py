@@ -25,7 +25,7 @@ from pmsheets.mail import Delivery, MailError
 from pmsheets.register import RawRegister, RegisterBackend
 from pmsheets.register.lease import FileLease, Lease
 from pmsheets.register.locate import blank_cell_writes
-from pmsheets.report_log import LOG_TITLE, read_log
+from pmsheets.report_log import LOG_TITLE
 from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
 from pmsheets.worker import CycleResult, CycleState, run_cycle
 
@@ -91,9 +91,6 @@ class MemoryRegister:
     def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         tab = self.tables.setdefault(title, [list(headers)])
         tab.extend(list(row) for row in rows)
-
-    def log_entries(self) -> list[Any]:
-        return read_log(self.read().tables)
 
 
 @dataclass
