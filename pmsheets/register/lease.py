@@ -217,7 +217,7 @@ class SheetLease:
         """Apply atomically; False when another worker changed the lease tab first."""
         register = self._register
         try:
-            register._call(doing, lambda: register._http.batch_update(register._key, {"requests": requests}))
+            register._call(doing, lambda: register._http.batch_update(register._key, {"requests": requests}), writes=True)
         except RegisterError as error:
             if "already exists" in str(error) or "No grid with id" in str(error):
                 return False
