@@ -467,7 +467,7 @@ def doc_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
 def no_actions_after_review(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Actions created immediately after review."""
     if "actions" in ctx.register.unchecked_tabs:
-        return  # the Actions tab could not be read: its rows are unknown, not absent
+        return NO_FINDINGS  # the Actions tab could not be read: its rows are unknown, not absent
     if incident.postmortem_status.reviewed and incident.id is not None and not ctx.actions_of(incident):
         return [_incident_finding(
             "no-actions-after-review",

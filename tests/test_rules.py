@@ -712,3 +712,16 @@ def test_action_of_unknown_incident_is_not_checked_for_due_too_far():
 
     assert "incident-unknown" in rules
     assert "action-due-too-far" not in rules
+
+
+def test_every_rule_returns_an_iterable_even_when_a_tab_is_unchecked():
+    from pmsheets import policy
+    from pmsheets.model import Register
+    from pmsheets.schema import ParseSettings, parse
+
+    parsed = parse(register([incident(post_mortem_status="Reviewed")]), ParseSettings()).register
+    blind = Register(incidents=parsed.incidents, unchecked_tabs=frozenset({"actions"}))
+    ctx = policy.Context(blind, AS_OF, policy.Policy(), policy.BusinessCalendar(frozenset(), None))
+
+    for rule in policy.INCIDENT_RULES:
+        assert list(rule(blind.incidents[0], ctx)) is not None, rule.__name__
