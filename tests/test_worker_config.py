@@ -8,12 +8,7 @@ import pytest
 
 from pmsheets import config
 from pmsheets.errors import ConfigError
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "pmsheets.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.test_config import write
 
 
 def test_worker_defaults_follow_the_issue(tmp_path: Path) -> None:
