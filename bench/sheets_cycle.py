@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from validate import AS_OF, build_tables, write_workbook  # noqa: E402
 
-from pmsheets.cli import findings_rows  # noqa: E402
+from pmsheets.validation import findings_rows  # noqa: E402
 from pmsheets.policy import Policy  # noqa: E402
 from pmsheets.register.google import open_sheets_register  # noqa: E402
 from pmsheets.config import RegisterConfig  # noqa: E402

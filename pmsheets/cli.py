@@ -10,29 +10,24 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from pmsheets import config as config_module
 from pmsheets import postmortems
+from pmsheets.app import check_register, open_backend, parse_as_of
 from pmsheets.cli_reports import add_report_commands
 from pmsheets.cli_worker import add_worker_commands
 from pmsheets.demo import demo_rows
 from pmsheets.docs import Outcome, policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
 from pmsheets.model import Level
-from pmsheets.register import RegisterBackend
-from pmsheets.register.xlsx import XlsxRegister, create_register
-from pmsheets.validation import Validation, findings_rows, validate
+from pmsheets.register.xlsx import create_register
+from pmsheets.validation import Validation, findings_rows
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
-
-
-class UsageError(PmsheetsError):
-    """A command-line value is wrong; the message says which option."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,12 +156,8 @@ def entrypoint() -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    config = config_module.load(config_module.config_path(args.config))
-    backend = open_backend(config)
-    raw = backend.read()
-    timezone = config.effective_timezone(raw.timezone)
-    as_of = parse_as_of(args.as_of, timezone)
-    result = validate(raw.tables, as_of=as_of, policy=config.policy_in(timezone), settings=config.parse_settings(timezone))
+    checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
+    backend, result = checked.backend, checked.validation
     if args.format == "json":
         json.dump(result.as_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -213,11 +204,9 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from pmsheets.cli_reports import check_register  # deferred: cli_reports imports this module
-
-    checked = check_register(args)
+    checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
     settings, register = checked.config.postmortems, checked.validation.register
-    policy = checked.config.policy_in(checked.config.effective_timezone(checked.raw.timezone))
+    policy = checked.config.policy_in(checked.timezone)
     ctx = policy_context(register, checked.validation.as_of, policy)
     environment = postmortems.template_environment(checked.config.templates_dir)
     results = postmortems.generate(register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run)
@@ -253,25 +242,6 @@ def load_config_or_defaults(explicit: str | None) -> config_module.Config:
 
 
 # --- shared pieces -------------------------------------------------------------------------------
-
-
-def open_backend(config: config_module.Config) -> RegisterBackend:
-    if config.register.backend == "google":
-        from pmsheets.register.google import open_sheets_register  # deferred: gspread is slow to import
-
-        return open_sheets_register(config.register)
-    return XlsxRegister(config.register.path)
-
-
-def parse_as_of(text: str | None, timezone: ZoneInfo) -> datetime:
-    if text is None:
-        return datetime.now(timezone)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        msg = f"--as-of {text!r} is not an ISO 8601 date or time; use e.g. 2026-11-27 or 2026-11-27T09:00+01:00"
-        raise UsageError(msg) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone)
 
 
 _COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}

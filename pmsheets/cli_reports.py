@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pmsheets import app
 from pmsheets import config as config_module
+from pmsheets.app import Checked
 from pmsheets.delivery import Outcome
 from pmsheets.errors import PmsheetsError
 from pmsheets.mail import is_address
-from pmsheets.report_job import Checked, export_snapshot, planned_reports, preview_reports, send_reports
+from pmsheets.report_job import export_snapshot, planned_reports, preview_reports, send_reports
 from pmsheets.validation import validate
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -51,15 +53,7 @@ def add_report_commands(commands: Any) -> None:
 
 
 def check_register(args: argparse.Namespace) -> Checked:
-    from pmsheets.cli import open_backend, parse_as_of  # deferred: cli imports this module
-
-    config = config_module.load(config_module.config_path(args.config))
-    backend = open_backend(config)
-    raw = backend.read()
-    timezone = config.effective_timezone(raw.timezone)
-    as_of = parse_as_of(args.as_of, timezone)
-    validation = validate(raw.tables, as_of=as_of, policy=config.policy_in(timezone), settings=config.parse_settings(timezone))
-    return Checked(config, backend, raw, validation)
+    return app.check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

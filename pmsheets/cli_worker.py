@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from pmsheets import config as config_module
+from pmsheets.app import open_backend, parse_as_of
 from pmsheets.events import EventLog, Redactor
 from pmsheets.heartbeat import DEFAULT_MAX_AGE, health, read_beat
 from pmsheets.register.lease import lease_for
@@ -105,7 +106,6 @@ def event_log(args: argparse.Namespace, config: config_module.Config, err: TextI
 
 
 def cmd_run(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
-    from pmsheets.cli import open_backend, parse_as_of  # deferred: cli imports this module
     from pmsheets.report_job import transport_for
 
     config = config_module.load(config_module.config_path(args.config))
@@ -119,7 +119,6 @@ def cmd_run(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
-    from pmsheets.cli import open_backend  # deferred: cli imports this module
     from pmsheets.report_job import transport_for
 
     config = config_module.load(config_module.config_path(args.config))

@@ -17,3 +17,7 @@ class RegisterError(PmsheetsError):
 
 class WriteRefused(RegisterError):
     """Writing would lose something in the register, so nothing was written."""
+
+
+class UsageError(PmsheetsError):
+    """A command-line value is wrong; the message says which option."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pmsheets.app import Checked
 from pmsheets.config import Config
 from pmsheets.delivery import Outcome, Planned, deliver, kinds_for, plan, write_previews
 from pmsheets.mail import FileTransport, SmtpTransport, Transport
@@ -20,21 +21,6 @@ from pmsheets.report_log import read_log
 from pmsheets.reports import Overdue, find_overdue
 from pmsheets.snapshot import default_path, write_snapshot
 from pmsheets.validation import Validation
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    """A register read and checked at one as-of time: what both commands start from."""
-
-    config: Config
-    backend: RegisterBackend
-    raw: RawRegister
-    validation: Validation
-
-    @property
-    def overdue(self) -> Overdue:
-        policy = self.config.policy_in(self.config.effective_timezone(self.raw.timezone))
-        return find_overdue(self.validation.register, as_of=self.validation.as_of, policy=policy)
 
 
 def planned_reports(checked: Checked, *, choice: str, to: Sequence[str] = ()) -> list[Planned]:
