@@ -159,7 +159,7 @@ class _LockedFile:
 
 
 class SheetLease:
-    """Uses the register's own HTTP client and retry policy (its `_call`), like its other writes."""
+    """Goes through the register's own requests (`get`, `batch_update`), so the same retries apply."""
 
     def __init__(self, register: Any, holder: str) -> None:
         self._register = register
@@ -203,7 +203,7 @@ class SheetLease:
             "fields": "sheets(properties(sheetId),data(rowData(values(userEnteredValue))))",
         }
         try:
-            answer = register._call("read the sending lease", lambda: register._http.fetch_sheet_metadata(register._key, params=params))
+            answer = register.get("read the sending lease", params)
         except RegisterError as error:
             if "Unable to parse range" in str(error):
                 return None
@@ -217,7 +217,7 @@ class SheetLease:
         """Apply atomically; False when another worker changed the lease tab first."""
         register = self._register
         try:
-            register._call(doing, lambda: register._http.batch_update(register._key, {"requests": requests}), writes=True)
+            register.batch_update(doing, requests)
         except RegisterError as error:
             if "already exists" in str(error) or "No grid with id" in str(error):
                 return False

@@ -158,6 +158,15 @@ class SheetsRegister:
             writes=True,
         )
 
+    def get(self, doing: str, params: Mapping[str, str]) -> Mapping[str, Any]:
+        """One spreadsheets.get with the caller's ranges/fields, under the same retries as every read."""
+        return self._call(doing, lambda: self._http.fetch_sheet_metadata(self._key, params=dict(params)))
+
+    def batch_update(self, doing: str, requests: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+        """One atomic spreadsheets:batchUpdate (all requests apply or none), under the write retries."""
+        body = {"requests": list(requests)}
+        return self._call(doing, lambda: self._http.batch_update(self._key, body), writes=True)
+
     def initialize(self, demo_tables: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> None:
         """Lay out the register's tabs (see sheets_init); refuses when a tab already holds data."""
         raw = self.read()
