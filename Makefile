@@ -21,8 +21,8 @@ test: $(STAMP)
 # Build a demo register in demo/, check it (validate exits 1: the demo has error findings), write its post-mortem drafts.
 demo: $(STAMP)
 	rm -rf demo && mkdir -p demo
-	$(BIN)/pmsheets init --xlsx demo/register.xlsx --demo
 	cp config.example.yaml demo/pmsheets.yaml
+	$(BIN)/pmsheets --config demo/pmsheets.yaml init --xlsx demo/register.xlsx --demo
 	$(BIN)/pmsheets --config demo/pmsheets.yaml validate; test $$? -le 1
 	@echo "Demo register: demo/register.xlsx (its Findings tab now lists the findings above)."
 	$(BIN)/pmsheets --config demo/pmsheets.yaml generate

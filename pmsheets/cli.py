@@ -189,7 +189,11 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
         return EXIT_OK
     path = Path(args.xlsx)
     create_register(path, demo_rows(now) if args.demo else None)
-    print(f"Created {what} {path}. Point register.path in your config at it, then run: pmsheets validate", file=out)
+    config_path = config_module.config_path(args.config)
+    if config_module.write_starter(config_path, register_path=path):
+        print(f"Created {what} {path} and the config {config_path} that points at it. Next: pmsheets validate", file=out)
+    else:
+        print(f"Created {what} {path}. Point register.path in {config_path} at it, then run: pmsheets validate", file=out)
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ the environment variable to use instead.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -365,6 +366,33 @@ SPEC: dict[str, Checker | dict[str, Checker]] = {
         "blame_phrases": _text_list,
     },
 }
+
+
+def write_starter(path: Path, *, register_path: Path) -> bool:
+    """A minimal config pointing at a new workbook, unless one is there already (never overwritten)."""
+    if path.exists():
+        return False
+    try:
+        relative = os.path.relpath(register_path.resolve(), path.resolve().parent)
+    except ValueError:  # another drive on Windows
+        relative = str(register_path.resolve())
+    text = (
+        "# Written by `pmsheets init`. Every key, with what it does: config.example.yaml in the\n"
+        "# pmsheets repository (or docs/). Unset keys take the policy's defaults.\n"
+        "register:\n"
+        "  backend: xlsx\n"
+        f"  path: {json.dumps(relative)}\n"
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        msg = f"could not write the starter config {path}: {error.strerror or error}"
+        raise ConfigError(msg) from None
+    return True
 
 
 def config_path(explicit: str | None) -> Path:

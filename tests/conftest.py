@@ -75,6 +75,12 @@ def write_workbook(path: Path, content: Tables) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _config_outside_the_checkout(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The default config path points into a temp folder, so no test reads or writes ./pmsheets.yaml."""
+    monkeypatch.setenv("PMSHEETS_CONFIG", str(tmp_path_factory.mktemp("default-config") / "pmsheets.yaml"))
+
+
 EMULATOR_EPOCH = 1_795_000_000.0  # a fixed emulator clock: tokens never expire mid-test, quotas never roll over
 
 

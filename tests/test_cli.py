@@ -246,3 +246,19 @@ def test_workbook_with_damaged_xml_exits_2_without_traceback(tmp_path: Path, cle
     code, _, err = run("--config", str(make_config(tmp_path, damaged)), "validate")
     assert code == 2
     assert "is not a readable .xlsx workbook" in err and "Traceback" not in err
+
+
+def test_init_writes_a_starter_config_that_validate_uses(tmp_path: Path) -> None:
+    config = tmp_path / "team" / "pmsheets.yaml"
+    register = tmp_path / "register.xlsx"
+    code, out, _ = run("--config", str(config), "init", "--xlsx", str(register))
+    assert code == 0 and f"the config {config} that points at it" in out
+    code, _, err = run("--config", str(config), "validate", "--as-of", AS_OF)
+    assert (code, err) == (0, "")
+
+
+def test_init_never_overwrites_an_existing_config(tmp_path: Path) -> None:
+    config = tmp_path / "pmsheets.yaml"
+    config.write_text("timezone: Europe/Berlin\n", encoding="utf-8")
+    run("--config", str(config), "init", "--xlsx", str(tmp_path / "register.xlsx"))
+    assert config.read_text(encoding="utf-8") == "timezone: Europe/Berlin\n"
