@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pmsheets",
         description="Check a post-mortem register (incidents and corrective actions) against the blameless post-mortem policy.",
-        epilog="Quick start: pmsheets init --xlsx register.xlsx --demo, then pmsheets --config pmsheets.yaml validate. Docs: docs/ in the repository.",
+        epilog="Quick start: pmsheets init --xlsx register.xlsx --demo (also writes pmsheets.yaml), then pmsheets validate. Docs: docs/ in the repository.",
     )
     parser.add_argument(
         "--config",

@@ -2,11 +2,13 @@
 
 The server keeps every message it accepted, with its envelope, so a test can parse exactly
 what arrived. Options make it refuse a recipient, require STARTTLS and AUTH, or speak TLS
-from the first byte.
+from the first byte; `data_faults` make it drop, refuse for now (4xx) or never answer a
+message at the end of DATA. `silent_server` accepts connections and never says a word.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -29,6 +31,10 @@ from cryptography.x509.oid import NameOID
 
 HOST = "127.0.0.1"
 USER, PASSWORD = "reports-bot", "correct horse battery staple"
+HANG_LIMIT = 10.0
+"""How long a hanging server keeps a client waiting at most: far beyond any client timeout the tests
+configure, so a client that never gives up fails its test instead of hanging the run."""
+TEMPFAIL = "451 4.3.0 temporary failure, try again later"
 CERT_NOT_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 CERT_NOT_AFTER = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
 
@@ -50,7 +56,13 @@ class Received:
 class Handler:
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
+    """Only the messages the server accepted (250 at the end of DATA)."""
     logins: list[str] = field(default_factory=list)
+    data_faults: dict[str, str] = field(default_factory=dict)
+    """Recipient -> what the server does at the end of DATA of a message to them, instead of accepting it:
+    "drop" closes the connection, "tempfail" answers TEMPFAIL, "hang" never answers (until HANG_LIMIT)."""
+    unaccepted: list[Received] = field(default_factory=list)
+    """Messages whose whole content arrived but that a data fault kept from being accepted."""
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if address in self.refuse:
@@ -59,8 +71,18 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted for delivery"
+        message = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        fault = next((self.data_faults[r] for r in envelope.rcpt_tos if r in self.data_faults), None)
+        if fault is None:
+            self.received.append(message)
+            return "250 Message accepted for delivery"
+        self.unaccepted.append(message)
+        if fault == "tempfail":
+            return TEMPFAIL
+        if fault == "hang":
+            await asyncio.sleep(HANG_LIMIT)
+        server.transport.close()  # "drop", or a hang that outlived its client: no reply ever reaches it
+        return "421 4.4.2 closing"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         if isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode()):
@@ -82,8 +104,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(*, tls: ssl.SSLContext | None = None, implicit_tls: bool = False, auth: bool = False, refuse: set[str] | None = None) -> Iterator[SmtpServer]:
-    handler = Handler(refuse=refuse or set())
+def running_server(
+    *,
+    tls: ssl.SSLContext | None = None,
+    implicit_tls: bool = False,
+    auth: bool = False,
+    refuse: set[str] | None = None,
+    data_faults: dict[str, str] | None = None,
+) -> Iterator[SmtpServer]:
+    handler = Handler(refuse=set(refuse or ()), data_faults=dict(data_faults or {}))
     port = free_port()
     options: dict[str, Any] = {}
     if tls is not None and not implicit_tls:
@@ -157,3 +186,49 @@ def dropping_server() -> Iterator[int]:
         listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
         listener.close()
         thread.join(timeout=5)
+
+
+@dataclass
+class SilentServer:
+    port: int
+    connections: list[socket.socket] = field(default_factory=list)
+    """Every connection it accepted (and never answered)."""
+
+
+@contextmanager
+def silent_server() -> Iterator[SilentServer]:
+    """Accepts connections and never sends a byte, like a server that hangs before its greeting.
+
+    Each connection is closed after HANG_LIMIT at the latest, so a client without a working
+    timeout fails its test instead of hanging the run.
+    """
+    listener = socket.socket()
+    listener.bind((HOST, 0))
+    listener.listen()
+    server = SilentServer(int(listener.getsockname()[1]))
+    timers: list[threading.Timer] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            server.connections.append(connection)
+            timer = threading.Timer(HANG_LIMIT, connection.close)
+            timer.daemon = True
+            timers.append(timer)
+            timer.start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
+        listener.close()
+        thread.join(timeout=5)
+        for timer in timers:
+            timer.cancel()
+        for connection in server.connections:
+            connection.close()
