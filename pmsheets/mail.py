@@ -240,7 +240,7 @@ class SmtpTransport:
             raise MailError(msg) from None
         except (smtplib.SMTPException, OSError) as error:
             self.close()  # the next message starts a fresh session
-            msg = f"{self.describe()} did not accept the message: {_explain(error)}"
+            msg = f"{self.describe()} did not accept the message: {_explain(error, timeout=self.settings.timeout)}"
             raise MailError(msg) from None
         reasons = {address: _reason_text(code, text) for address, (code, text) in refused.items()}
         accepted = tuple(r for r in recipients if r not in reasons)
@@ -276,7 +276,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as error:
             _quit_quietly(client.smtp)
             client.is_closed = True
-            msg = f"could not connect to the SMTP server {self.describe()}: {_explain(error)}"
+            msg = f"could not connect to the SMTP server {self.describe()}: {_explain(error, timeout=s.timeout)}"
             raise MailError(msg) from None
         client.is_closed = True  # the connection is ours now; yagmail must not close it on garbage collection
         return client.smtp
@@ -291,19 +291,20 @@ def _quit_quietly(smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-def _explain(error: BaseException) -> str:
+def _explain(error: BaseException, *, timeout: float) -> str:
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"its TLS certificate is not trusted ({error.verify_message}). Fix the server's certificate, or set mail.smtp.ca_file to the CA that signed it."
     if isinstance(error, smtplib.SMTPAuthenticationError):
         return f"login refused for the configured user ({_reason_text(error.smtp_code, error.smtp_error)}). Check mail.smtp.username and the password."
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return f"{error}. Check mail.smtp.security (starttls, ssl or none) and the port."
+    # smtplib turns a read that timed out into SMTPServerDisconnected: the client gave up, the server did not hang up.
+    if isinstance(error, TimeoutError) or (isinstance(error, smtplib.SMTPServerDisconnected) and isinstance(error.__context__, TimeoutError)):
+        return f"no answer within {timeout:g} s (mail.smtp.timeout)"
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return f"the server closed the connection ({error or 'no reason given'})"
     if isinstance(error, smtplib.SMTPResponseException):
         return _reason_text(error.smtp_code, error.smtp_error)
-    if isinstance(error, TimeoutError):
-        return "no answer in time (mail.smtp.timeout)"
     return str(error) or type(error).__name__
 
 
