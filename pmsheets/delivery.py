@@ -3,7 +3,8 @@
 The weekly run and the worker both call `plan` then either `write_previews` or `deliver`.
 `deliver` consults the report log first, so a report already delivered for the week is not
 sent again, and after a failure only the recipients still missing are tried. Each message's
-accepted recipients are logged straight after it is sent, never before.
+accepted recipients are logged straight after it is sent, never before; when the log cannot
+take them, the outcome says so and no further message is sent, as none would be remembered.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pmsheets.config import ReportsConfig
+from pmsheets.errors import PmsheetsError
 from pmsheets.mail import Attachment, Delivery, MailError, Outgoing, Transport, build_message, is_address
 from pmsheets.model import Finding
 from pmsheets.report_log import LogEntry, missing_recipients, previous_headline
@@ -132,10 +134,12 @@ class Outcome:
     refused: Mapping[str, str] = field(default_factory=dict)
     already_sent: bool = False
     error: str | None = None
+    unlogged: str | None = None
+    """Why the Report log could not record this delivery: until it does, a later run sends it again."""
 
     @property
     def failed(self) -> bool:
-        return self.error is not None or bool(self.refused)
+        return self.error is not None or bool(self.refused) or self.unlogged is not None
 
     def line(self) -> str:
         name = self.planned.rendered.name
@@ -146,6 +150,8 @@ class Outcome:
         sent = f"{name}: sent to {', '.join(self.sent_to)}"
         if self.refused:
             sent += "; refused: " + "; ".join(f"{address} ({reason})" for address, reason in self.refused.items())
+        if self.unlogged is not None:
+            sent += f"; but NOT recorded in the Report log, so a later --send sends it to them again: {self.unlogged}"
         return sent
 
 
@@ -160,6 +166,7 @@ def deliver(
     resend: bool = False,
 ) -> list[Outcome]:
     outcomes = []
+    stopped: str | None = None
     for message in planned:
         kind = str(message.rendered.kind)
         pending = message.recipients if resend else missing_recipients(message.recipients, log, kind=kind, week=message.week)
@@ -167,8 +174,14 @@ def deliver(
             outcomes.append(Outcome(message, error=f"no recipients: set reports.{_config_key(message)}.to or pass --to"))
         elif not pending:
             outcomes.append(Outcome(message, already_sent=True))
+        elif stopped is not None:
+            outcomes.append(Outcome(message, error=f"not tried: {stopped}"))
         else:
-            outcomes.append(_send_one(message, pending, transport=transport, sender=sender, append_log=append_log, clock=clock))
+            outcome = _send_one(message, pending, transport=transport, sender=sender, append_log=append_log, clock=clock)
+            outcomes.append(outcome)
+            if outcome.unlogged is not None:
+                # Whatever went out now would not be remembered either, and be sent again by the next run.
+                stopped = "the Report log could not record the delivery before it"
     return outcomes
 
 
@@ -182,7 +195,10 @@ def _send_one(message: Planned, pending: tuple[str, ...], *, transport: Transpor
         delivery = transport.send(build_message(message.outgoing(sender), now=sent_at), pending, name=message.rendered.name)
     except MailError as error:
         return Outcome(message, error=str(error))
-    append_log([entry.row() for entry in log_entries(message, delivery, sent_at)])
+    try:
+        append_log([entry.row() for entry in log_entries(message, delivery, sent_at)])
+    except PmsheetsError as error:
+        return Outcome(message, sent_to=delivery.accepted, refused=delivery.refused, unlogged=str(error))
     return Outcome(message, sent_to=delivery.accepted, refused=delivery.refused)
 
 

@@ -335,3 +335,34 @@ def test_second_send_logs_nothing_more(folder: Path) -> None:
         rows = logged_rows(folder)
         send(folder, server.port)
     assert logged_rows(folder) == rows
+
+
+# --- the server accepted, the Report log cannot record it ----------------------------------------------------
+
+
+def open_in_libreoffice(folder: Path) -> None:
+    (folder / ".~lock.register.xlsx#").write_text("", encoding="utf-8")  # the register refuses writes while it exists
+
+
+def test_delivery_the_log_cannot_record_exits_1(folder: Path) -> None:
+    open_in_libreoffice(folder)
+    with running_server() as server:
+        assert send(folder, server.port).code == 1
+
+
+def test_delivery_the_log_cannot_record_says_it_was_sent_and_will_be_sent_again(folder: Path) -> None:
+    open_in_libreoffice(folder)
+    with running_server() as server:
+        err = send(folder, server.port).err
+    assert err.startswith(
+        f"overdue-{WEEK}: sent to team@example.com, lead@example.com; but NOT recorded in the Report log, so a later --send sends it to them again: "
+    )
+    assert "is open in Excel or LibreOffice" in err
+
+
+def test_delivery_the_log_cannot_record_stops_the_reports_after_it(folder: Path) -> None:
+    open_in_libreoffice(folder)
+    with running_server() as server:
+        result = send(folder, server.port)
+    assert deliveries(server.handler) == OVERDUE
+    assert f"escalation-{WEEK}: NOT sent: not tried: the Report log could not record the delivery before it" in result.err
