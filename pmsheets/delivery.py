@@ -5,6 +5,7 @@ The weekly run and the worker both call `plan` then either `write_previews` or `
 sent again, and after a failure only the recipients still missing are tried. Each message's
 accepted recipients are logged straight after it is sent, never before; when the log cannot
 take them, the outcome says so and no further message is sent, as none would be remembered.
+Nor after the server could not be reached: each try would cost a whole timeout for nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from pmsheets.config import ReportsConfig
 from pmsheets.errors import PmsheetsError
-from pmsheets.mail import Attachment, Delivery, MailError, Outgoing, Transport, build_message, is_address
+from pmsheets.mail import Attachment, Delivery, MailConnectError, MailError, Outgoing, Transport, build_message, is_address
 from pmsheets.model import Finding
 from pmsheets.report_log import LogEntry, missing_recipients, previous_headline
 from pmsheets.report_render import Rendered, ReportKind, render
@@ -177,7 +178,11 @@ def deliver(
         elif stopped is not None:
             outcomes.append(Outcome(message, error=f"not tried: {stopped}"))
         else:
-            outcome = _send_one(message, pending, transport=transport, sender=sender, append_log=append_log, clock=clock)
+            try:
+                outcome = _send_one(message, pending, transport=transport, sender=sender, append_log=append_log, clock=clock)
+            except MailConnectError as error:
+                outcome = Outcome(message, error=str(error))
+                stopped = "the connection to the mail server failed for the report before it"
             outcomes.append(outcome)
             if outcome.unlogged is not None:
                 # Whatever went out now would not be remembered either, and be sent again by the next run.
@@ -193,6 +198,8 @@ def _send_one(message: Planned, pending: tuple[str, ...], *, transport: Transpor
     sent_at = clock()
     try:
         delivery = transport.send(build_message(message.outgoing(sender), now=sent_at), pending, name=message.rendered.name)
+    except MailConnectError:
+        raise  # deliver stops there
     except MailError as error:
         return Outcome(message, error=str(error))
     try:

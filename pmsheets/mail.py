@@ -32,6 +32,10 @@ class MailError(PmsheetsError):
     """A message could not be delivered (server unreachable, refused, TLS or login failure)."""
 
 
+class MailConnectError(MailError):
+    """No session with the server (refused, no answer in time, TLS or login failure): the next message would fare the same."""
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
@@ -277,7 +281,7 @@ class SmtpTransport:
             _quit_quietly(client.smtp)
             client.is_closed = True
             msg = f"could not connect to the SMTP server {self.describe()}: {_explain(error, timeout=s.timeout)}"
-            raise MailError(msg) from None
+            raise MailConnectError(msg) from None
         client.is_closed = True  # the connection is ours now; yagmail must not close it on garbage collection
         return client.smtp
 
