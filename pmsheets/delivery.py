@@ -11,7 +11,7 @@ Nor after the server could not be reached: each try would cost a whole timeout f
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +46,7 @@ class Planned:
 
     @property
     def recipients(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.to, *self.cc)))
+        return unique_addresses((*self.to, *self.cc))
 
     def outgoing(self, sender: str) -> Outgoing:
         r = self.rendered
@@ -89,11 +89,20 @@ def plan(
                 planned.append(Planned(render(digest, templates_dir=templates_dir), overdue.week, override or (digest.email,)))
     if ReportKind.ESCALATION in kinds:
         escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days)
-        cc = () if override else tuple(a for a in escalation.cc if is_address(a) and a not in settings.escalation_to)
+        taken = {address.casefold() for address in settings.escalation_to}
+        cc = () if override else unique_addresses(a for a in escalation.cc if is_address(a) and a.casefold() not in taken)
         attachments = (snapshot_attachment(overdue, findings, settings),) if settings.attach_snapshot else ()
         rendered = render(escalation, templates_dir=templates_dir)
         planned.append(Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments))
     return planned
+
+
+def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
+    """Each mailbox once, first spelling kept: addresses differing only in case are one mailbox, as in the report log."""
+    first: dict[str, str] = {}
+    for address in addresses:
+        first.setdefault(address.casefold(), address)
+    return tuple(first.values())
 
 
 def snapshot_attachment(overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig) -> Attachment:

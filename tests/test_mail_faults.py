@@ -19,16 +19,22 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import AS_OF as FRIDAY
 from conftest import write_workbook
-from report_fixtures import sample_tables
+from report_fixtures import sample_overdue, sample_tables
 from smtp_server import HOST, TEMPFAIL, Handler, Received, free_port, running_server, silent_server
 
 from pmsheets.cli import main
+from pmsheets.config import ReportsConfig
+from pmsheets.delivery import deliver, plan
+from pmsheets.mail import SmtpSettings, SmtpTransport
 from pmsheets.register.xlsx import XlsxRegister
 from pmsheets.report_log import LogEntry, read_log
+from pmsheets.report_render import ReportKind
 
 AS_OF = "2026-11-27T09:00"  # Friday of ISO week 2026-W48
 WEEK = "2026-W48"
+SENDER = "pmsheets <reports@example.com>"
 TIMEOUT = 1  # mail.smtp.timeout: loopback answers in milliseconds, a silent server costs this long
 
 # The sample register's reports: overdue to two addresses, escalation to ops with Priya's manager in Cc.
@@ -62,7 +68,7 @@ def configure(folder: Path, port: int) -> Path:
         "register": {"path": "register.xlsx"},
         "mail": {
             "transport": "smtp",
-            "from": "pmsheets <reports@example.com>",
+            "from": SENDER,
             "smtp": {"host": HOST, "port": port, "security": "none", "timeout": TIMEOUT},
         },
         "reports": {
@@ -373,3 +379,14 @@ def test_delivery_the_log_cannot_record_stops_the_reports_after_it(folder: Path)
         result = send(folder, server.port)
     assert deliveries(server.handler) == OVERDUE
     assert f"escalation-{WEEK}: NOT sent: not tried: the Report log could not record the delivery before it" in result.err
+
+
+# --- one mailbox written two ways ----------------------------------------------------------------------------
+
+
+def test_a_manager_also_in_escalation_to_written_in_other_case_gets_the_report_once() -> None:
+    settings = ReportsConfig(escalation_to=("ops@example.com", "Dana@Example.com"))  # Dana is also Priya's manager in People
+    planned = plan([ReportKind.ESCALATION], overdue=sample_overdue(), findings=[], log=[], settings=settings)
+    with running_server() as server, SmtpTransport(SmtpSettings(HOST, server.port, "none", timeout=TIMEOUT), SENDER).connected() as transport:
+        deliver(planned, transport=transport, sender=SENDER, log=[], append_log=lambda _rows: None, clock=lambda: FRIDAY)
+    assert [r.rcpt_tos for r in server.handler.received] == [["ops@example.com", "Dana@Example.com"]]
