@@ -167,7 +167,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             backend.write_findings(findings_rows(result.findings))
         except WriteRefused as error:
-            print(f"pmsheets: error: {visible(str(error))}", file=err)
+            print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
             return EXIT_USAGE
         if args.format == "table":
             print(f"Findings tab of {visible(backend.describe())} updated.", file=out)

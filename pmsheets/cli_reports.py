@@ -100,6 +100,7 @@ def print_outcomes(outcomes: Sequence[Outcome], checked: Checked, out: TextIO, e
         print(outcome.line(), file=err if outcome.failed else out)
     sent = sum(1 for o in outcomes if o.sent_to)
     where = checked.config.mail.outbox if checked.config.mail.transport == "file" else "the SMTP server"
-    logged = f"; Report log of {checked.backend.describe()} updated" if sent else ""
+    recorded = sum(1 for o in outcomes if o.sent_to and o.unlogged is None)
+    logged = f"; Report log of {checked.backend.describe()} updated" if recorded else ""
     print(f"{sent} message(s) delivered to {where}{logged}.", file=out)
     return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK

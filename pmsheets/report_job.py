@@ -48,6 +48,8 @@ def transport_for(config: Config) -> Transport:
 
 
 def send_reports(checked: Checked, planned: Sequence[Planned], *, clock: Callable[[], datetime], resend: bool = False) -> list[Outcome]:
+    # Sending what could not be recorded would be sent again next time: check the log can be written first.
+    checked.backend.ensure_writable()
     transport = transport_for(checked.config)
     try:
         return deliver(

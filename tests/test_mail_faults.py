@@ -350,35 +350,49 @@ def test_second_send_logs_nothing_more(folder: Path) -> None:
     assert logged_rows(folder) == rows
 
 
-# --- the server accepted, the Report log cannot record it ----------------------------------------------------
+# --- the Report log cannot record ------------------------------------------------------------------------------
 
 
 def open_in_libreoffice(folder: Path) -> None:
     (folder / ".~lock.register.xlsx#").write_text("", encoding="utf-8")  # the register refuses writes while it exists
 
 
-def test_delivery_the_log_cannot_record_exits_1(folder: Path) -> None:
-    open_in_libreoffice(folder)
-    with running_server() as server:
-        assert send(folder, server.port).code == 1
-
-
-def test_delivery_the_log_cannot_record_says_it_was_sent_and_will_be_sent_again(folder: Path) -> None:
-    open_in_libreoffice(folder)
-    with running_server() as server:
-        err = send(folder, server.port).err
-    assert err.startswith(
-        f"overdue-{WEEK}: sent to team@example.com, lead@example.com; but NOT recorded in the Report log, so a later --send sends it to them again: "
-    )
-    assert "is open in Excel or LibreOffice" in err
-
-
-def test_delivery_the_log_cannot_record_stops_the_reports_after_it(folder: Path) -> None:
+def test_send_while_the_log_cannot_be_written_sends_nothing_and_exits_2(folder: Path) -> None:
     open_in_libreoffice(folder)
     with running_server() as server:
         result = send(folder, server.port)
+    assert result.code == 2 and "is open in Excel or LibreOffice" in result.err
+    assert deliveries(server.handler) == Counter()
+
+
+def refusing_log(_rows: Any) -> None:
+    """The log became unwritable after the check before sending (a PM opened the workbook mid-run)."""
+    from pmsheets.errors import WriteRefused
+
+    raise WriteRefused("register.xlsx is open in Excel or LibreOffice (lock file ~$register.xlsx); nothing was written.")
+
+
+def deliver_with_refusing_log(server_port: int) -> list[Any]:
+    planned = plan([ReportKind.OVERDUE, ReportKind.ESCALATION], overdue=sample_overdue(), findings=[], log=[], settings=ReportsConfig(
+        overdue_to=("team@example.com", "lead@example.com"), escalation_to=("ops@example.com",)))
+    with SmtpTransport(SmtpSettings(HOST, server_port, "none", timeout=TIMEOUT), SENDER).connected() as transport:
+        return deliver(planned, transport=transport, sender=SENDER, log=[], append_log=refusing_log, clock=lambda: FRIDAY)
+
+
+def test_delivery_the_log_cannot_record_says_it_was_sent_and_will_be_sent_again() -> None:
+    with running_server() as server:
+        outcomes = deliver_with_refusing_log(server.port)
+    assert outcomes[0].line().startswith(
+        f"overdue-{WEEK}: sent to team@example.com, lead@example.com; but NOT recorded in the Report log, so a later --send sends it to them again: "
+    )
+    assert outcomes[0].failed
+
+
+def test_delivery_the_log_cannot_record_stops_the_reports_after_it() -> None:
+    with running_server() as server:
+        outcomes = deliver_with_refusing_log(server.port)
     assert deliveries(server.handler) == OVERDUE
-    assert f"escalation-{WEEK}: NOT sent: not tried: the Report log could not record the delivery before it" in result.err
+    assert outcomes[1].line() == f"escalation-{WEEK}: NOT sent: not tried: the Report log could not record the delivery before it"
 
 
 # --- one mailbox written two ways ----------------------------------------------------------------------------

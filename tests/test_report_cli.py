@@ -94,6 +94,14 @@ def test_report_send_to_an_unreachable_server_fails_and_logs_nothing(tmp_path: P
     assert logged(tmp_path) == []
 
 
+def test_report_send_while_the_workbook_is_open_sends_nothing(tmp_path: Path) -> None:
+    config = setup(tmp_path)
+    (tmp_path / "~$register.xlsx").write_bytes(b"lock")
+    code, _, err = run(config, "report", "--as-of", AS_OF, "--send")
+    assert code == 2 and "open in Excel or LibreOffice" in err and "--no-write" not in err
+    assert not (tmp_path / "outbox").exists() or not any((tmp_path / "outbox").iterdir())
+
+
 def test_report_to_overrides_recipients(tmp_path: Path) -> None:
     run(setup(tmp_path), "report", "overdue", "--as-of", AS_OF, "--send", "--to", "me@example.com")
     assert logged(tmp_path) == [("overdue", "me@example.com")]

@@ -67,6 +67,9 @@ class MemoryRegister:
         self.reads += 1
         return RawRegister(tables={title: [tuple(row) for row in rows] for title, rows in self.tables.items()})
 
+    def ensure_writable(self) -> None:
+        pass
+
     def write_findings(self, rows: Sequence[Sequence[str]]) -> None:
         self.tables[FINDINGS_TITLE] = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
 

@@ -33,6 +33,13 @@ class RegisterBackend(Protocol):
         """Every tab's rows from A1, in tab order, in as few requests as the medium allows."""
         ...
 
+    def ensure_writable(self) -> None:
+        """Raise WriteRefused when a write would be refused right now (say, the workbook is open in Excel).
+
+        Callers that must not act before they can record what they did (sending e-mail) ask first.
+        """
+        ...
+
     def write_findings(self, rows: FindingsRows) -> None:
         """Replace the Findings tab's content (creating the tab if needed), touching nothing else."""
         ...

@@ -96,6 +96,9 @@ class SheetsRegister:
 
     # --- writing ---------------------------------------------------------------------------------
 
+    def ensure_writable(self) -> None:
+        """Nothing to check ahead: sharing and quota problems show on the write itself, which is retried."""
+
     def write_findings(self, rows: FindingsRows) -> None:
         if self._sheet_ids is None:
             self._metadata()

@@ -141,13 +141,16 @@ class XlsxRegister:
             msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}). Check the path in register.path."
             raise RegisterError(msg) from None
 
+    def ensure_writable(self) -> None:
+        self._refuse_while_open()
+
     def _refuse_while_open(self) -> None:
         """Excel or LibreOffice would overwrite our write when the PM saves."""
         for lock in (self.path.with_name("~$" + self.path.name), self.path.with_name(f".~lock.{self.path.name}#")):
             if lock.exists():
                 msg = (
                     f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); "
-                    "nothing was written. Close it and run again, or pass --no-write."
+                    "nothing was written. Close it and run again."
                 )
                 raise WriteRefused(msg)
 
