@@ -16,7 +16,7 @@ from hypothesis import settings
 
 from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.policy import Policy
-from pmsheets.register import RegisterBackend
+from pmsheets.register import RawRegister, RegisterBackend
 from pmsheets.register.google_auth import SCOPES
 from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
@@ -118,6 +118,25 @@ def register_from(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[T
         return sheets_register(emulator, request.getfixturevalue("sheets_client"), workbook)
 
     return build
+
+
+class InMemory:
+    """The tables handed straight to the checks, the way a backend hands them over.
+
+    For pure rule logic: reading real cells (date cells, text, numbers, every backend) is
+    covered in test_schema.py, and going through the Sheets emulator for every rule case
+    would only make the suite slow.
+    """
+
+    def __init__(self, content: Mapping[str, Any]) -> None:
+        self.content = content
+
+    def read(self) -> RawRegister:
+        return RawRegister(tables=self.content)
+
+
+def in_memory(content: Mapping[str, Any]) -> InMemory:
+    return InMemory(content)
 
 
 def run_checks(

@@ -6,40 +6,21 @@ Mon 16 .. Fri 20 | Sat 21 Sun 22 | Mon 23 .. Thu 26 (US Thanksgiving) Fri 27 | S
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import AS_OF, UTC, action_row, incident_row, run_checks, tables
+from tests.conftest import AS_OF, UTC, action_row, in_memory, incident_row, run_checks, tables
 
 from pmsheets.model import Finding
 from pmsheets.policy import Policy
-from pmsheets.register import RawRegister
 from pmsheets.schema import ParseSettings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
 
 
-class InMemory:
-    """The tables handed straight to the checks, the way a backend hands them over.
-
-    For pure rule logic: reading real cells (date cells, text, numbers, every backend) is
-    covered in test_schema.py, and going through the Sheets emulator for every rule case
-    would only make the suite slow.
-    """
-
-    def __init__(self, content: Mapping[str, Any]) -> None:
-        self.content = content
-
-    def read(self) -> RawRegister:
-        return RawRegister(tables=self.content)
-
-
-def in_memory(content: Mapping[str, Any]) -> InMemory:
-    return InMemory(content)
 
 
 def p0(**changes: Any) -> list[Any]:

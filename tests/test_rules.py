@@ -8,17 +8,16 @@ to the checks, since reading cells is test_schema.py's job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.conftest import AS_OF, INCIDENT_HEADERS, action_row, incident_row, run_checks, tables
+from tests.conftest import AS_OF, INCIDENT_HEADERS, action_row, in_memory, incident_row, run_checks, tables
 
 from pmsheets.model import Finding, Level
 from pmsheets.policy import RULE_LEVELS, Policy
-from pmsheets.register import RawRegister
 
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
@@ -68,23 +67,6 @@ MINOR = {
 }
 
 
-class InMemory:
-    """The tables handed straight to the checks, the way a backend hands them over.
-
-    For pure rule logic: reading real cells (date cells, text, numbers, every backend) is
-    covered in test_schema.py, and going through the Sheets emulator for every rule case
-    would only make the suite slow.
-    """
-
-    def __init__(self, content: Mapping[str, Any]) -> None:
-        self.content = content
-
-    def read(self) -> RawRegister:
-        return RawRegister(tables=self.content)
-
-
-def in_memory(content: Mapping[str, Any]) -> InMemory:
-    return InMemory(content)
 
 
 def incident(**changes: Any) -> list[Any]:
