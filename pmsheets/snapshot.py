@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
@@ -285,9 +285,15 @@ def _table(
     highlight(sheet, columns, last_row)
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, timezone: tzinfo, *, font: Font | None = None) -> Cell | None:
+def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, timezone: tzinfo, *, font: Font | None = None) -> Cell | Any:
+    """A styled cell where it needs one, else the plain value: openpyxl writes a plain value several
+    times faster than a Cell object (which it first tries, and fails, to bind as a value)."""
     if value is None or value == "":
         return None
+    if font is None:
+        plain = _plain(value, kind)
+        if plain is not None:
+            return plain
     if isinstance(value, datetime):
         local = value.astimezone(timezone).replace(tzinfo=None) if value.tzinfo else value
         cell = WriteOnlyCell(sheet, value=local)
@@ -302,6 +308,21 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, timezone: tzinfo, *
     if font is not None:
         cell.font = font
     return cell
+
+
+def _plain(value: Any, kind: Kind) -> Any:
+    """`value` as openpyxl stores it by itself exactly as _cell would (None: it needs a Cell).
+
+    Numbers, dates (openpyxl's own format for a date is DATE_FORMAT), and text that cannot be
+    taken for a formula or an error value and is not a web link."""
+    cls = value.__class__
+    if cls is int or cls is float or cls is date:
+        return value
+    if cls is str and not value.startswith(_FORMULA_STARTS) and (kind is not Kind.LINK or web_link(value) is None):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text not in ERROR_CODES:
+            return text
+    return None
 
 
 def _text_cell(sheet: WriteOnlyWorksheet, text: str, *, link: bool) -> Cell:
