@@ -102,12 +102,37 @@ def update_cells(sheet: Sheet, origin: tuple[int, int], rows: list[dict[str, Any
     writer = CellWriter(mask)
     r0, c0 = origin
     height = len(rows) if bounds is None else bounds[1] - r0
+    if "userEnteredValue" in writer.mask and not writer.meta_mask:
+        _update_values(sheet, r0, c0, rows, height, None if bounds is None else bounds[3] - c0)
+        sheet.trim(range(r0, r0 + height))
+        return
     for i in range(height):
         cells = rows[i].get("values", []) if i < len(rows) else []
         width = len(cells) if bounds is None else bounds[3] - c0
         for j in range(width):
             writer.apply(sheet, r0 + i, c0 + j, cells[j] if j < len(cells) else {})
     sheet.trim(range(r0, r0 + height))
+
+
+def _update_values(sheet: Sheet, r0: int, c0: int, rows: list[dict[str, Any]], height: int, width: int | None) -> None:
+    """update_cells for a mask of values only, a row at a time (what CellWriter.apply does per cell):
+    a Findings tab of 700,000 rows is one such request, and clearing its old rows another."""
+    for i in range(height):
+        cells = rows[i].get("values", []) if i < len(rows) else []
+        count = len(cells) if width is None else width
+        values = [value_from_json(cell.get("userEnteredValue")) for cell in cells[:count]]
+        values.extend([None] * (count - len(values)))
+        r = r0 + i
+        if values.count(None) == count:  # a clear
+            if r >= len(sheet.rows) or len(sheet.rows[r]) <= c0:
+                continue  # nothing to clear
+            if c0 == 0 and count >= len(sheet.rows[r]):
+                sheet.rows[r] = []  # the whole row: a new empty one, the shared old one stays as it was
+                continue
+        row = sheet.writable_row(r)
+        if len(row) < c0 + count:
+            row.extend([None] * (c0 + count - len(row)))
+        row[c0 : c0 + count] = values
 
 
 def set_validation(sheet: Sheet, bounds: Bounds, rule: dict[str, Any] | None) -> None:
