@@ -7,6 +7,8 @@ import struct
 from typing import Any
 
 _CHANNELS = frozenset({"red", "green", "blue", "alpha"})
+_VALUES = frozenset({"userEnteredValue", "effectiveValue"})
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def normalise_colours(value: Any) -> Any:
@@ -14,22 +16,30 @@ def normalise_colours(value: Any) -> Any:
     as the API would echo it back (0.5 → 0.49803922), in one pass: large updateCells bodies
     make this walk the emulator's hot spot. Unchanged parts are returned as they are."""
     if type(value) is list:
-        cleaned = [normalise_colours(v) for v in value]
-        return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
+        for index, item in enumerate(value):
+            if type(item) is dict or type(item) is list:
+                cleaned = normalise_colours(item)
+                if cleaned is not item:  # copy only from the first change on: most cells have none
+                    return [*value[:index], cleaned, *(normalise_colours(v) for v in value[index + 1 :])]
+        return value
     if type(value) is not dict:
         return value
     if value and value.keys() <= _CHANNELS and all(isinstance(v, (int, float)) for v in value.values()):
         return {k: _channel(v) for k, v in value.items() if _channel(v) != 0}
-    changed = False
-    cleaned_dict = {}
-    for key, item in value.items():
-        if item is None:
-            changed = True
-            continue
-        cleaned_item = normalise_colours(item) if type(item) in (dict, list) else item
-        changed = changed or cleaned_item is not item
-        cleaned_dict[key] = cleaned_item
-    return cleaned_dict if changed else value
+    for index, (key, item) in enumerate(value.items()):
+        if key in _VALUES and type(item) is dict and len(item) == 1:
+            kind, scalar = next(iter(item.items()))
+            if type(scalar) in _SCALARS and kind not in _CHANNELS:
+                continue  # a cell value as typed ({"stringValue": ...}): the bulk of an updateCells, nothing to do
+        cleaned = normalise_colours(item) if type(item) is dict or type(item) is list else item
+        if item is None or cleaned is not item:  # copy only from the first change on
+            keys = list(value)
+            copy = {k: value[k] for k in keys[:index]}
+            if cleaned is not None:
+                copy[key] = cleaned
+            copy.update((k, normalise_colours(value[k])) for k in keys[index + 1 :] if value[k] is not None)
+            return copy
+    return value
 
 
 def _channel(value: float) -> float | int:
