@@ -8,15 +8,18 @@ so a message starting with '=' stays text.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any, TypeVar
 
 import gspread
 import requests
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from pmsheets.errors import RegisterError
 from pmsheets.register import FindingsRows, RawRegister
@@ -26,6 +29,7 @@ from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 
 T = TypeVar("T")
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+_JSON = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +118,8 @@ class SheetsRegister:
     def _replace_findings(self, rows: FindingsRows) -> None:
         sheet_ids = self._sheet_ids or {}
         body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()))
-        self._call("write the Findings tab", lambda: self._http.batch_update(self._key, body), writes=True)
+        url = SPREADSHEET_BATCH_UPDATE_URL % self._key
+        self._call("write the Findings tab", lambda: self._http.request("post", url, data=body, headers=_JSON), writes=True)
 
     def fill_blank_cells(
         self,
@@ -232,10 +237,32 @@ def _api_message(error: APIError) -> str:
         return error.response.reason or "no details"
 
 
-def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[int]) -> dict[str, Any]:
-    """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header."""
-    all_rows = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
-    row_count = len(all_rows) + 1
+def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[int]) -> bytes:
+    """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header.
+
+    Returned as the JSON body to send, the cells encoded straight to text: 700,000 findings are
+    4 million cells, which as dicts for json.dumps took 1.5 GB and ten seconds to build.
+    """
+    requests_ = json.dumps(_findings_requests(sheet_id, len(rows) + 1, taken_ids), separators=(",", ":"))
+    head, tail = requests_.split(json.dumps(_ROWS_SLOT))
+    parts = [_findings_row(row).encode() for row in [FINDINGS_HEADERS, *rows]]
+    parts[0] = head.encode() + b"[" + parts[0]
+    parts[-1] += b"]" + tail.encode()
+    return b",".join(parts)
+
+
+_ROWS_SLOT = "\x00findings rows\x00"
+_CELL = '{"userEnteredValue":{"stringValue":%s}}'
+
+
+def _findings_row(row: Sequence[str]) -> str:
+    """One RowData of text cells as JSON (ASCII, as json.dumps writes it)."""
+    return '{"values":[' + ",".join([_CELL % encode_basestring_ascii(str(value)) for value in row]) + "]}"
+
+
+def _findings_requests(sheet_id: int | None, written_rows: int, taken_ids: set[int]) -> dict[str, Any]:
+    """The requests of findings_update, with _ROWS_SLOT where the updateCells rows go."""
+    row_count = written_rows + 1
     grid = {"rowCount": row_count, "columnCount": len(FINDINGS_HEADERS), "frozenRowCount": 1}
     requests_: list[dict[str, Any]] = []
     if sheet_id is None:
@@ -255,7 +282,7 @@ def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[
         {
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                "rows": [{"values": [{"userEnteredValue": {"stringValue": str(value)}} for value in row]} for row in all_rows],
+                "rows": _ROWS_SLOT,
                 "fields": "userEnteredValue",
             }
         }
