@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, tzinfo
 import jinja2
 
 from pmsheets.errors import ConfigError
-from pmsheets.model import Action, ActionType, Incident, PostmortemStatus, Register
+from pmsheets.model import Action, ActionType, Incident, PostmortemStatus, Register, TimelineEntry
 from pmsheets.policy import BusinessCalendar, Context, Policy, requirement_reason
 
 TEMPLATE_NAME = "postmortem.md.j2"
@@ -190,7 +190,7 @@ def build_view(incident: Incident, ctx: Context) -> PostmortemView:
         review_due=_review_due(incident, ctx),
         summary=incident.summary or "",
         root_cause=incident.root_cause or "",
-        timeline=_timeline(incident, ctx.register, tz),
+        timeline=_timeline(ctx.timeline_of(incident), tz),
         short_term=tuple(line for line, kind in zip(actions, types, strict=True) if kind is ActionType.SHORT_TERM),
         long_term=tuple(line for line, kind in zip(actions, types, strict=True) if kind is ActionType.LONG_TERM),
         untyped=tuple(line for line, kind in zip(actions, types, strict=True) if kind is None),
@@ -238,8 +238,7 @@ def _review_due(incident: Incident, ctx: Context) -> str:
     return f"end of {last_day:%a %Y-%m-%d}"
 
 
-def _timeline(incident: Incident, register: Register, tz: tzinfo) -> tuple[TimelineLine, ...]:
-    entries = [entry for entry in register.timeline if incident.id is not None and entry.incident_id == incident.id]
+def _timeline(entries: list[TimelineEntry], tz: tzinfo) -> tuple[TimelineLine, ...]:
     # Undated entries go last; otherwise sheet order breaks ties, so the order is stable.
     ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].time is None, pair[1].time or datetime.min, pair[0]))
     return tuple(TimelineLine(_when(entry.time, tz), entry.event or "") for _, entry in ordered)

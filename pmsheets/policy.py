@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pmsheets.model import (
@@ -26,9 +27,11 @@ from pmsheets.model import (
     PostmortemStatus,
     Register,
     Severity,
+    TimelineEntry,
 )
 
 NO_FINDINGS: Sequence[Finding] = ()
+R = TypeVar("R", Action, TimelineEntry)
 DEFAULT_BLAME_PHRASES = (
     "human error",
     "operator error",
@@ -121,11 +124,11 @@ class Context:
 
     @cached_property
     def actions_by_incident(self) -> dict[str, list[Action]]:
-        grouped: dict[str, list[Action]] = {}
-        for action in self.register.actions:
-            if action.incident_id is not None:
-                grouped.setdefault(action.incident_id, []).append(action)
-        return grouped
+        return _by_incident(self.register.actions)
+
+    @cached_property
+    def timeline_by_incident(self) -> dict[str, list[TimelineEntry]]:
+        return _by_incident(self.register.timeline)
 
     @cached_property
     def blame_pattern(self) -> re.Pattern[str] | None:
@@ -136,6 +139,10 @@ class Context:
 
     def actions_of(self, incident: Incident) -> list[Action]:
         return self.actions_by_incident.get(incident.id, []) if incident.id is not None else []
+
+    def timeline_of(self, incident: Incident) -> list[TimelineEntry]:
+        """The incident's timeline entries in sheet order."""
+        return self.timeline_by_incident.get(incident.id, []) if incident.id is not None else []
 
     def review_deadline(self, resolved_at: datetime) -> datetime:
         """The end of the Nth business day after the resolution date, in the team's time zone."""
@@ -152,6 +159,15 @@ class Context:
 
 
 # --- shared helpers ------------------------------------------------------------------------------
+
+
+def _by_incident(records: Iterable[R]) -> dict[str, list[R]]:
+    """Records grouped by their Incident ID, in sheet order (records without one left out)."""
+    grouped: dict[str, list[R]] = {}
+    for record in records:
+        if record.incident_id is not None:
+            grouped.setdefault(record.incident_id, []).append(record)
+    return grouped
 
 
 def requirement_reason(incident: Incident, policy: Policy) -> str | None:
