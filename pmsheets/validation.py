@@ -10,6 +10,7 @@ from datetime import datetime
 
 from pmsheets import policy as policy_rules
 from pmsheets.errors import RegisterError
+from pmsheets.gc_pause import paused_gc
 from pmsheets.model import Finding, Level, Register
 from pmsheets.schema import PM_TABS, ParseSettings, RawWorkbook, find_tab, parse
 
@@ -39,7 +40,8 @@ class Validation:
 
 def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
     """The Findings tab's rows, as text in FINDINGS_HEADERS order."""
-    return [[str(f.level), f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
+    with paused_gc():
+        return [[str(f.level), f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
 
 
 class NotARegister(RegisterError):
@@ -56,9 +58,10 @@ def validate(raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, 
             "Check register.path, or create a register with: pmsheets init --xlsx PATH"
         )
         raise NotARegister(msg)
-    parsed = parse(raw, settings)
-    findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy)
-    return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)
+    with paused_gc():
+        parsed = parse(raw, settings)
+        findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy)
+        return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)
 
 
 _CELL = re.compile(r"^(?P<tab>.+)!(?P<col>[A-Z]+)(?P<row>\d+)$")

@@ -14,7 +14,7 @@ from pmsheets.emulator.errors import ApiError
 from pmsheets.emulator.faults import DROP, Faults, LoggedRequest, Quota, fault_error
 from pmsheets.emulator.routes import Route, match
 from pmsheets.emulator.store import Store
-from pmsheets.emulator.valueops import paused_gc
+from pmsheets.gc_pause import paused_gc
 
 PERMISSION_DENIED = "The caller does not have permission"
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +9,7 @@ from pmsheets.emulator.a1 import A1Range, column_letters, format_range, parse_ce
 from pmsheets.emulator.errors import ApiError
 from pmsheets.emulator.model import RowMeta, Sheet, Spreadsheet
 from pmsheets.emulator.values import SKIP, parse_raw, parse_user_entered, render
+from pmsheets.gc_pause import paused_gc  # bulk row copies: the collector would rescan every stored row
 
 Bounds = tuple[int, int, int, int]
 
@@ -71,18 +69,6 @@ def range_text(sheet: Sheet, bounds: Bounds) -> str:
 
 # ---------------------------------------------------------------- read
 
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic collector around bulk row copies: otherwise it rescans every stored row
-    again and again while hundreds of thousands of new lists are made, doubling the time taken."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read(sheet: Sheet, bounds: Bounds, *, option: str, date_option: str, major: str) -> list[list[Any]]:

@@ -22,6 +22,7 @@ from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from pmsheets.errors import RegisterError
+from pmsheets.gc_pause import paused_gc
 from pmsheets.register import FindingsRows, RawRegister
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
@@ -77,14 +78,15 @@ class SheetsRegister:
         titles = list(self._sheet_ids or {})
         if not titles:
             return RawRegister(tables={}, timezone=metadata.get("properties", {}).get("timeZone"))
-        answer = self._call(
-            "read the register",
-            lambda: self._http.values_batch_get(
-                self._key,
-                [quote_range(title) for title in titles],
-                params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"},
-            ),
-        )
+        with paused_gc():  # the answer decodes to millions of cells that all stay
+            answer = self._call(
+                "read the register",
+                lambda: self._http.values_batch_get(
+                    self._key,
+                    [quote_range(title) for title in titles],
+                    params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"},
+                ),
+            )
         tables = {title: value_range.get("values", []) for title, value_range in zip(titles, answer.get("valueRanges", []), strict=True)}
         return RawRegister(tables=tables, timezone=metadata.get("properties", {}).get("timeZone"))
 
