@@ -41,7 +41,7 @@ class Validation:
 def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
     """The Findings tab's rows, as text in FINDINGS_HEADERS order."""
     with paused_gc():
-        return [[str(f.level), f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
+        return [[f.level.value, f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
 
 
 class NotARegister(RegisterError):
