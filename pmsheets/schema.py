@@ -371,10 +371,31 @@ _PARSERS: dict[Kind, Callable[[object, ParseSettings], Any]] = {
 }
 
 
+def _date_parser() -> Callable[[object, ParseSettings], Any]:
+    """parse_date, remembering the day each serial number reads as: a date column holds the same
+    few hundred days over and over (a value that fails is not remembered, so it fails each time)."""
+    seen: dict[int | float, date] = {}
+
+    def parse_serial_date(value: object, settings: ParseSettings) -> date:
+        if value.__class__ is not int and value.__class__ is not float:
+            return parse_date(value, settings)
+        day = seen.get(value)  # type: ignore[arg-type]
+        if day is None:
+            day = parse_date(value, settings)
+            if len(seen) < 4096:
+                seen[value] = day  # type: ignore[index]
+        return day
+
+    return parse_serial_date
+
+
 def parser_for(column: Column) -> Callable[[object, ParseSettings], Any]:
+    """A column's cell parser; one per column per parse, as the enum and date parsers remember values."""
     if column.kind is Kind.ENUM:
         assert column.choices is not None, column
         return _enum_parser(column.choices)
+    if column.kind is Kind.DATE:
+        return _date_parser()
     return _PARSERS[column.kind]
 
 
@@ -559,7 +580,7 @@ def _parse_rows(
     findings: list[Finding] = []
     for row_index in range(1, len(rows)):
         row = rows[row_index]
-        if all(is_blank(value) for value in row):
+        if not row or (is_blank(row[0]) and all(is_blank(value) for value in row)):
             continue
         values: dict[str, Any] = {}
         invalid: list[str] = []
