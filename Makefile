@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all test demo bench clean libreoffice chromium
+.PHONY: all test demo bench bench-large clean libreoffice chromium
 
 all: test
 
@@ -31,11 +31,16 @@ demo: $(STAMP)
 	$(BIN)/pmsheets --config demo/pmsheets.yaml export
 	@echo "Weekly report previews and the Excel snapshot: demo/reports/ (see docs/reports.md)."
 
-# Quick benchmarks (figures go in BENCHMARKS.md).
+# Quick benchmarks, a few minutes (what each measures, and the figures: BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/sheets_cycle.py --sizes 1000 10000
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/export.py
+
+# The register at the Sheets limit of 10,000,000 cells through the emulator: run and export (about 10 minutes, 8 GiB).
+bench-large: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 # Install headless LibreOffice Calc (Debian) so the office-suite tests run instead of skipping.
 libreoffice:

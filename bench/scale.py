@@ -1,0 +1,319 @@
+"""Benchmark: `pmsheets run` and `pmsheets export` on a register at the Sheets limit of 10,000,000 cells.
+
+Run: .venv/bin/python bench/scale.py [--incidents 100000] [--actions-per-incident 4] [--timeline 40000]
+(`make bench-large`). Takes about ten minutes and 8 GiB of memory (the emulator and the tool
+each peak near 4 GiB). Figures and what they mean: BENCHMARKS.md.
+
+The register is the validate benchmark's (bench/validate.py: varied rows that trip most rules),
+plus Timeline entries and a People tab, served by `pmsheets emulator` in its own process. Its
+grid, with the Findings tab the run writes (about 700,000 findings at the default size), the
+Report log and the sending lease, comes to just under the 10,000,000-cell limit; the figure is
+printed, read back from the emulator after the runs.
+
+Loading: an .xlsx of this size takes minutes to write and to load with openpyxl, so the sheet is
+built through the emulator's own API, as a client would build it: spreadsheets.create, the
+tool's own `init --sheet` layout (SheetsRegister.initialize), grids resized, then
+values:batchUpdate with USER_ENTERED input in batches of about a million cells, dates typed as
+ISO text (so the emulator stores serial numbers with date formats, as Sheets does). Seeding is
+not counted.
+
+Measured, each as a separate `pmsheets` process with a config pointing at the emulator
+(backend google, mail transport file, everything in a temporary folder):
+- `run --as-of` (first): read, check, Findings write, first post-mortem drafts, and the weekly
+  reports (due at the --as-of time: config weekly day friday 09:00), with the snapshot attached
+  to the escalation email, as config.example.yaml has it;
+- `run --as-of` (again): what a worker does every 15 minutes; the drafts exist and the week's
+  reports are logged, so it is read, check, Findings write and the drafts comparison;
+- `export --as-of`: the Excel snapshot.
+For each: wall time, the tool process's max RSS (from wait4), and the time of each step as the
+tool logged it (JSON log lines, time-stamped as they arrive). The emulator's RSS (VmHWM/VmRSS)
+is printed too: it is not the tool's. `--tracemalloc` adds a traced run in-process (slow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH.parent), str(BENCH)]
+
+from validate import AS_OF, build_tables  # noqa: E402  (the validate benchmark's register)
+
+from pmsheets.schema import PEOPLE, TIMELINE  # noqa: E402
+
+CELL_LIMIT = 10_000_000
+CELLS_PER_REQUEST = 1_000_000
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+RUN_AS_OF = AS_OF.isoformat()  # a Friday, 09:00 UTC: the config's weekly slot
+PEOPLE_ROWS = [
+    ["Owner A", "owner.a@example.com", "Platform", "lead.a@example.com"],
+    ["Owner E", "owner.e@example.com", "Payments", "lead.e@example.com"],
+    ["Responder B", "responder.b@example.com", "Platform", "lead.a@example.com"],
+]
+
+
+def build_register(incidents: int, per_incident: int, timeline: int) -> dict[str, list[list[Any]]]:
+    tables = build_tables(incidents, per_incident)
+    entries: list[list[Any]] = [[c.header for c in TIMELINE.columns]]
+    base = AS_OF.replace(tzinfo=None)
+    for n in range(timeline):
+        i = (n * 7919) % incidents  # spread over the incidents, several entries for some
+        entries.append([f"INC-{i:06d}", base - timedelta(hours=7 * (i % 400), minutes=50 - n % 40), f"Timeline event {n}: alert fired, paged on-call"])
+    tables["Timeline"] = entries
+    tables["People"] = [[c.header for c in PEOPLE.columns], *PEOPLE_ROWS]
+    return tables
+
+
+# --- the emulator, in its own process ---------------------------------------------------------------
+
+
+def start_emulator(key_file: Path) -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pmsheets", "emulator", "--key-out", str(key_file)], stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    url = server.stdout.readline().split(" at ")[1].strip()
+    return server, url
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """VmHWM (peak) and VmRSS of a running process, in MiB."""
+    fields: dict[str, float] = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmHWM", "VmRSS"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+
+def _typed(value: Any) -> Any:
+    """A cell as a person types it (USER_ENTERED): dates as ISO text, blanks left out."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def seed(url: str, key_file: Path, tables: dict[str, list[list[Any]]]) -> str:
+    """Build the spreadsheet through the emulator's API, as a client would; returns its key."""
+    from google.oauth2 import service_account
+
+    from pmsheets.register.google_session import EndpointSession, client_for
+    from pmsheets.register.sheets import SheetsRegister
+
+    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
+    session = EndpointSession(credentials, url)
+
+    def call(method: str, path: str, body: Any = None, **params: str) -> Any:
+        response = session.request(method, f"{url}/v4/spreadsheets{path}", json=body, params=params, timeout=600)
+        if response.status_code != 200:
+            raise SystemExit(f"seeding failed: {method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json()
+
+    key = call("POST", "", {"properties": {"title": "pmsheets scale register", "timeZone": "Etc/GMT"}})["spreadsheetId"]
+    SheetsRegister(client_for(credentials, url), key).initialize()  # `pmsheets init --sheet`: tabs, formats, dropdowns
+    sheets = call("GET", f"/{key}", fields="sheets.properties(sheetId,title,gridProperties)")["sheets"]
+    ids = {s["properties"]["title"]: s["properties"]["sheetId"] for s in sheets}
+    requests: list[dict[str, Any]] = [{"deleteSheet": {"sheetId": ids.pop("Sheet1")}}] if "Sheet1" in ids else []
+    for title, rows in tables.items():
+        grid = {"rowCount": max(len(rows), 1000)}
+        requests.append({"updateSheetProperties": {"properties": {"sheetId": ids[title], "gridProperties": grid}, "fields": "gridProperties.rowCount"}})
+    call("POST", f"/{key}:batchUpdate", {"requests": requests})
+    for title, rows in tables.items():
+        step = max(CELLS_PER_REQUEST // max(len(rows[0]), 1), 1)
+        for start in range(1, len(rows), step):
+            values = [[_typed(v) for v in row] for row in rows[start : start + step]]
+            data = [{"range": f"'{title}'!A{start + 1}", "values": values}]
+            call("POST", f"/{key}/values:batchUpdate", {"valueInputOption": "USER_ENTERED", "data": data})
+    return key
+
+
+def grid_cells(url: str, key_file: Path, key: str) -> dict[str, int]:
+    from google.oauth2 import service_account
+
+    from pmsheets.register.google_session import EndpointSession
+
+    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
+    answer = EndpointSession(credentials, url).get(
+        f"{url}/v4/spreadsheets/{key}", params={"fields": "sheets.properties(title,gridProperties)"}, timeout=600
+    ).json()
+    cells = {}
+    for sheet in answer["sheets"]:
+        grid = sheet["properties"]["gridProperties"]
+        cells[sheet["properties"]["title"]] = grid["rowCount"] * grid["columnCount"]
+    return cells
+
+
+# --- the tool, in its own process ---------------------------------------------------------------------
+
+
+def write_config(folder: Path, url: str, key: str, key_file: Path) -> Path:
+    config = {
+        "timezone": "UTC",
+        "register": {
+            "backend": "google",
+            "spreadsheet": key,
+            "credentials": str(key_file),
+            "api_endpoint": url,
+            # One read of ~6 million cells takes the emulator longer than the default 30 s answer time.
+            "timeout_seconds": 600,
+        },
+        "postmortems": {"dir": "postmortems"},
+        "mail": {"transport": "file", "from": "pmsheets <pmsheets@example.com>", "outbox": "outbox"},
+        "reports": {
+            "dir": "reports",
+            "weekly": {"day": "friday", "time": "09:00", "max_late_hours": 48},
+            "overdue": {"to": ["team-leads@example.com"]},
+            "escalation": {"to": ["ops-review@example.com"], "attach_snapshot": True},
+        },
+        "worker": {"heartbeat": "worker.heartbeat"},
+    }
+    path = folder / "pmsheets.yaml"
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def timed(command: Sequence[str]) -> dict[str, Any]:
+    """Run a tool process: wall time, exit code, max RSS (wait4), JSON log lines stamped on arrival,
+    and its RSS sampled every 0.1 s (so each step's peak can be told)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[tuple[float, str]] = []
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def collect() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append((time.perf_counter() - started, line.rstrip("\n")))
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            try:
+                samples.append((time.perf_counter() - started, memory_of(process.pid)["VmRSS"]))
+            except (OSError, KeyError):
+                return
+
+    threads = [threading.Thread(target=collect, daemon=True), threading.Thread(target=sample, daemon=True)]
+    for thread in threads:
+        thread.start()
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    done.set()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    for thread in threads:
+        thread.join()
+    return {"wall": wall, "exit": process.returncode, "rss_mib": usage.ru_maxrss / 1024, "log": lines, "rss": samples, "out": out.strip()}
+
+
+def step_times(log: list[tuple[float, str]], rss: list[tuple[float, float]]) -> list[tuple[str, float, float, str]]:
+    """(step, seconds since the previous step ended, peak RSS sampled meanwhile, status) from the `step` events."""
+    steps, previous = [], 0.0
+    for at, line in log:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("event") == "step":
+            peak = max((mib for when, mib in rss if previous <= when <= at), default=0.0)
+            steps.append((event["step"], at - previous, peak, f"{event['status']}: {event['message'].split(': ', 1)[-1][:80]}"))
+            previous = at
+    return steps
+
+
+def report(name: str, result: dict[str, Any]) -> None:
+    print(f"\n{name}: {result['wall']:.1f} s wall, max RSS {result['rss_mib']:,.0f} MiB, exit {result['exit']}")
+    steps = step_times(result["log"], result["rss"])
+    if steps:
+        print("  step     seconds peak RSS  (read: from the process start, so with imports, config and token)")
+    for step, seconds, peak, detail in steps:
+        shown = f"{peak:>7,.0f} MiB" if peak else "      - MiB"
+        print(f"  {step:<9}{seconds:>7.1f} s {shown}  {detail}")
+    if result["out"]:
+        print(f"  {result['out'][:200]}")
+    problems = [line for _, line in result["log"] if '"level": "error"' in line]
+    for line in problems[:5]:
+        print(f"  ! {line[:300]}")
+
+
+def traced_run(config: Path) -> None:
+    """In-process `pmsheets run` under tracemalloc: peak Python allocations (several times slower)."""
+    import tracemalloc
+
+    from pmsheets.cli import main
+
+    tracemalloc.start()
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        sys.stderr = sink
+        code = main(["--config", str(config), "run", "--as-of", RUN_AS_OF, "--log-format", "json"])
+        sys.stderr = sys.__stderr__
+    _, peak = tracemalloc.get_traced_memory()
+    print(f"\nrun under tracemalloc (in-process, exit {code}): peak traced {peak / 2**20:,.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--actions-per-incident", type=int, default=4)
+    parser.add_argument("--timeline", type=int, default=40_000, help="Timeline entries (default fills the grid to just under 10M cells)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also run once in-process under tracemalloc (slow)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (config, drafts, outbox, snapshot)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    tables = build_register(args.incidents, args.actions_per_incident, args.timeline)
+    data_cells = sum(len(rows) * len(rows[0]) for rows in tables.values())
+    print(
+        f"register: {args.incidents:,} incidents, {args.incidents * args.actions_per_incident:,} actions, "
+        f"{args.timeline:,} timeline entries; {data_cells:,} cells of data incl. headers (built in {time.perf_counter() - started:.1f} s)"
+    )
+    with tempfile.TemporaryDirectory() as temp:
+        folder = args.keep or Path(temp)
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file = folder / "key.json"
+        server, url = start_emulator(key_file)
+        try:
+            started = time.perf_counter()
+            key = seed(url, key_file, tables)
+            del tables
+            seeded = memory_of(server.pid)
+            print(f"seeded through the emulator's API in {time.perf_counter() - started:.1f} s (not counted); emulator RSS {seeded['VmRSS']:,.0f} MiB")
+            config = write_config(folder, url, key, key_file)
+            tool = [sys.executable, "-m", "pmsheets", "--config", str(config)]
+            runs = {
+                "pmsheets run (first: drafts written, weekly reports sent)": [*tool, "run", "--as-of", RUN_AS_OF, "--log-format", "json"],
+                "pmsheets run (again: steady state)": [*tool, "run", "--as-of", RUN_AS_OF, "--log-format", "json"],
+                "pmsheets export": [*tool, "export", "--as-of", RUN_AS_OF, "--out", str(folder / "snapshot.xlsx")],
+            }
+            for name, command in runs.items():
+                report(name, timed(command))
+            if args.tracemalloc:
+                traced_run(config)
+            cells = grid_cells(url, key_file, key)
+            emulator = memory_of(server.pid)
+        finally:
+            server.terminate()
+            server.wait()
+            if server.stdout is not None:
+                server.stdout.close()
+    total = sum(cells.values())
+    print(f"\ngrid after the runs: {total:,} cells of the {CELL_LIMIT:,} limit ({', '.join(f'{t} {n:,}' for t, n in cells.items())})")
+    print(f"emulator process (not the tool): peak RSS {emulator['VmHWM']:,.0f} MiB, now {emulator['VmRSS']:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
