@@ -27,7 +27,8 @@ Measured, each as a separate `pmsheets` process with a config pointing at the em
 - `export --as-of`: the Excel snapshot.
 For each: wall time, the tool process's max RSS (from wait4), and the time of each step as the
 tool logged it (JSON log lines, time-stamped as they arrive). The emulator's RSS (VmHWM/VmRSS)
-is printed too: it is not the tool's. `--tracemalloc` adds a traced run in-process (slow).
+is printed too: it is not the tool's. `--tracemalloc` adds a third, steady-state run in-process
+under tracemalloc for the peak of Python allocations (several times slower).
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--actions-per-incident", type=int, default=4)
     parser.add_argument("--timeline", type=int, default=40_000, help="Timeline entries (default fills the grid to just under 10M cells)")
-    parser.add_argument("--tracemalloc", action="store_true", help="also run once in-process under tracemalloc (slow)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also run once more in-process under tracemalloc (slow)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (config, drafts, outbox, snapshot)")
     args = parser.parse_args()
     started = time.perf_counter()
