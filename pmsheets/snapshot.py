@@ -1,14 +1,17 @@
 """The Excel snapshot for the ops review: Summary, Incidents, Actions, Overdue, Findings.
 
-Written with openpyxl's write-only mode, row by row, so memory stays flat however large the
-register is. Register text always goes in as a text cell: a value starting with '=', '+',
-'-' or '@' is stored as a string (and marked quote-prefixed, so editing the cell in Excel
-does not turn it into a formula either).
+openpyxl (write-only) lays the workbook out: styles, the Summary with its chart, and each data
+sheet's header row, widths, frozen pane, filter and highlighting. The data rows, millions of
+cells at the Sheets limit, are then streamed into that package by `xlsx_stream`, several times
+faster than openpyxl writes them, with memory flat however large the register is. Register
+text always goes in as a text cell: a value starting with '=', '+', '-' or '@' is stored as a
+string (and marked quote-prefixed, so editing the cell in Excel does not turn it into a
+formula either).
 """
 
 from __future__ import annotations
 
-import enum
+import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -17,7 +20,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
@@ -27,7 +30,6 @@ from pmsheets import policy as rules
 from pmsheets.errors import PmsheetsError
 from pmsheets.files import write_atomically
 from pmsheets.model import Finding, Incident, Level
-from pmsheets.report_render import web_link
 from pmsheets.reports import (
     DEFAULT_ESCALATE_AFTER_DAYS,
     EscalationReport,
@@ -36,10 +38,10 @@ from pmsheets.reports import (
     group_by_owner,
 )
 from pmsheets.schema import column_letter
+from pmsheets.xlsx_stream import FORMULA_STARTS, Kind, StreamedSheet, Styles, fill_package
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-_FORMULA_STARTS = ("=", "+", "-", "@")
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
 _LINK = Font(color="0563C1", underline="single")
@@ -51,19 +53,20 @@ class SnapshotError(PmsheetsError):
     """The snapshot file could not be written (folder missing, no permission, disk full)."""
 
 
-class Kind(enum.Enum):
-    TEXT = "text"
-    NUMBER = "number"
-    DATE = "date"
-    DATETIME = "datetime"
-    LINK = "link"
-
-
 @dataclass(frozen=True, slots=True)
 class SheetColumn:
     header: str
     width: float
     kind: Kind = Kind.TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    title: str
+    columns: Sequence[SheetColumn]
+    count: int
+    rows: Iterable[Row]
+    highlight: Highlight
 
 
 def default_path(reports_dir: Path, as_of: datetime, timezone: tzinfo) -> Path:
@@ -79,34 +82,59 @@ def write_snapshot(
 ) -> None:
     """Write the workbook to a path (atomically: temp file, then rename) or to a binary stream."""
 
-    def build() -> Workbook:
-        return snapshot_workbook(overdue=overdue, findings=findings, escalate_after_days=escalate_after_days)
+    def write(into: Path | IO[bytes]) -> None:
+        escalation = escalation_report(overdue, escalate_after_days=escalate_after_days)
+        tables = _tables(overdue, escalation, findings)
+        skeleton, styles = _skeleton(overdue, escalation, findings, tables)
+        timezone = overdue.context.policy.timezone
+        sheets = {t.title: StreamedSheet([c.kind for c in t.columns], t.rows, timezone) for t in tables}
+        fill_package(skeleton, into, sheets, styles)
 
-    if isinstance(target, Path):
-        _save_atomically(build, target)
-    else:
-        build().save(target)
-
-
-def _save_atomically(build: Callable[[], Workbook], path: Path) -> None:
-    """The temp file comes first: a write-only workbook built but never saved leaves open streams behind."""
+    if not isinstance(target, Path):
+        write(target)
+        return
     try:
-        write_atomically(path, lambda temp: build().save(temp))
+        write_atomically(target, write)
     except OSError as error:
-        msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir or --out."
+        msg = f"cannot write the snapshot {target}: {error.strerror or error}. Check reports.dir or --out."
         raise SnapshotError(msg) from None
 
 
-def snapshot_workbook(*, overdue: Overdue, findings: Sequence[Finding], escalate_after_days: int) -> Workbook:
-    escalation = escalation_report(overdue, escalate_after_days=escalate_after_days)
+def _tables(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> list[_Table]:
+    register = overdue.context.register
+    return [
+        _Table("Incidents", INCIDENT_COLUMNS, len(register.incidents), incident_rows(overdue), _highlight("Post-mortem late", "Yes")),
+        _Table("Actions", ACTION_COLUMNS, len(register.actions), action_rows(overdue), _highlight("Days overdue", 0, op=">")),
+        _Table("Overdue", OVERDUE_COLUMNS, len(escalation.items), overdue_rows(escalation), _level_highlight),
+        _Table("Findings", FINDING_COLUMNS, len(findings), finding_rows(findings), _highlight("Level", "error")),
+    ]
+
+
+def _skeleton(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], tables: Sequence[_Table]) -> tuple[bytes, Styles]:
+    """The whole workbook but the data rows, and the style ids those rows are to use."""
     workbook = Workbook(write_only=True)
     _summary(workbook.create_sheet("Summary"), overdue, escalation, findings)
-    timezone = overdue.context.policy.timezone
-    _table(workbook.create_sheet("Incidents"), INCIDENT_COLUMNS, incident_rows(overdue), timezone, highlight=_highlight("Post-mortem late", "Yes"))
-    _table(workbook.create_sheet("Actions"), ACTION_COLUMNS, action_rows(overdue), timezone, highlight=_highlight("Days overdue", 0, op=">"))
-    _table(workbook.create_sheet("Overdue"), OVERDUE_COLUMNS, overdue_rows(escalation), timezone, highlight=_level_highlight)
-    _table(workbook.create_sheet("Findings"), FINDING_COLUMNS, finding_rows(findings), timezone, highlight=_highlight("Level", "error"))
-    return workbook
+    for table in tables:
+        _header_only(workbook.create_sheet(table.title), table)
+    styles = _styles(workbook.worksheets[0])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue(), styles
+
+
+def _styles(sheet: WriteOnlyWorksheet) -> Styles:
+    def style_id(**attributes: Any) -> int:
+        cell = WriteOnlyCell(sheet)
+        for name, value in attributes.items():
+            setattr(cell, name, value)
+        return cell.style_id
+
+    return Styles(
+        date=style_id(number_format=DATE_FORMAT),
+        datetime=style_id(number_format=DATETIME_FORMAT),
+        quoted=style_id(quotePrefix=True),
+        link=style_id(font=_LINK),
+    )
 
 
 # --- the data sheets ---------------------------------------------------------------------------
@@ -269,71 +297,42 @@ def _add_rule(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_ro
         sheet.conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill, stopIfTrue=True))
 
 
-def _table(
-    sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], rows: Iterable[Row], timezone: tzinfo, *, highlight: Highlight
-) -> None:
-    """A header row (bold, frozen, filtered) over one typed row per record."""
+def _header_only(sheet: WriteOnlyWorksheet, table: _Table) -> None:
+    """A header row (bold, frozen, filtered) with the filter and highlighting sized for the rows to come."""
+    columns = table.columns
     for index, column in enumerate(columns):
         sheet.column_dimensions[column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, c.header, Kind.TEXT, timezone, font=_BOLD) for c in columns])
-    last_row = 1
-    for row in rows:
-        sheet.append([_cell(sheet, value, column.kind, timezone) for column, value in zip(columns, row, strict=True)])
-        last_row += 1
+    sheet.append([_styled(sheet, c.header, _BOLD) for c in columns])
+    last_row = 1 + table.count
     sheet.auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
-    highlight(sheet, columns, last_row)
+    table.highlight(sheet, columns, last_row)
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, timezone: tzinfo, *, font: Font | None = None) -> Cell | Any:
-    """A styled cell where it needs one, else the plain value: openpyxl writes a plain value several
-    times faster than a Cell object (which it first tries, and fails, to bind as a value)."""
+def _summary_cell(sheet: WriteOnlyWorksheet, value: Any, timezone: tzinfo) -> Cell | None:
+    """A Summary cell, typed as the data sheets' cells are (its few values are not worth streaming)."""
     if value is None or value == "":
         return None
-    if font is None:
-        plain = _plain(value, kind)
-        if plain is not None:
-            return plain
+    if isinstance(value, Cell):
+        return value
     if isinstance(value, datetime):
-        local = value.astimezone(timezone).replace(tzinfo=None) if value.tzinfo else value
-        cell = WriteOnlyCell(sheet, value=local)
-        cell.number_format = DATETIME_FORMAT if kind is not Kind.DATE else DATE_FORMAT
+        cell = WriteOnlyCell(sheet, value=value.astimezone(timezone).replace(tzinfo=None) if value.tzinfo else value)
+        cell.number_format = DATETIME_FORMAT
     elif isinstance(value, date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATE_FORMAT
     elif isinstance(value, int | float) and not isinstance(value, bool):
         cell = WriteOnlyCell(sheet, value=value)
     else:
-        cell = _text_cell(sheet, str(value), link=kind is Kind.LINK)
-    if font is not None:
-        cell.font = font
+        cell = _text_cell(sheet, str(value))
     return cell
 
 
-def _plain(value: Any, kind: Kind) -> Any:
-    """`value` as openpyxl stores it by itself exactly as _cell would (None: it needs a Cell).
-
-    Numbers, dates (openpyxl's own format for a date is DATE_FORMAT), and text that cannot be
-    taken for a formula or an error value and is not a web link."""
-    cls = value.__class__
-    if cls is int or cls is float or cls is date:
-        return value
-    if cls is str and not value.startswith(_FORMULA_STARTS) and (kind is not Kind.LINK or web_link(value) is None):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if text not in ERROR_CODES:
-            return text
-    return None
-
-
-def _text_cell(sheet: WriteOnlyWorksheet, text: str, *, link: bool) -> Cell:
+def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"  # openpyxl would otherwise store a value starting with '=' as a formula
-    if text.startswith(_FORMULA_STARTS):
+    if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
-    url = web_link(text) if link else None
-    if url:
-        cell.hyperlink = url
-        cell.font = _LINK
     return cell
 
 
@@ -364,12 +363,12 @@ def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: Escalation
     rows.extend([(), _heading(sheet, "Overdue actions by owner", "Actions")])
     rows.extend((group.owner, len(group.items)) for group in group_by_owner(overdue.actions))
     for row in rows:
-        sheet.append([_cell(sheet, value, Kind.TEXT, timezone) if not isinstance(value, Cell) else value for value in row])
+        sheet.append([_summary_cell(sheet, value, timezone) for value in row])
     sheet.add_chart(_age_chart(sheet, chart_first_row, len(escalation.buckets)), "F5")
 
 
 def _styled(sheet: WriteOnlyWorksheet, text: str, font: Font) -> Cell:
-    cell = _text_cell(sheet, text, link=False)
+    cell = _text_cell(sheet, text)
     cell.font = font
     return cell
 

@@ -90,6 +90,18 @@ def _unescape_attr(value: str) -> str:
     return value.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's title -> the name of its part in the package."""
+    workbook = _read_text(package, "xl/workbook.xml")
+    rels = _read_text(package, "xl/_rels/workbook.xml.rels")
+    parts = {}
+    for tag in _SHEET_TAG.findall(workbook):
+        attributes = _attributes(tag)
+        rel_id = next((v for k, v in attributes.items() if k.endswith(":id")), None)
+        parts[_unescape_attr(attributes.get("name", ""))] = _relationship_target(rels, rel_id)
+    return parts
+
+
 def _sheet_part(workbook: str, rels: str, title: str) -> str | None:
     for tag in _SHEET_TAG.findall(workbook):
         attributes = _attributes(tag)
