@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pmsheets.config import Config
 from pmsheets.errors import UsageError
-from pmsheets.register import RawRegister, RegisterBackend
+from pmsheets.register import RawRegister, RegisterBackend, all_but_findings
 from pmsheets.register.xlsx import XlsxRegister
 from pmsheets.reports import Overdue, find_overdue
 from pmsheets.validation import Validation, validate
@@ -58,7 +58,7 @@ def parse_as_of(text: str | None, timezone: ZoneInfo) -> datetime:
 def check_register(config: Config, as_of: str | None) -> Checked:
     """Read the register once and check it; the as-of text is read in the register's time zone."""
     backend = open_backend(config)
-    raw = backend.read()
+    raw = backend.read(all_but_findings)
     timezone = config.effective_timezone(raw.timezone)
     moment = parse_as_of(as_of, timezone)
     validation = validate(raw.tables, as_of=moment, policy=config.policy_in(timezone), settings=config.parse_settings(timezone))

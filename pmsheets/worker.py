@@ -30,7 +30,7 @@ from pmsheets.errors import PmsheetsError
 from pmsheets.events import EventLog
 from pmsheets.mail import Transport
 from pmsheets.policy import Policy
-from pmsheets.register import RawRegister, RegisterBackend
+from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named
 from pmsheets.register.lease import Lease
 from pmsheets.register.report_log_store import append_report_log
 from pmsheets.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
@@ -188,7 +188,7 @@ class _Cycle:
     # --- steps: each returns a one-line detail or raises -------------------------------------------
 
     def read(self) -> str:
-        self.raw = self.backend.read()
+        self.raw = self.backend.read(all_but_findings)
         return f"read {len(self.raw.tables)} tab(s) of {self.backend.describe()}"
 
     def check(self) -> str:
@@ -249,7 +249,7 @@ class _Cycle:
 
     def send_due(self) -> str:
         # Read again under the lease: a worker that sent since this cycle's read has logged it by now.
-        fresh = self.backend.read().tables
+        fresh = self.backend.read(tabs_named(LOG_TITLE)).tables
         due = self.due(fresh)
         if due.state is not SlotState.DUE:
             return f"weekly reports of {due.week}: {due.state} (seen under the lease)"

@@ -16,7 +16,7 @@ from hypothesis import settings
 
 from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.policy import Policy
-from pmsheets.register import RawRegister, RegisterBackend
+from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.google_auth import SCOPES
 from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
@@ -131,8 +131,8 @@ class InMemory:
     def __init__(self, content: Mapping[str, Any]) -> None:
         self.content = content
 
-    def read(self) -> RawRegister:
-        return RawRegister(tables=self.content)
+    def read(self, wanted: TabFilter = every_tab) -> RawRegister:
+        return RawRegister(tables={title: rows for title, rows in self.content.items() if wanted(title)})
 
 
 def in_memory(content: Mapping[str, Any]) -> InMemory:

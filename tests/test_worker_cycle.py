@@ -13,7 +13,7 @@ from tests.postmortem_fixtures import sample_tables as postmortem_tables
 from tests.worker_fixtures import MONDAY_0900, Cycles, MemoryRegister, log_rows, memory_cycles, memory_register, worker_config
 
 from pmsheets.errors import RegisterError, WriteRefused
-from pmsheets.register import RawRegister, RegisterBackend
+from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.lease import FileLease, lease_for
 from pmsheets.report_log import read_log
 from pmsheets.worker import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
@@ -96,7 +96,7 @@ def test_cycle_step_raising_unexpectedly_is_logged_with_its_traceback(tmp_path: 
 
 def test_cycle_unreadable_register_skips_every_other_step(tmp_path: Path) -> None:
     class Unreachable(MemoryRegister):
-        def read(self) -> RawRegister:
+        def read(self, wanted: TabFilter = every_tab) -> RawRegister:
             raise RegisterError("could not open the spreadsheet: no answer from the API")
 
     result = memory_cycles(tmp_path, Unreachable({})).run()
@@ -181,11 +181,11 @@ def test_cycle_sees_a_report_another_worker_logged_after_this_cycles_read(tmp_pa
 
         stale: RawRegister | None = None
 
-        def read(self) -> RawRegister:
+        def read(self, wanted: TabFilter = every_tab) -> RawRegister:
             if self.stale is not None:
                 stale, self.stale = self.stale, None
                 return stale
-            return super().read()
+            return super().read(wanted)
 
     register = StaleFirstRead(report_tables())
     before = register.read()

@@ -22,7 +22,7 @@ from report_fixtures import sample_tables
 from pmsheets import config as config_module
 from pmsheets.events import EventLog, Redactor
 from pmsheets.mail import Delivery, MailError
-from pmsheets.register import RawRegister, RegisterBackend
+from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.lease import FileLease, Lease
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.report_log import LOG_TITLE
@@ -63,9 +63,9 @@ class MemoryRegister:
     def describe(self) -> str:
         return "memory register"
 
-    def read(self) -> RawRegister:
+    def read(self, wanted: TabFilter = every_tab) -> RawRegister:
         self.reads += 1
-        return RawRegister(tables={title: [tuple(row) for row in rows] for title, rows in self.tables.items()})
+        return RawRegister(tables={title: [tuple(row) for row in rows] for title, rows in self.tables.items() if wanted(title)})
 
     def ensure_writable(self) -> None:
         pass

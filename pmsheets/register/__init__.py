@@ -6,14 +6,32 @@ the tool owns; everything about meaning lives in schema and policy.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pmsheets.schema import RawWorkbook
+from pmsheets.schema import FINDINGS_TITLE, RawWorkbook, normalize
 
 FindingsRows = Sequence[Sequence[str]]
 """The Findings tab without its header row: one row per finding, as text."""
+
+TabFilter = Callable[[str], bool]
+"""Which tabs a read fetches, by title."""
+
+
+def every_tab(title: str) -> bool:
+    return True
+
+
+def tabs_named(*titles: str) -> TabFilter:
+    """The tabs with these titles, matched as tab names are (case, spaces and punctuation ignored)."""
+    wanted = {normalize(title) for title in titles}
+    return lambda title: normalize(title) in wanted
+
+
+def all_but_findings(title: str) -> bool:
+    """What a check reads: the Findings tab is the tool's own output, up to 40 % of the grid at scale."""
+    return normalize(title) != normalize(FINDINGS_TITLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +47,8 @@ class RegisterBackend(Protocol):
         """A short human name for messages, e.g. the file name or the spreadsheet title."""
         ...
 
-    def read(self) -> RawRegister:
-        """Every tab's rows from A1, in tab order, in as few requests as the medium allows."""
+    def read(self, wanted: TabFilter = every_tab) -> RawRegister:
+        """The wanted tabs' rows from A1, in tab order, in as few requests as the medium allows."""
         ...
 
     def ensure_writable(self) -> None:

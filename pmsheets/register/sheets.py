@@ -23,7 +23,7 @@ from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
-from pmsheets.register import FindingsRows, RawRegister
+from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
 from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
@@ -73,9 +73,9 @@ class SheetsRegister:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def read(self) -> RawRegister:
+    def read(self, wanted: TabFilter = every_tab) -> RawRegister:
         metadata = self._metadata()
-        titles = list(self._sheet_ids or {})
+        titles = [title for title in self._sheet_ids or {} if wanted(title)]
         if not titles:
             return RawRegister(tables={}, timezone=metadata.get("properties", {}).get("timeZone"))
         with paused_gc():  # the answer decodes to millions of cells that all stay

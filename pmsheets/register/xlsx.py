@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.files import write_atomically
-from pmsheets.register import FindingsRows, RawRegister
+from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
 from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
@@ -49,11 +49,13 @@ class XlsxRegister:
     def describe(self) -> str:
         return str(self.path)
 
-    def read(self) -> RawRegister:
+    def read(self, wanted: TabFilter = every_tab) -> RawRegister:
         workbook = self._open(read_only=True)
         try:
             tables: dict[str, list[tuple[Any, ...]]] = {}
             for sheet in workbook.worksheets:
+                if not wanted(sheet.title):
+                    continue
                 # Some writers store a wrong sheet size; recomputing it reads every row that has data.
                 sheet.reset_dimensions()
                 try:
