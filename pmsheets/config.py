@@ -84,6 +84,10 @@ class ReportsConfig:
     escalation_to: tuple[str, ...] = ()
     escalate_after_days: int = 7
     attach_snapshot: bool = False
+    attach_max_mb: float = 10.0
+    """A larger snapshot is saved in `dir` and the email says so: mail servers refuse big messages."""
+    max_list_items: int = 20
+    """Rows per list in an email (0: all); the rest are counted and left to the snapshot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,9 +353,10 @@ SPEC: dict[str, Checker | dict[str, Checker]] = {
     },
     "reports": {
         "dir": _text,
+        "max_list_items": _whole,
         "weekly": {"day": _weekday, "time": _clock_time, "max_late_hours": _number},
         "overdue": {"to": _addresses, "owner_digests": _yes_no},
-        "escalation": {"to": _addresses, "escalate_after_days": _whole, "attach_snapshot": _yes_no},
+        "escalation": {"to": _addresses, "escalate_after_days": _whole, "attach_snapshot": _yes_no, "attach_max_mb": _positive},
     },
     "worker": {"sync_every_minutes": _positive, "heartbeat": _text, "lease_minutes": _positive},
     "policy": {
@@ -503,6 +508,8 @@ def _reports_config(reports: dict[str, Any], base: Path) -> ReportsConfig:
         escalation_to=escalation.get("to", ()),
         escalate_after_days=escalation.get("escalate_after_days", 7),
         attach_snapshot=escalation.get("attach_snapshot", False),
+        attach_max_mb=escalation.get("attach_max_mb", 10.0),
+        max_list_items=reports.get("max_list_items", 20),
     )
 
 

@@ -29,7 +29,8 @@ from pmsheets.reports import (
     overdue_report,
     owner_digests,
 )
-from pmsheets.snapshot import write_snapshot
+from pmsheets.files import write_atomically
+from pmsheets.snapshot import SnapshotError, default_path, write_snapshot
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -81,18 +82,19 @@ def plan(
     if ReportKind.OVERDUE in kinds:
         previous = previous_headline(log, kind=ReportKind.OVERDUE, week=overdue.week)
         report = overdue_report(overdue, previous=previous)
-        rendered = render(report, templates_dir=templates_dir)
+        rendered = render(report, templates_dir=templates_dir, max_list_items=settings.max_list_items)
         planned.append(Planned(rendered, overdue.week, override or settings.overdue_to, headline=report.headline))
     if ReportKind.OWNER_DIGEST in kinds:
         for digest in owner_digests(overdue):
             if is_address(digest.email):
-                planned.append(Planned(render(digest, templates_dir=templates_dir), overdue.week, override or (digest.email,)))
+                rendered = render(digest, templates_dir=templates_dir, max_list_items=settings.max_list_items)
+                planned.append(Planned(rendered, overdue.week, override or (digest.email,)))
     if ReportKind.ESCALATION in kinds:
         escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days)
         taken = {address.casefold() for address in settings.escalation_to}
         cc = () if override else unique_addresses(a for a in escalation.cc if is_address(a) and a.casefold() not in taken)
-        attachments = (snapshot_attachment(overdue, findings, settings),) if settings.attach_snapshot else ()
-        rendered = render(escalation, templates_dir=templates_dir)
+        attachments, note = snapshot_attachment(overdue, findings, settings) if settings.attach_snapshot else ((), None)
+        rendered = render(escalation, templates_dir=templates_dir, max_list_items=settings.max_list_items, snapshot_note=note)
         planned.append(Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments))
     return planned
 
@@ -105,11 +107,25 @@ def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(first.values())
 
 
-def snapshot_attachment(overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig) -> Attachment:
+def snapshot_attachment(overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig) -> tuple[tuple[Attachment, ...], str | None]:
+    """The snapshot as an attachment; or, when over `attach_max_mb`, saved in reports.dir with a note saying so."""
     stream = io.BytesIO()
     write_snapshot(stream, overdue=overdue, findings=findings, escalate_after_days=settings.escalate_after_days)
-    day = overdue.as_of.astimezone(overdue.context.policy.timezone).date()
-    return Attachment(f"snapshot-{day.isoformat()}.xlsx", stream.getvalue(), XLSX_TYPE)
+    path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
+    data = stream.getbuffer()
+    if len(data) <= settings.attach_max_mb * 1_000_000:
+        return (Attachment(path.name, bytes(data), XLSX_TYPE),), None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, lambda temp: temp.write_bytes(data))
+    except OSError as error:
+        msg = f"cannot save the snapshot {path}: {error.strerror or error}. Check reports.dir."
+        raise SnapshotError(msg) from None
+    size = len(data) / 1_000_000
+    return (), (
+        f"The Excel snapshot ({size:,.1f} MB) is too large to attach (over {settings.attach_max_mb:g} MB); "
+        f"it is saved as {path.name} in the reports folder of the machine that runs pmsheets."
+    )
 
 
 # --- previews --------------------------------------------------------------------------------------

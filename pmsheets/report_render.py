@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from pmsheets.reports import EscalationLevel, EscalationReport, OverdueReport, OwnerDigest
+from pmsheets.reports import EscalationLevel, EscalationReport, OverdueItem, OverdueReport, OwnerDigest, OwnerGroup
 from pmsheets.templating import environment
 
 
@@ -37,6 +38,10 @@ TEMPLATES: dict[ReportKind, str] = {
 
 Report = OverdueReport | EscalationReport | OwnerDigest
 
+DEFAULT_MAX_LIST_ITEMS = 20
+"""Rows per list in an email. Gmail clips an HTML body past 102 KB and an item row takes ~1.3 KB,
+so three full lists stay readable; the snapshot always has every item."""
+
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
@@ -56,10 +61,13 @@ def kind_of(report: Report) -> ReportKind:
     return ReportKind.OWNER_DIGEST
 
 
-def render(report: Report, *, templates_dir: Path | None = None) -> Rendered:
+def render(
+    report: Report, *, templates_dir: Path | None = None, max_list_items: int = DEFAULT_MAX_LIST_ITEMS, snapshot_note: str | None = None
+) -> Rendered:
+    """`max_list_items` rows per list at most (0: every row); `snapshot_note` says where the snapshot is when not attached."""
     kind = kind_of(report)
     env = _environment(templates_dir)
-    context = {"report": report, "levels": EscalationLevel}
+    context = {"report": report, "levels": EscalationLevel, "max_items": max_list_items, "snapshot_note": snapshot_note}
     try:
         html = env.get_template(f"{TEMPLATES[kind]}.html.j2").render(context)
         text = env.get_template(f"{TEMPLATES[kind]}.txt.j2").render(context)
@@ -80,8 +88,46 @@ def _name(kind: ReportKind, report: Report) -> str:
 
 def _environment(templates_dir: Path | None) -> jinja2.Environment:
     env = environment(templates_dir)
-    env.filters.update(web_link=web_link, signed=signed, cell=cell, day=day, one_line=one_line)
+    env.filters.update(web_link=web_link, signed=signed, cell=cell, day=day, one_line=one_line, shown=shown, shown_groups=shown_groups)
     return env
+
+
+# --- long lists ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The first rows of a list that an email shows, and how many rows it leaves out."""
+
+    items: Sequence[Any]
+    more: int
+
+
+def shown(items: Sequence[Any], limit: int) -> Shown:
+    if limit <= 0 or len(items) <= limit:
+        return Shown(items, 0)
+    return Shown(items[:limit], len(items) - limit)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownGroup:
+    owner: str
+    items: Sequence[OverdueItem]
+    total: int
+
+
+def shown_groups(groups: Sequence[OwnerGroup], limit: int) -> Shown:
+    """Owner groups in order until `limit` rows are shown in all; `more` counts the rows left out."""
+    budget = limit if limit > 0 else sum(len(group.items) for group in groups)
+    result: list[ShownGroup] = []
+    more = 0
+    for group in groups:
+        take = min(budget, len(group.items))
+        if take:
+            result.append(ShownGroup(group.owner, group.items[:take], len(group.items)))
+        budget -= take
+        more += len(group.items) - take
+    return Shown(result, more)
 
 
 # --- filters -----------------------------------------------------------------------------------

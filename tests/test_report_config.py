@@ -49,6 +49,8 @@ def test_report_config_smtp_transport_needs_a_host() -> None:
         ({"mail": {"from": "Reports\nBcc: x@example.com"}}, "mail.from"),
         ({"reports": {"weekly": {"day": "someday"}}}, "reports.weekly.day"),
         ({"mail": {"smtp": {"host": "h", "port": 70000}}}, "mail.smtp.port"),
+        ({"reports": {"max_list_items": -1}}, "reports.max_list_items"),
+        ({"reports": {"escalation": {"attach_max_mb": 0}}}, "reports.escalation.attach_max_mb"),
     ],
 )
 def test_report_config_rejects_a_wrong_value_naming_the_key(data: dict[str, object], key: str) -> None:
@@ -60,3 +62,8 @@ def test_report_config_example_file_loads() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.yaml"
     loaded_config = config.from_mapping(yaml.safe_load(example.read_text(encoding="utf-8")))
     assert loaded_config.reports.escalation_to == ("ops-review@example.com",)
+
+
+def test_report_config_reads_the_list_and_attachment_limits() -> None:
+    settings = config.from_mapping({"reports": {"max_list_items": 5, "escalation": {"attach_max_mb": 2.5}}}).reports
+    assert (settings.max_list_items, settings.attach_max_mb) == (5, 2.5)
