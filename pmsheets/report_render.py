@@ -140,9 +140,12 @@ def one_line(text: object) -> str:
     return re.sub(r" {2,}", " ", _CONTROL.sub(" ", str(text))).strip()
 
 
+_WEB_LINK = re.compile(r"https?://[^\s\"'<>]+$", re.IGNORECASE)
+
+
 def web_link(link: str | None) -> str | None:
     """Only http(s) links become clickable; anything else (an issue key, javascript:) stays text."""
-    if link and re.match(r"https?://[^\s\"'<>]+$", link.strip(), re.IGNORECASE):
+    if link and _WEB_LINK.match(link.strip()):
         return link.strip()
     return None
 

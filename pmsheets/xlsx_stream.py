@@ -36,6 +36,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 # Deflate level 1 compresses sheet XML to within ~15 % of level 6 in a third of the time.
 COMPRESS_LEVEL = 1
 _ROWS_PER_CHUNK = 2_000
+_KNOWN_TEXTS_PER_COLUMN = 4_096
 _TEXT_ENTITIES = {"\r": "&#13;"}
 _EXCEL_EPOCH = date(1899, 12, 30)
 # Every element that may follow <hyperlinks> in a worksheet, in schema order.
@@ -138,18 +139,30 @@ def _hyperlink_rels(links: Sequence[tuple[str, str]]) -> bytes:
 
 def _row_chunks(sheet: StreamedSheet, styles: Styles) -> Iterator[str]:
     encoder = _CellEncoder(sheet, styles)
-    by_class, other = encoder.by_class, encoder.other
+    by_class, other, text = encoder.by_class, encoder.other, encoder.text
     letters = [column_letter(index) for index in range(len(sheet.kinds))]
-    columns = list(zip(letters, sheet.kinds, strict=True))
+    # Statuses, owners, rule ids, levels repeat down a column: their XML is kept per column.
+    # Link cells are never kept, as each adds a hyperlink of its own.
+    columns = [(letter, kind, None if kind is Kind.LINK else {}) for letter, kind in zip(letters, sheet.kinds, strict=True)]
     parts: list[str] = []
     number = 1
     for values in sheet.rows:
         number += 1
         row = str(number)
         parts.append(f'<row r="{row}">')
-        for (letter, kind), value in zip(columns, values, strict=True):
-            if value is not None:
-                parts.append(by_class.get(value.__class__, other)(value, kind, letter + row))
+        for (letter, kind, known), value in zip(columns, values, strict=True):
+            if value is None:
+                continue
+            if known is not None and value.__class__ is str:
+                tail = known.get(value)
+                if tail is None:
+                    tail = text(value, kind, "")
+                    if len(known) < _KNOWN_TEXTS_PER_COLUMN:
+                        known[value] = tail
+            else:
+                tail = by_class.get(value.__class__, other)(value, kind, letter + row)
+            if tail:
+                parts.append(f'<c r="{letter}{row}"{tail}')
         parts.append("</row>")
         if number % _ROWS_PER_CHUNK == 0:
             yield "".join(parts)
@@ -158,7 +171,8 @@ def _row_chunks(sheet: StreamedSheet, styles: Styles) -> Iterator[str]:
 
 
 class _CellEncoder:
-    """One cell's XML, as openpyxl would write the same value under the snapshot's styles.
+    """One cell's XML after `<c r="A1"`, as openpyxl would write the value under the snapshot's styles
+    ("" for a cell left out). `ref` is needed only by a link, which records where it is.
 
     `by_class` maps a value's exact class to its encoder (the row loop looks it up itself, to
     save a call per cell); `other` takes subclasses and anything else, as text."""
@@ -170,9 +184,9 @@ class _CellEncoder:
         self._datetime_style = f' s="{styles.datetime}"'
         self._quoted_style = f' s="{styles.quoted}"'
         self._link_style = f' s="{styles.link}"'
-        self._serials: dict[date, int] = {}
+        self._dates: dict[date, str] = {}
         self.by_class: dict[type, Callable[[Any, Kind, str], str]] = {
-            str: self._text,
+            str: self.text,
             int: self._number,
             float: self._number,
             date: self._date,
@@ -184,24 +198,24 @@ class _CellEncoder:
             return self._datetime(value, kind, ref)
         if isinstance(value, date):
             return self._date(value, kind, ref)
-        return self._text(str(value), kind, ref)
+        return self.text(str(value), kind, ref)
 
     @staticmethod
     def _number(value: float, kind: Kind, ref: str) -> str:
-        return f'<c r="{ref}" t="n"><v>{value!r}</v></c>'
+        return f' t="n"><v>{value!r}</v></c>'
 
     def _date(self, value: date, kind: Kind, ref: str) -> str:
-        serial = self._serials.get(value)
-        if serial is None:
-            serial = self._serials[value] = int(to_excel(value))
-        return f'<c r="{ref}"{self._date_style} t="n"><v>{serial}</v></c>'
+        tail = self._dates.get(value)
+        if tail is None:
+            tail = self._dates[value] = f'{self._date_style} t="n"><v>{int(to_excel(value))}</v></c>'
+        return tail
 
     def _datetime(self, value: datetime, kind: Kind, ref: str) -> str:
         local = value.astimezone(self._timezone).replace(tzinfo=None) if value.tzinfo else value
         style = self._date_style if kind is Kind.DATE else self._datetime_style
-        return f'<c r="{ref}"{style} t="n"><v>{to_excel(local)!r}</v></c>'
+        return f'{style} t="n"><v>{to_excel(local)!r}</v></c>'
 
-    def _text(self, text: str, kind: Kind, ref: str) -> str:
+    def text(self, text: str, kind: Kind, ref: str) -> str:
         if not text.isprintable():
             text = ILLEGAL_CHARACTERS_RE.sub("", text)
         if not text:
@@ -214,7 +228,7 @@ class _CellEncoder:
         if "&" in text or "<" in text or ">" in text or "\r" in text:
             text = escape(text, _TEXT_ENTITIES)
         space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
     def _link(self, text: str, ref: str) -> str:
         links = self._sheet.links

@@ -119,3 +119,10 @@ def test_other_parts_are_copied_unchanged() -> None:
     with zipfile.ZipFile(io.BytesIO(package)) as before, zipfile.ZipFile(out) as after:
         unchanged = [name for name in before.namelist() if "worksheets/" not in name]
         assert all(before.read(name) == after.read(name) for name in unchanged)
+
+
+def test_the_same_link_on_many_rows_is_a_hyperlink_on_each() -> None:
+    rows = [["same", None, None, None, "https://tracker.example/T-1"] for _ in range(3)]
+    sheet = filled(rows)["Data"]
+    assert [c.hyperlink.target for c in sheet["E"][1:]] == ["https://tracker.example/T-1"] * 3
+    assert [c.value for c in sheet["A"][1:]] == ["same"] * 3
