@@ -26,7 +26,8 @@ Measured, each as a separate `pmsheets` process with a config pointing at the em
   reports are logged, so it is read, check, Findings write and the drafts comparison;
 - `export --as-of`: the Excel snapshot.
 For each: wall time, the tool process's max RSS (from wait4), and the time of each step as the
-tool logged it (JSON log lines, time-stamped as they arrive). The emulator's RSS (VmHWM/VmRSS)
+tool logged it (JSON log lines, time-stamped as they arrive). On Google Sheets the Findings
+write runs on a thread beside drafts and reports, so the steps are listed as they end. The emulator's RSS (VmHWM/VmRSS)
 is printed too: it is not the tool's. `--tracemalloc` adds a third, steady-state run in-process
 under tracemalloc for the peak of Python allocations (several times slower).
 """
@@ -241,7 +242,8 @@ def report(name: str, result: dict[str, Any]) -> None:
     print(f"\n{name}: {result['wall']:.1f} s wall, max RSS {result['rss_mib']:,.0f} MiB, exit {result['exit']}")
     steps = step_times(result["log"], result["rss"])
     if steps:
-        print("  step     seconds peak RSS  (read: from the process start, so with imports, config and token)")
+        print("  step     seconds peak RSS  (each: since the line above ended; read: from the process start, so with imports,")
+        print("                             config and token; findings is written beside drafts and reports, listed when it ends)")
     for step, seconds, peak, detail in steps:
         shown = f"{peak:>7,.0f} MiB" if peak else "      - MiB"
         print(f"  {step:<9}{seconds:>7.1f} s {shown}  {detail}")

@@ -7,6 +7,9 @@
 The register is read once per cycle. `findings`, `drafts` and `reports` need only the
 checked register, not each other, so each runs even when another failed (the Findings tab
 locked in Excel must not hold back Monday's email). A failed read or check skips them all.
+On a backend that takes concurrent writes (Google Sheets), the Findings write goes out on a
+thread of its own: the service spends seconds applying it, time the drafts and the reports
+use instead of waiting.
 
 Everything the cycle touches comes in as an argument (backend, lease, mailer, config, the
 time, the event log), so tests drive it with a fake clock and no hidden state. What a
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -149,32 +153,54 @@ class _Cycle:
 
     def run(self) -> CycleResult:
         if self.attempt("read", self.read) and self.attempt("check", self.check):
-            for name, action in (("findings", self.findings), ("drafts", self.drafts), ("reports", self.reports)):
-                self.attempt(name, action)
+            self.write_steps()
         done = {outcome.step for outcome in self.outcomes}
         for name in ("check", "findings", "drafts", "reports"):
             if name not in done:
                 self.record(name, Status.SKIPPED, "needs the register read and checked")
+        self.outcomes.sort(key=lambda outcome: STEPS.index(outcome.step))
         result = CycleResult(self.now, tuple(self.outcomes), self.validation is not None and self.validation.has_errors)
         log = self.events.error if result.failed else self.events.info
         log("cycle", f"cycle done: {result.summary()}", status="failed" if result.failed else "ok")
         return result
 
+    def write_steps(self) -> None:
+        steps = {"findings": self.findings, "drafts": self.drafts, "reports": self.reports}
+        if not self.backend.writes_concurrently:
+            for name, action in steps.items():
+                self.attempt(name, action)
+            return
+        ready = [name for name in steps if self.ready(name)]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="findings-write") as pool:
+            write = pool.submit(_tried, "findings", self.findings) if "findings" in ready else None
+            for name in ready:
+                if name != "findings":
+                    self.settle(_tried(name, steps[name]))
+            if write is not None:
+                self.settle(write.result())
+
     def attempt(self, step: str, action: Callable[[], str]) -> bool:
+        return self.ready(step) and self.settle(_tried(step, action))
+
+    def ready(self, step: str) -> bool:
         backoff = self.state.backoff
-        if not backoff.ready(step, self.now):
-            self.record(step, Status.SKIPPED, f"backing off after {backoff.failures(step)} failure(s) in a row")
-            return False
-        try:
-            detail = action()
-        except PmsheetsError as error:
-            self.record(step, Status.FAILED, str(error))
-        except Exception as error:  # a bug in one step must not stop the others, nor the worker
+        if backoff.ready(step, self.now):
+            return True
+        self.record(step, Status.SKIPPED, f"backing off after {backoff.failures(step)} failure(s) in a row")
+        return False
+
+    def settle(self, tried: _Tried) -> bool:
+        """Record how a step went and keep its backoff; on the cycle's own thread, whichever thread ran it."""
+        step, backoff = tried.step, self.state.backoff
+        if tried.crash is not None:
+            error = tried.crash
             self.events.exception("step.crashed", f"{step} raised {type(error).__name__}: {error}", error, step=step)
             self.record(step, Status.FAILED, f"unexpected {type(error).__name__}: {error}")
+        elif tried.error is not None:
+            self.record(step, Status.FAILED, str(tried.error))
         else:
             backoff.succeeded(step)
-            self.record(step, Status.OK, detail)
+            self.record(step, Status.OK, tried.detail)
             return True
         retry_at = backoff.failed(step, self.now)
         self.events.info("step.backoff", f"{step} is retried from {retry_at.isoformat(timespec='seconds')} on", step=step)
@@ -225,11 +251,14 @@ class _Cycle:
             self.report_skip(due)
         if due.state is not SlotState.DUE:
             return f"weekly reports of {due.week}: {due.state}"
+        # Built before the lease: it needs no lock and takes seconds at scale (the snapshot), which
+        # then overlap a Findings write still under way.
+        planned = self.planned(due)
         claim = self.lease.acquire(self.now, timedelta(minutes=self.config.worker.lease_minutes))
         if not claim.ours:
             return f"weekly reports of {due.week} are due; the sending lease is held by {claim.describe()}"
         try:
-            return self.send_due()
+            return self.send_due(planned)
         finally:
             self.lease.release()
             self.mailer.close()
@@ -247,17 +276,20 @@ class _Cycle:
     def report_log(self, tables: RawWorkbook) -> list[LogEntry]:
         return read_log(tables) + read_log({LOG_TITLE: [LOG_HEADERS, *self.state.unlogged]})
 
-    def send_due(self) -> str:
+    def planned(self, due: WeeklyDue) -> list[Planned]:
+        overdue = find_overdue(self.checked.register, as_of=self.now, policy=self.policy)
+        log = self.report_log(self.raw.tables)
+        settings = self.config.reports
+        return plan(due.kinds, overdue=overdue, findings=self.checked.findings, log=log, settings=settings, templates_dir=self.config.templates_dir)
+
+    def send_due(self, planned: Sequence[Planned]) -> str:
         # Read again under the lease: a worker that sent since this cycle's read has logged it by now.
         fresh = self.backend.read(tabs_named(LOG_TITLE)).tables
         due = self.due(fresh)
         if due.state is not SlotState.DUE:
             return f"weekly reports of {due.week}: {due.state} (seen under the lease)"
         log = self.report_log(fresh)
-        overdue = find_overdue(self.checked.register, as_of=self.now, policy=self.policy)
-        settings = self.config.reports
-        planned = plan(due.kinds, overdue=overdue, findings=self.checked.findings, log=log, settings=settings, templates_dir=self.config.templates_dir)
-        messages = [for_slot(message, due) for message in planned if message.recipients]
+        messages = [for_slot(message, due) for message in planned if message.recipients and message.rendered.kind in due.kinds]
         outcomes = deliver(messages, transport=self.mailer, sender=self.config.mail.sender, log=log, append_log=self.append_log, clock=lambda: self.now)
         for outcome in outcomes:
             self.report_outcome(outcome, due)
@@ -304,6 +336,26 @@ class _Cycle:
             return  # still kept; they go on counting as sent
         self.events.info("report.logged", f"{len(self.state.unlogged)} delayed Report log row(s) written")
         self.state.unlogged.clear()
+
+
+STEPS = ("read", "check", "findings", "drafts", "reports")
+
+
+@dataclass(frozen=True, slots=True)
+class _Tried:
+    step: str
+    detail: str = ""
+    error: PmsheetsError | None = None
+    crash: Exception | None = None
+
+
+def _tried(step: str, action: Callable[[], str]) -> _Tried:
+    try:
+        return _Tried(step, detail=action())
+    except PmsheetsError as error:
+        return _Tried(step, error=error)
+    except Exception as error:  # noqa: BLE001 - a bug in one step must not stop the others, nor the worker
+        return _Tried(step, crash=error)
 
 
 def for_slot(message: Planned, due: WeeklyDue) -> Planned:

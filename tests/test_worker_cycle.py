@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,25 @@ class FailingWrites(MemoryRegister):
 
     def write_findings(self, rows: Any) -> None:
         raise self.error
+
+
+class SlowConcurrentWrites(MemoryRegister):
+    """Takes writes alongside other requests, as Google Sheets does; its Findings write ends only once a report is sent."""
+
+    writes_concurrently = True
+
+    def __init__(self, tables: Tables) -> None:
+        super().__init__(tables)
+        self.report_sent = threading.Event()
+        self.write_waited_for_a_report: bool | None = None
+
+    def write_findings(self, rows: Any) -> None:
+        self.write_waited_for_a_report = self.report_sent.wait(timeout=10)
+        super().write_findings(rows)
+
+
+class ConcurrentFailingWrites(FailingWrites):
+    writes_concurrently = True
 
 
 # --- real parts: the workbook and the Sheets emulator ---------------------------------------------
@@ -212,3 +232,43 @@ def test_cycle_started_while_another_worker_is_sending_sends_nothing(tmp_path: P
     first.run()
     assert "held by worker-a" in during[0].step("reports").detail
     assert (len(first.mailer.sent), len(second.mailer.sent)) == (OVERDUE_AND_ESCALATION, 0)
+
+
+# --- the Findings write beside the other steps, on a backend that takes concurrent writes ---------
+
+
+def test_cycle_sends_reports_while_a_concurrent_findings_write_is_under_way(tmp_path: Path) -> None:
+    register = SlowConcurrentWrites(report_tables())
+    cycles = memory_cycles(tmp_path, register)
+    cycles.mailer.on_send = lambda *_: register.report_sent.set()
+    result = cycles.run()
+    assert register.write_waited_for_a_report is True
+    assert [step.status for step in result.steps] == [Status.OK] * 5
+    assert len(register.tables["Findings"]) > 1
+
+
+def test_cycle_lists_the_steps_in_order_when_the_findings_write_ends_last(tmp_path: Path) -> None:
+    register = SlowConcurrentWrites(report_tables())
+    cycles = memory_cycles(tmp_path, register)
+    cycles.mailer.on_send = lambda *_: register.report_sent.set()
+    result = cycles.run()
+    assert [step.step for step in result.steps] == ["read", "check", "findings", "drafts", "reports"]
+    settled = [event["step"] for event in cycles.events.named("step")]
+    assert settled[-1] == "findings"
+
+
+def test_cycle_concurrent_findings_write_failing_is_recorded_and_spares_the_reports(tmp_path: Path) -> None:
+    cycles = memory_cycles(tmp_path, ConcurrentFailingWrites(report_tables(), RegisterError("the API answered 500")))
+    result = cycles.run()
+    assert result.step("findings").status is Status.FAILED
+    assert "the API answered 500" in result.step("findings").detail
+    assert result.step("reports").status is Status.OK
+    assert result.exit_code == EXIT_PROBLEM
+
+
+def test_cycle_concurrent_findings_write_raising_is_logged_with_its_traceback(tmp_path: Path) -> None:
+    cycles = memory_cycles(tmp_path, ConcurrentFailingWrites(report_tables(), KeyError("bug")))
+    cycles.run()
+    [crashed] = cycles.events.named("step.crashed")
+    assert crashed["step"] == "findings"
+    assert "KeyError" in crashed["traceback"]

@@ -56,6 +56,8 @@ class FakeClock:
 class MemoryRegister:
     """A RegisterBackend holding its tabs as lists of rows."""
 
+    writes_concurrently = False
+
     def __init__(self, tables: Mapping[str, Sequence[Sequence[Any]]]) -> None:
         self.tables = {title: [list(row) for row in rows] for title, rows in tables.items()}
         self.reads = 0

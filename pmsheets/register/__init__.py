@@ -43,6 +43,9 @@ class RawRegister:
 
 
 class RegisterBackend(Protocol):
+    writes_concurrently: bool
+    """Whether the Findings tab may be written while other requests go on (not so for a file rewritten whole)."""
+
     def describe(self) -> str:
         """A short human name for messages, e.g. the file name or the spreadsheet title."""
         ...

@@ -68,6 +68,9 @@ class SheetsRegister:
         self._title: str | None = None
         self._sheet_ids: dict[str, int] | None = None
 
+    # The service applies each request whole, and the Findings write touches only its own tab.
+    writes_concurrently = True
+
     def describe(self) -> str:
         return f"Google Sheet '{self._title}' ({self._key})" if self._title else f"Google Sheet {self._key}"
 

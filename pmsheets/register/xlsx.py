@@ -43,6 +43,9 @@ VALIDATION_ROWS = 2000
 class XlsxRegister:
     """Reads every tab with openpyxl; writes only the Findings tab, atomically."""
 
+    # Every write replaces the whole file: two at once would lose one of them.
+    writes_concurrently = False
+
     def __init__(self, path: Path) -> None:
         self.path = path
 
