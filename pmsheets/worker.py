@@ -19,6 +19,7 @@ long-running worker carries between cycles is the explicit `CycleState`.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -171,8 +172,19 @@ class _Cycle:
                 self.attempt(name, action)
             return
         ready = [name for name in steps if self.ready(name)]
+        sent = threading.Event()
+
+        def findings() -> str:
+            try:
+                return self.findings(on_sent=sent.set)
+            finally:
+                sent.set()
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="findings-write") as pool:
-            write = pool.submit(_tried, "findings", self.findings) if "findings" in ready else None
+            write = pool.submit(_tried, "findings", findings) if "findings" in ready else None
+            if write is not None:
+                # The rows are encoded and sent at full speed first: only the service's time applying them is shared.
+                sent.wait()
             for name in ready:
                 if name != "findings":
                     self.settle(_tried(name, steps[name]))
@@ -224,9 +236,9 @@ class _Cycle:
         counts = self.validation.counts
         return f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
 
-    def findings(self) -> str:
+    def findings(self, on_sent: Callable[[], None] = lambda: None) -> str:
         findings = self.checked.findings
-        self.backend.write_findings(findings_rows(findings))
+        self.backend.write_findings(findings_rows(findings), on_sent=on_sent)
         return f"{len(findings)} finding(s) written to the Findings tab"
 
     def drafts(self) -> str:

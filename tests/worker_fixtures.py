@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -72,8 +72,9 @@ class MemoryRegister:
     def ensure_writable(self) -> None:
         pass
 
-    def write_findings(self, rows: Sequence[Sequence[str]]) -> None:
+    def write_findings(self, rows: Sequence[Sequence[str]], *, on_sent: Callable[[], None] = lambda: None) -> None:
         self.tables[FINDINGS_TITLE] = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
+        on_sent()
 
     def fill_blank_cells(
         self,

@@ -61,8 +61,10 @@ class RegisterBackend(Protocol):
         """
         ...
 
-    def write_findings(self, rows: FindingsRows) -> None:
-        """Replace the Findings tab's content (creating the tab if needed), touching nothing else."""
+    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> None:
+        """Replace the Findings tab's content (creating the tab if needed), touching nothing else.
+
+        `on_sent` is called once the rows have left and the medium is applying them."""
         ...
 
 

@@ -108,21 +108,21 @@ class SheetsRegister:
     def ensure_writable(self) -> None:
         """Nothing to check ahead: sharing and quota problems show on the write itself, which is retried."""
 
-    def write_findings(self, rows: FindingsRows) -> None:
+    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> None:
         if self._sheet_ids is None:
             self._metadata()
         try:
-            self._replace_findings(rows)
+            self._replace_findings(rows, on_sent)
         except RegisterError as error:
             if "No grid with id" not in str(error) and "already exists" not in str(error):
                 raise
             # Someone deleted or added the Findings tab since the read: look again, once.
             self._metadata()
-            self._replace_findings(rows)
+            self._replace_findings(rows, on_sent)
 
-    def _replace_findings(self, rows: FindingsRows) -> None:
+    def _replace_findings(self, rows: FindingsRows, on_sent: Callable[[], None]) -> None:
         sheet_ids = self._sheet_ids or {}
-        body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()))
+        body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent)
         url = SPREADSHEET_BATCH_UPDATE_URL % self._key
         self._call("write the Findings tab", lambda: self._http.request("post", url, data=body, headers=_JSON), writes=True)
 
@@ -246,14 +246,16 @@ class RequestBody:
     """A JSON request body kept as chunks of about a megabyte and sent as they are: joined into one
     bytes object, the 280 MB Findings write of a 10-million-cell register would be held twice at
     its peak. requests sends any iterable of bytes with the size len() gives (as Content-Length),
-    and iterates it again for a retry."""
+    and iterates it again for a retry. `on_sent` is called each time the last chunk has gone."""
 
-    def __init__(self, chunks: list[bytes]) -> None:
+    def __init__(self, chunks: list[bytes], on_sent: Callable[[], None] = lambda: None) -> None:
         self._chunks = chunks
         self._size = sum(len(chunk) for chunk in chunks)
+        self._on_sent = on_sent
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._chunks)
+        yield from self._chunks
+        self._on_sent()
 
     def __len__(self) -> int:
         return self._size
@@ -262,7 +264,7 @@ class RequestBody:
         return b"".join(self._chunks)
 
 
-def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[int]) -> RequestBody:
+def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[int], on_sent: Callable[[], None] = lambda: None) -> RequestBody:
     """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header.
 
     Returned as the JSON body to send, the cells encoded straight to text: 700,000 findings are
@@ -276,7 +278,7 @@ def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[
         text = ",".join([_findings_row(row) for row in all_rows[start : start + _ROWS_PER_CHUNK]])
         chunks.append(("," + text if start else text).encode())
     chunks.append(b"]" + tail.encode())
-    return RequestBody(chunks)
+    return RequestBody(chunks, on_sent)
 
 
 _ROWS_SLOT = "\x00findings rows\x00"
