@@ -76,7 +76,7 @@ def _naive(row: Iterable[Any]) -> list[Any]:
 
 
 CONTENDERS: dict[str, Callable[[Path, Overdue, Sequence[policy.Finding]], None]] = {
-    "snapshot (write-only)": with_snapshot,
+    "snapshot (streamed rows)": with_snapshot,
     "pandas to_excel": with_pandas,
 }
 
