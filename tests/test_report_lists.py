@@ -112,3 +112,16 @@ def test_a_snapshot_over_the_limit_is_saved_and_the_email_says_where(tmp_path: P
     assert openpyxl.load_workbook(saved).sheetnames[0] == "Summary"
     for part in (escalation.rendered.text, escalation.rendered.html):
         assert "too large to attach (over 0.001 MB); it is saved as snapshot-2026-11-27.xlsx" in part
+
+
+def test_a_cut_owner_list_still_counts_every_owner() -> None:
+    report = overdue_report(many_overdue())
+    rendered = render(report, max_list_items=5)
+    for group in report.actions_by_owner:
+        assert f"{group.owner:<24} {len(group.items)} overdue" in rendered.text
+    assert ">Oldest</th>" in rendered.html
+
+
+def test_owners_past_the_limit_are_counted_too() -> None:
+    text = render(overdue_report(many_overdue()), max_list_items=2).text
+    assert "... and 2 more owner(s)" in text
