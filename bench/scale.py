@@ -55,7 +55,7 @@ from validate import AS_OF, build_tables  # noqa: E402  (the validate benchmark'
 from pmsheets.schema import PEOPLE, TIMELINE  # noqa: E402
 
 CELL_LIMIT = 10_000_000
-CELLS_PER_REQUEST = 1_000_000
+CELLS_PER_REQUEST = 250_000  # about 4 MB of JSON: the service refuses bodies over 10 MiB
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 RUN_AS_OF = AS_OF.isoformat()  # a Friday, 09:00 UTC: the config's weekly slot
 PEOPLE_ROWS = [

@@ -35,10 +35,15 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+MAX_REQUEST_BYTES = 10_485_760
+"""The service refuses a larger request body (HTTP 400); its documentation recommends 2 MB at most."""
+
+
 class Api:
     """Serves requests against a Store; `on_exchange(route, request, response)` sees every answered one."""
 
     def __init__(self, store: Store, authority: Authority, quota: Quota, faults: Faults) -> None:
+        self.max_request_bytes = MAX_REQUEST_BYTES
         self.store = store
         self.authority = authority
         self.quota = quota
@@ -84,6 +89,8 @@ class Api:
             user = token.email
             if route is None:
                 raise ApiError(501, f"The emulator does not serve {request.method} {request.path}.", "UNIMPLEMENTED")
+            if len(request.body) > self.max_request_bytes:
+                raise ApiError.invalid(f"Request payload size exceeds the limit: {self.max_request_bytes} bytes.")
             self._check_scope_and_quota(route, token)
             response = self._dispatch(route, request, token)
         except ApiError as error:
