@@ -278,3 +278,21 @@ def test_doctor_warns_about_a_key_file_others_can_read(emulator: SheetsEmulator,
     (tmp_path / "key.json").chmod(0o644)
     _, out, _ = run("--config", str(config), "doctor")
     assert "warn  credentials: key file" in out and "chmod 600" in out
+
+
+def test_findings_past_the_request_size_limit_are_written_errors_first_with_a_note(
+    emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path
+) -> None:
+    key = sheet_key(emulator, tmp_path, register_with_actions(1))
+    message = "m" * 300
+    rows = [["warning", "action-due-missing", f"INC-{n}", f"ACT-{n}", f"Actions!F{n + 2}", message] for n in range(30_000)]
+    rows[25_000] = ["error", "owner-missing", "INC-25000", "ACT-25000", "Actions!E25002", message]
+    backend(sheets_client, key).write_findings(rows)
+    written = emulator.store.rows(key, "Findings")
+    assert written[0] == list(FINDINGS_HEADERS)
+    assert written[1][1] == "findings-not-shown"
+    assert written[1][5].endswith("list them all.")
+    shown = written[2:]
+    assert 10_000 < len(shown) < 30_000
+    assert ["error", "owner-missing", "INC-25000", "ACT-25000", "Actions!E25002", message] in shown
+    assert shown[0][2] == "INC-0"

@@ -24,11 +24,14 @@ from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
+from pmsheets.register.findings_fit import fitting_rows
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
 from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 
 T = TypeVar("T")
+MAX_REQUEST_BYTES = 10_485_760
+"""The service answers 400 to a larger request body."""
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 _JSON = {"Content-Type": "application/json"}
 
@@ -264,18 +267,26 @@ class RequestBody:
         return b"".join(self._chunks)
 
 
-def findings_update(sheet_id: int | None, rows: FindingsRows, *, taken_ids: set[int], on_sent: Callable[[], None] = lambda: None) -> RequestBody:
-    """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header.
+def findings_update(
+    sheet_id: int | None,
+    rows: FindingsRows,
+    *,
+    taken_ids: set[int],
+    on_sent: Callable[[], None] = lambda: None,
+    max_bytes: int = MAX_REQUEST_BYTES,
+) -> RequestBody:
+    """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header,
+    or, past the service's request size, the rows that fit (see findings_fit).
 
-    Returned as the JSON body to send, the cells encoded straight to text: 700,000 findings are
-    4 million cells, which as dicts for json.dumps took 1.5 GB and ten seconds to build.
+    Returned as the JSON body to send, the cells encoded straight to text: as dicts for
+    json.dumps, a million cells took hundreds of MB and seconds to build.
     """
-    requests_ = json.dumps(_findings_requests(sheet_id, len(rows) + 1, taken_ids), separators=(",", ":"))
+    all_rows = [_findings_row(FINDINGS_HEADERS), *fitting_rows(rows, _findings_row, max_bytes)]
+    requests_ = json.dumps(_findings_requests(sheet_id, len(all_rows), taken_ids), separators=(",", ":"))
     head, tail = requests_.split(json.dumps(_ROWS_SLOT))
-    all_rows = [FINDINGS_HEADERS, *rows]
     chunks = [head.encode() + b"["]
     for start in range(0, len(all_rows), _ROWS_PER_CHUNK):
-        text = ",".join([_findings_row(row) for row in all_rows[start : start + _ROWS_PER_CHUNK]])
+        text = ",".join(all_rows[start : start + _ROWS_PER_CHUNK])
         chunks.append(("," + text if start else text).encode())
     chunks.append(b"]" + tail.encode())
     return RequestBody(chunks, on_sent)

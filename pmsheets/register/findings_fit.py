@@ -1,0 +1,59 @@
+"""Which Findings rows fit in one Google Sheets request.
+
+The service refuses a request body over 10 MiB, and the Findings tab is replaced in one
+request so that it is never seen half written. About 20,000 findings fit. When a register has
+more, the tab keeps errors first, then warnings, then info, as many of each as fit (the first
+ones, in the usual order, so no gap opens inside a level), and a first row says how many are
+not shown and where they all are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+LEVELS_BY_PRIORITY = ("error", "warning", "info")
+NOT_SHOWN_RULE = "findings-not-shown"
+# Room for the note row itself and the rest of the request around the rows.
+_RESERVED_BYTES = 64 * 1024
+
+
+def fitting_rows(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], max_bytes: int) -> list[str]:
+    """The encoded rows to write: all of them when they fit in `max_bytes`, else the note row and a selection."""
+    budget = max_bytes - _RESERVED_BYTES
+    encoded: list[str] = []
+    size = 0
+    for row in rows:
+        text = encode(row)
+        size += len(text) + 1
+        if size > budget:
+            return _selection(rows, encode, budget, known=encoded)
+        encoded.append(text)
+    return encoded
+
+
+def _selection(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], budget: int, *, known: list[str]) -> list[str]:
+    chosen: dict[int, str] = {}
+    size = 0
+    for level in LEVELS_BY_PRIORITY:
+        for index, row in enumerate(rows):
+            if row[0] != level:
+                continue
+            text = known[index] if index < len(known) else encode(row)
+            if size + len(text) + 1 > budget:
+                break
+            chosen[index] = text
+            size += len(text) + 1
+        else:
+            continue
+        break
+    note = encode(not_shown_row(shown=len(chosen), total=len(rows)))
+    return [note, *(chosen[index] for index in sorted(chosen))]
+
+
+def not_shown_row(*, shown: int, total: int) -> list[str]:
+    message = (
+        f"{total - shown:,} of {total:,} findings are not shown here: Google Sheets takes at most 10 MB in one request, "
+        "so this tab keeps errors first, then warnings, then info, as many as fit. "
+        "`pmsheets validate` and the Findings sheet of the Excel snapshot (`pmsheets export`) list them all."
+    )
+    return ["info", NOT_SHOWN_RULE, "", "", "", message]
