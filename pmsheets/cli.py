@@ -24,7 +24,7 @@ from pmsheets.docs import Outcome, policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
 from pmsheets.model import Level
 from pmsheets.register.xlsx import create_register
-from pmsheets.validation import Validation, findings_rows
+from pmsheets.validation import Validation, findings_rows, not_all_shown
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
@@ -165,12 +165,12 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print_table(result, out, color=_wants_color(out))
     if not args.no_write:
         try:
-            backend.write_findings(findings_rows(result.findings))
+            shown = backend.write_findings(findings_rows(result.findings))
         except WriteRefused as error:
             print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
             return EXIT_USAGE
         if args.format == "table":
-            print(f"Findings tab of {visible(backend.describe())} updated.", file=out)
+            print(f"Findings tab of {visible(backend.describe())} updated{not_all_shown(shown, len(result.findings))}.", file=out)
     return EXIT_FINDINGS if result.has_errors else EXIT_OK
 
 

@@ -44,6 +44,13 @@ def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
         return [[f.level.value, f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
 
 
+def not_all_shown(shown: int, total: int) -> str:
+    """What to add to a line about the Findings write when the tab could not take them all."""
+    if shown >= total:
+        return ""
+    return f"; it shows {shown:,} of them, errors first (one Google Sheets request carries at most 10 MB)"
+
+
 class NotARegister(RegisterError):
     """None of the required tabs is there: this is some other spreadsheet."""
 

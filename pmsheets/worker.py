@@ -41,7 +41,7 @@ from pmsheets.register.report_log_store import append_report_log
 from pmsheets.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.reports import find_overdue
 from pmsheets.schema import RawWorkbook
-from pmsheets.validation import Validation, findings_rows, validate
+from pmsheets.validation import Validation, findings_rows, not_all_shown, validate
 from pmsheets.weekly import SlotState, WeeklyDue, WeeklySchedule, wanted_kinds, weekly_due
 
 EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2
@@ -238,8 +238,8 @@ class _Cycle:
 
     def findings(self, on_sent: Callable[[], None] = lambda: None) -> str:
         findings = self.checked.findings
-        self.backend.write_findings(findings_rows(findings), on_sent=on_sent)
-        return f"{len(findings)} finding(s) written to the Findings tab"
+        shown = self.backend.write_findings(findings_rows(findings), on_sent=on_sent)
+        return f"{len(findings)} finding(s) written to the Findings tab{not_all_shown(shown, len(findings))}"
 
     def drafts(self) -> str:
         settings, register = self.config.postmortems, self.checked.register
@@ -351,6 +351,7 @@ class _Cycle:
 
 
 STEPS = ("read", "check", "findings", "drafts", "reports")
+
 
 
 @dataclass(frozen=True, slots=True)

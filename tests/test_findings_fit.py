@@ -22,26 +22,27 @@ def budget_for(rows: int) -> int:
 
 def test_rows_that_fit_are_all_written_in_order() -> None:
     rows = [finding("warning", 10), finding("error", 11), finding("info", 12)]
-    assert fitting_rows(rows, encode, budget_for(10)) == [encode(row) for row in rows]
+    assert fitting_rows(rows, encode, budget_for(10)) == ([encode(row) for row in rows], 3)
 
 
 def test_rows_past_the_budget_keep_errors_first_then_warnings() -> None:
     rows = [finding("warning", 10 + n) for n in range(5)] + [finding("error", 20 + n) for n in range(3)]
-    written = fitting_rows(rows, encode, budget_for(5))
+    written, shown = fitting_rows(rows, encode, budget_for(5))
     kept = [line.split("|")[2] for line in written[1:]]
+    assert shown == len(kept)
     assert kept == ["INC-10", "INC-11", "INC-20", "INC-21", "INC-22"]  # every error, then the first warnings, in order
 
 
 def test_the_note_row_comes_first_and_counts_what_is_left_out() -> None:
     rows = [finding("info", 10 + n) for n in range(20)]
-    written = fitting_rows(rows, encode, budget_for(5))
+    written, shown = fitting_rows(rows, encode, budget_for(5))
     level, rule, *_, message = written[0].split("|")
     assert (level, rule) == ("info", NOT_SHOWN_RULE)
-    assert message.startswith(f"{20 - (len(written) - 1)} of 20 findings are not shown here")
+    assert message.startswith(f"{20 - shown} of 20 findings are not shown here")
 
 
 def test_a_level_is_cut_at_its_first_row_that_does_not_fit() -> None:
     long_warning = ["warning", "rule", "INC-1", "", "", "y" * 500]
     rows = [finding("warning", 10), long_warning, finding("warning", 11)]
-    written = fitting_rows(rows, encode, _RESERVED_BYTES + 120)
+    written, _ = fitting_rows(rows, encode, _RESERVED_BYTES + 120)
     assert [line.split("|")[2] for line in written[1:]] == ["INC-10"]

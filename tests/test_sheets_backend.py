@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import json
 from datetime import date
 from pathlib import Path
@@ -296,3 +297,12 @@ def test_findings_past_the_request_size_limit_are_written_errors_first_with_a_no
     assert 10_000 < len(shown) < 30_000
     assert ["error", "owner-missing", "INC-25000", "ACT-25000", "Actions!E25002", message] in shown
     assert shown[0][2] == "INC-0"
+
+
+def test_validate_says_when_the_findings_tab_shows_only_some(emulator: SheetsEmulator, tmp_path: Path) -> None:
+    untracked = [action_row(id=f"ACT-{n}", incident_id="INC-1", type="Short-term", due_date=date(2026, 11, 1), status="Open") for n in range(10_000)]
+    content = {**register_with_actions(0), "Actions": tables(actions=untracked)["Actions"]}
+    key = sheet_key(emulator, tmp_path, content)  # no owner, no link, overdue: 30,000 findings, ~12 MB
+    code, out, err = run("--config", str(google_config(emulator, tmp_path, key)), "validate", "--as-of", "2026-11-27T12:00")
+    assert code == 1, err
+    assert re.search(r"Findings tab of .* updated; it shows [\d,]+ of them, errors first", out)

@@ -30,7 +30,7 @@ class FailingWrites(MemoryRegister):
         super().__init__(tables)
         self.error = error
 
-    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None) -> None:
+    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None) -> int:
         raise self.error
 
 
@@ -44,10 +44,10 @@ class SlowConcurrentWrites(MemoryRegister):
         self.report_sent = threading.Event()
         self.write_waited_for_a_report: bool | None = None
 
-    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None) -> None:
+    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None) -> int:
         on_sent()  # the rows are on their way; the service takes its time to apply them
         self.write_waited_for_a_report = self.report_sent.wait(timeout=10)
-        super().write_findings(rows)
+        return super().write_findings(rows)
 
 
 class ConcurrentFailingWrites(FailingWrites):

@@ -72,9 +72,10 @@ class MemoryRegister:
     def ensure_writable(self) -> None:
         pass
 
-    def write_findings(self, rows: Sequence[Sequence[str]], *, on_sent: Callable[[], None] = lambda: None) -> None:
+    def write_findings(self, rows: Sequence[Sequence[str]], *, on_sent: Callable[[], None] = lambda: None) -> int:
         self.tables[FINDINGS_TITLE] = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
         on_sent()
+        return len(rows)
 
     def fill_blank_cells(
         self,

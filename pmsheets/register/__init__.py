@@ -61,10 +61,12 @@ class RegisterBackend(Protocol):
         """
         ...
 
-    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> None:
+    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
         """Replace the Findings tab's content (creating the tab if needed), touching nothing else.
 
-        `on_sent` is called once the rows have left and the medium is applying them."""
+        Returns how many of the rows the tab shows: all, unless the medium cannot take them in one
+        write (Google Sheets, see findings_fit). `on_sent` is called once the rows have left and
+        the medium is applying them."""
         ...
 
 

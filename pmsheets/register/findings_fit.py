@@ -10,6 +10,7 @@ not shown and where they all are.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 LEVELS_BY_PRIORITY = ("error", "warning", "info")
 NOT_SHOWN_RULE = "findings-not-shown"
@@ -17,8 +18,15 @@ NOT_SHOWN_RULE = "findings-not-shown"
 _RESERVED_BYTES = 64 * 1024
 
 
-def fitting_rows(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], max_bytes: int) -> list[str]:
-    """The encoded rows to write: all of them when they fit in `max_bytes`, else the note row and a selection."""
+class Fitted(NamedTuple):
+    rows: list[str]
+    """The encoded rows to write, the note row first when some are left out."""
+    shown: int
+    """How many of the findings are among them."""
+
+
+def fitting_rows(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], max_bytes: int) -> Fitted:
+    """All the rows, encoded, when they fit in `max_bytes`; else the note row and a selection."""
     budget = max_bytes - _RESERVED_BYTES
     encoded: list[str] = []
     size = 0
@@ -28,10 +36,10 @@ def fitting_rows(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]]
         if size > budget:
             return _selection(rows, encode, budget, known=encoded)
         encoded.append(text)
-    return encoded
+    return Fitted(encoded, len(encoded))
 
 
-def _selection(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], budget: int, *, known: list[str]) -> list[str]:
+def _selection(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], budget: int, *, known: list[str]) -> Fitted:
     chosen: dict[int, str] = {}
     size = 0
     for level in LEVELS_BY_PRIORITY:
@@ -47,7 +55,7 @@ def _selection(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], 
             continue
         break
     note = encode(not_shown_row(shown=len(chosen), total=len(rows)))
-    return [note, *(chosen[index] for index in sorted(chosen))]
+    return Fitted([note, *(chosen[index] for index in sorted(chosen))], len(chosen))
 
 
 def not_shown_row(*, shown: int, total: int) -> list[str]:

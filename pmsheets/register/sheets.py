@@ -111,23 +111,24 @@ class SheetsRegister:
     def ensure_writable(self) -> None:
         """Nothing to check ahead: sharing and quota problems show on the write itself, which is retried."""
 
-    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> None:
+    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
         if self._sheet_ids is None:
             self._metadata()
         try:
-            self._replace_findings(rows, on_sent)
+            return self._replace_findings(rows, on_sent)
         except RegisterError as error:
             if "No grid with id" not in str(error) and "already exists" not in str(error):
                 raise
             # Someone deleted or added the Findings tab since the read: look again, once.
             self._metadata()
-            self._replace_findings(rows, on_sent)
+            return self._replace_findings(rows, on_sent)
 
-    def _replace_findings(self, rows: FindingsRows, on_sent: Callable[[], None]) -> None:
+    def _replace_findings(self, rows: FindingsRows, on_sent: Callable[[], None]) -> int:
         sheet_ids = self._sheet_ids or {}
-        body = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent)
+        body, shown = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent)
         url = SPREADSHEET_BATCH_UPDATE_URL % self._key
         self._call("write the Findings tab", lambda: self._http.request("post", url, data=body, headers=_JSON), writes=True)
+        return shown
 
     def fill_blank_cells(
         self,
@@ -274,14 +275,15 @@ def findings_update(
     taken_ids: set[int],
     on_sent: Callable[[], None] = lambda: None,
     max_bytes: int = MAX_REQUEST_BYTES,
-) -> RequestBody:
+) -> tuple[RequestBody, int]:
     """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header,
-    or, past the service's request size, the rows that fit (see findings_fit).
+    or, past the service's request size, the rows that fit (see findings_fit); and how many it shows.
 
     Returned as the JSON body to send, the cells encoded straight to text: as dicts for
     json.dumps, a million cells took hundreds of MB and seconds to build.
     """
-    all_rows = [_findings_row(FINDINGS_HEADERS), *fitting_rows(rows, _findings_row, max_bytes)]
+    fitted = fitting_rows(rows, _findings_row, max_bytes)
+    all_rows = [_findings_row(FINDINGS_HEADERS), *fitted.rows]
     requests_ = json.dumps(_findings_requests(sheet_id, len(all_rows), taken_ids), separators=(",", ":"))
     head, tail = requests_.split(json.dumps(_ROWS_SLOT))
     chunks = [head.encode() + b"["]
@@ -289,7 +291,7 @@ def findings_update(
         text = ",".join(all_rows[start : start + _ROWS_PER_CHUNK])
         chunks.append(("," + text if start else text).encode())
     chunks.append(b"]" + tail.encode())
-    return RequestBody(chunks, on_sent)
+    return RequestBody(chunks, on_sent), fitted.shown
 
 
 _ROWS_SLOT = "\x00findings rows\x00"

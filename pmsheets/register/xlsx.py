@@ -70,10 +70,11 @@ class XlsxRegister:
         finally:
             workbook.close()
 
-    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> None:
+    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
         title = self._tool_tab_title(FINDINGS_TITLE)
         self._replace_tool_tab(title, [list(FINDINGS_HEADERS), *[list(row) for row in rows]], FINDINGS_WIDTHS)
         on_sent()
+        return len(rows)
 
     def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Append to a tool-owned tab (created with `headers` when missing)."""
