@@ -12,6 +12,7 @@ formula either).
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -40,6 +41,8 @@ from pmsheets.reports import (
 from pmsheets.schema import column_letter
 from pmsheets.xlsx_stream import FORMULA_STARTS, Kind, StreamedSheet, Styles, fill_package
 
+MAX_DATA_ROWS = 1_048_575
+"""Excel's 1,048,576 rows a sheet, less the header."""
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 _BOLD = Font(bold=True)
@@ -103,10 +106,27 @@ def write_snapshot(
 def _tables(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> list[_Table]:
     register = overdue.context.register
     return [
-        _Table("Incidents", INCIDENT_COLUMNS, len(register.incidents), incident_rows(overdue), _highlight("Post-mortem late", "Yes")),
-        _Table("Actions", ACTION_COLUMNS, len(register.actions), action_rows(overdue), _highlight("Days overdue", 0, op=">")),
-        _Table("Overdue", OVERDUE_COLUMNS, len(escalation.items), overdue_rows(escalation), _level_highlight),
-        _Table("Findings", FINDING_COLUMNS, len(findings), finding_rows(findings), _highlight("Level", "error")),
+        *_sheets("Incidents", INCIDENT_COLUMNS, len(register.incidents), lambda: incident_rows(overdue), _highlight("Post-mortem late", "Yes")),
+        *_sheets("Actions", ACTION_COLUMNS, len(register.actions), lambda: action_rows(overdue), _highlight("Days overdue", 0, op=">")),
+        *_sheets("Overdue", OVERDUE_COLUMNS, len(escalation.items), lambda: overdue_rows(escalation), _level_highlight),
+        *_sheets("Findings", FINDING_COLUMNS, len(findings), lambda: finding_rows(findings), _highlight("Level", "error")),
+    ]
+
+
+def _sheets(
+    title: str, columns: Sequence[SheetColumn], count: int, rows: Callable[[], Iterable[Row]], highlight: Highlight
+) -> list[_Table]:
+    """One sheet, or, past Excel's 1,048,576 rows a sheet, "Findings", "Findings (2)", … each with the header."""
+    starts = range(0, count, MAX_DATA_ROWS) if count else range(1)
+    return [
+        _Table(
+            title if part == 1 else f"{title} ({part})",
+            columns,
+            min(MAX_DATA_ROWS, count - start),
+            itertools.islice(rows(), start, start + MAX_DATA_ROWS),
+            highlight,
+        )
+        for part, start in enumerate(starts, start=1)
     ]
 
 

@@ -17,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from report_fixtures import sample_overdue
 
 from pmsheets.model import Finding, Level
+from pmsheets import snapshot
 from pmsheets.snapshot import SnapshotError, default_path, write_snapshot
 
 FINDINGS = [Finding("action-link-invalid", Level.WARNING, "=cmd|' /C calc'!A0", "INC-2", "ACT-007", "Actions!G8")]
@@ -166,3 +167,16 @@ def test_snapshot_opens_in_libreoffice(snapshot_path: Path, tmp_path: Path) -> N
     summary = read_csv(out / "snapshot-Summary.csv")
     assert ["Overdue actions", "4", "", ""] in summary
     assert ["Required post-mortems drafted within 48 h", "75%", "3", "4"] in summary
+
+
+def test_a_sheet_past_excels_row_limit_continues_on_numbered_sheets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "MAX_DATA_ROWS", 3)
+    findings = [Finding("action-overdue", Level.ERROR, f"finding {n}", "INC-1", f"ACT-{n}", f"Actions!F{n}") for n in range(7)]
+    path = tmp_path / "snapshot.xlsx"
+    write_snapshot(path, overdue=sample_overdue(), findings=findings)
+    book = openpyxl.load_workbook(path)
+    parts = ["Findings", "Findings (2)", "Findings (3)"]
+    assert [name for name in book.sheetnames if name.startswith("Findings")] == parts
+    assert all(book[name]["A1"].value == "Level" for name in parts)
+    assert [row[5] for name in parts for row in book[name].iter_rows(min_row=2, values_only=True)] == [f"finding {n}" for n in range(7)]
+    assert [book[name].auto_filter.ref for name in parts] == ["A1:F4", "A1:F4", "A1:F2"]
