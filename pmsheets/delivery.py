@@ -23,6 +23,7 @@ from pmsheets.model import Finding
 from pmsheets.report_log import LogEntry, missing_recipients, previous_headline
 from pmsheets.report_render import Rendered, ReportKind, render
 from pmsheets.reports import (
+    EscalationReport,
     Headline,
     Overdue,
     escalation_report,
@@ -93,7 +94,7 @@ def plan(
         escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days)
         taken = {address.casefold() for address in settings.escalation_to}
         cc = () if override else unique_addresses(a for a in escalation.cc if is_address(a) and a.casefold() not in taken)
-        attachments, note = snapshot_attachment(overdue, findings, settings) if settings.attach_snapshot else ((), None)
+        attachments, note = snapshot_attachment(overdue, findings, settings, escalation) if settings.attach_snapshot else ((), None)
         rendered = render(escalation, templates_dir=templates_dir, max_list_items=settings.max_list_items, snapshot_note=note)
         planned.append(Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments))
     return planned
@@ -107,10 +108,12 @@ def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
     return tuple(first.values())
 
 
-def snapshot_attachment(overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig) -> tuple[tuple[Attachment, ...], str | None]:
+def snapshot_attachment(
+    overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig, escalation: EscalationReport
+) -> tuple[tuple[Attachment, ...], str | None]:
     """The snapshot as an attachment; or, when over `attach_max_mb`, saved in reports.dir with a note saying so."""
     stream = io.BytesIO()
-    write_snapshot(stream, overdue=overdue, findings=findings, escalate_after_days=settings.escalate_after_days)
+    write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation)
     path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
     data = stream.getbuffer()
     if len(data) <= settings.attach_max_mb * 1_000_000:

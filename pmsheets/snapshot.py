@@ -82,13 +82,17 @@ def write_snapshot(
     overdue: Overdue,
     findings: Sequence[Finding],
     escalate_after_days: int = DEFAULT_ESCALATE_AFTER_DAYS,
+    escalation: EscalationReport | None = None,
 ) -> None:
-    """Write the workbook to a path (atomically: temp file, then rename) or to a binary stream."""
+    """Write the workbook to a path (atomically: temp file, then rename) or to a binary stream.
+
+    `escalation`, when the caller has it already, saves computing it again (seconds at scale)."""
+
+    escalated = escalation or escalation_report(overdue, escalate_after_days=escalate_after_days)
 
     def write(into: Path | IO[bytes]) -> None:
-        escalation = escalation_report(overdue, escalate_after_days=escalate_after_days)
-        tables = _tables(overdue, escalation, findings)
-        skeleton, styles = _skeleton(overdue, escalation, findings, tables)
+        tables = _tables(overdue, escalated, findings)
+        skeleton, styles = _skeleton(overdue, escalated, findings, tables)
         timezone = overdue.context.policy.timezone
         sheets = {t.title: StreamedSheet([c.kind for c in t.columns], t.rows, timezone) for t in tables}
         fill_package(skeleton, into, sheets, styles)
