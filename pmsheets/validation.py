@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,7 +70,7 @@ def validate(raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, 
         return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)
 
 
-_CELL = re.compile(r"^(?P<tab>.+)!(?P<col>[A-Z]+)(?P<row>\d+)$")
+_DIGITS = "0123456789"
 
 
 def sort_findings(findings: list[Finding], register: Register) -> list[Finding]:
@@ -82,15 +81,30 @@ def sort_findings(findings: list[Finding], register: Register) -> list[Finding]:
         tab_rank[title] = rank
         tab_rank["'" + title.replace("'", "''") + "'"] = rank
     rule_rank = {rule: rank for rank, rule in enumerate(policy_rules.RULE_LEVELS)}
+    # A register at the Sheets limit has a million findings but few distinct "Tab!COL" prefixes.
+    places: dict[str, tuple[int, int] | None] = {}
 
     def key(finding: Finding) -> tuple[int, int, int, int, int]:
         rule = rule_rank.get(finding.rule, len(rule_rank))
-        match = _CELL.match(finding.cell or "")
-        if match is None:
-            return (0, 0, 0, 0, rule)
-        column = 0
-        for letter in match["col"]:
-            column = column * 26 + ord(letter) - 64
-        return (1, tab_rank.get(match["tab"], len(PM_TABS)), int(match["row"]), column, rule)
+        cell = finding.cell or ""
+        prefix = cell.rstrip(_DIGITS)
+        if prefix != cell:
+            if prefix not in places:
+                places[prefix] = _place(prefix, tab_rank)
+            place = places[prefix]
+            if place is not None:
+                return (1, place[0], int(cell[len(prefix) :]), place[1], rule)
+        return (0, 0, 0, 0, rule)
 
     return sorted(findings, key=key)
+
+
+def _place(prefix: str, tab_rank: dict[str, int]) -> tuple[int, int] | None:
+    """("Tab!COL") -> (the tab's rank, the column's number), None when it is not a cell reference."""
+    tab, bang, letters = prefix.rpartition("!")
+    if not (bang and tab and letters.isascii() and letters.isalpha() and letters.isupper()):
+        return None
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return tab_rank.get(tab, len(PM_TABS)), column
