@@ -49,8 +49,14 @@ _BLOCK_START = re.compile(r"^(?:[#>+*=_~-]|\d{1,9}[.)](?=\s|$))")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 
 
+# Any character escape_inline changes; most register values have none (a few thousand drafts hold ~250k values).
+_NEEDS_ESCAPING = re.compile(r"[\\`|<&#\r\n\u2028\u2029\x0b\x0c\x85]")
+
+
 def escape_inline(text: str) -> str:
     """One value inside a line or a table cell: literal text whatever it holds."""
+    if _NEEDS_ESCAPING.search(text) is None:
+        return text.strip()
     text = _LINE_BREAKS.sub("\n", text).strip()
     text = text.replace("\\", "\\\\").replace("`", "\\`").replace("|", "\\|").replace("<", "\\<")
     text = _ENTITY.sub("\\&", text)
