@@ -30,8 +30,7 @@ from pmsheets.reports import (
     overdue_report,
     owner_digests,
 )
-from pmsheets.files import write_atomically
-from pmsheets.snapshot import SnapshotError, default_path, write_snapshot
+from pmsheets.snapshot import SnapshotError, default_path, save_file, write_snapshot
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -120,10 +119,10 @@ def snapshot_attachment(
         return (Attachment(path.name, bytes(data), XLSX_TYPE),), None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, lambda temp: temp.write_bytes(data))
     except OSError as error:
-        msg = f"cannot save the snapshot {path}: {error.strerror or error}. Check reports.dir."
+        msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir."
         raise SnapshotError(msg) from None
+    save_file(path, lambda temp: temp.write_bytes(data))
     size = len(data) / 1_000_000
     return (), (
         f"The Excel snapshot ({size:,.1f} MB) is too large to attach (over {settings.attach_max_mb:g} MB); "

@@ -185,6 +185,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26 (the inverse of column_letter)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
 @dataclass(frozen=True, slots=True)
 class ParseSettings:
     timezone: tzinfo = ZoneInfo("UTC")

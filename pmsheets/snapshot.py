@@ -97,13 +97,18 @@ def write_snapshot(
         sheets = {t.title: StreamedSheet([c.kind for c in t.columns], t.rows, timezone) for t in tables}
         fill_package(skeleton, into, sheets, styles)
 
-    if not isinstance(target, Path):
+    if isinstance(target, Path):
+        save_file(target, write, hint="Check reports.dir or --out.")
+    else:
         write(target)
-        return
+
+
+def save_file(path: Path, write: Callable[[Path], None], *, hint: str = "Check reports.dir.") -> None:
+    """`write` fills a temporary file that then replaces `path`; a failure is a SnapshotError naming the file."""
     try:
-        write_atomically(target, write)
+        write_atomically(path, write)
     except OSError as error:
-        msg = f"cannot write the snapshot {target}: {error.strerror or error}. Check reports.dir or --out."
+        msg = f"cannot write the snapshot {path}: {error.strerror or error}. {hint}"
         raise SnapshotError(msg) from None
 
 
@@ -140,25 +145,10 @@ def _skeleton(overdue: Overdue, escalation: EscalationReport, findings: Sequence
     _summary(workbook.create_sheet("Summary"), overdue, escalation, findings)
     for table in tables:
         _header_only(workbook.create_sheet(table.title), table)
-    styles = _styles(workbook.worksheets[0])
+    styles = Styles.registered(workbook.worksheets[0], date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT, link_font=_LINK)
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue(), styles
-
-
-def _styles(sheet: WriteOnlyWorksheet) -> Styles:
-    def style_id(**attributes: Any) -> int:
-        cell = WriteOnlyCell(sheet)
-        for name, value in attributes.items():
-            setattr(cell, name, value)
-        return cell.style_id
-
-    return Styles(
-        date=style_id(number_format=DATE_FORMAT),
-        datetime=style_id(number_format=DATETIME_FORMAT),
-        quoted=style_id(quotePrefix=True),
-        link=style_id(font=_LINK),
-    )
 
 
 # --- the data sheets ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pmsheets import policy as policy_rules
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.model import Finding, Level, Register
-from pmsheets.schema import PM_TABS, ParseSettings, RawWorkbook, find_tab, parse
+from pmsheets.schema import PM_TABS, ParseSettings, RawWorkbook, column_index, find_tab, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,4 @@ def _place(prefix: str, tab_rank: dict[str, int]) -> tuple[int, int] | None:
     tab, bang, letters = prefix.rpartition("!")
     if not (bang and tab and letters.isascii() and letters.isalpha() and letters.isupper()):
         return None
-    column = 0
-    for letter in letters:
-        column = column * 26 + ord(letter) - 64
-    return tab_rank.get(tab, len(PM_TABS)), column
+    return tab_rank.get(tab, len(PM_TABS)), column_index(letters) + 1

@@ -258,14 +258,15 @@ class _Cycle:
 
     def reports(self) -> str:
         self.flush_unlogged()
-        due = self.due(self.raw.tables)
+        log = self.report_log(self.raw.tables)
+        due = self.due(log)
         if due.state is SlotState.SKIPPED:
             self.report_skip(due)
         if due.state is not SlotState.DUE:
             return f"weekly reports of {due.week}: {due.state}"
         # Built before the lease: it needs no lock and takes seconds at scale (the snapshot), which
         # then overlap a Findings write still under way.
-        planned = self.planned(due)
+        planned = self.planned(due, log)
         claim = self.lease.acquire(self.now, timedelta(minutes=self.config.worker.lease_minutes))
         if not claim.ours:
             return f"weekly reports of {due.week} are due; the sending lease is held by {claim.describe()}"
@@ -282,25 +283,23 @@ class _Cycle:
         assert self.validation is not None, "the check step runs first"
         return self.validation
 
-    def due(self, tables: RawWorkbook) -> WeeklyDue:
-        return weekly_due(self.now, WeeklySchedule.from_config(self.config), self.report_log(tables), wanted_kinds(self.config.reports))
+    def due(self, log: Sequence[LogEntry]) -> WeeklyDue:
+        return weekly_due(self.now, WeeklySchedule.from_config(self.config), log, wanted_kinds(self.config.reports))
 
     def report_log(self, tables: RawWorkbook) -> list[LogEntry]:
         return read_log(tables) + read_log({LOG_TITLE: [LOG_HEADERS, *self.state.unlogged]})
 
-    def planned(self, due: WeeklyDue) -> list[Planned]:
+    def planned(self, due: WeeklyDue, log: Sequence[LogEntry]) -> list[Planned]:
         overdue = find_overdue(self.checked.register, as_of=self.now, policy=self.policy)
-        log = self.report_log(self.raw.tables)
         settings = self.config.reports
         return plan(due.kinds, overdue=overdue, findings=self.checked.findings, log=log, settings=settings, templates_dir=self.config.templates_dir)
 
     def send_due(self, planned: Sequence[Planned]) -> str:
         # Read again under the lease: a worker that sent since this cycle's read has logged it by now.
-        fresh = self.backend.read(tabs_named(LOG_TITLE)).tables
-        due = self.due(fresh)
+        log = self.report_log(self.backend.read(tabs_named(LOG_TITLE)).tables)
+        due = self.due(log)
         if due.state is not SlotState.DUE:
             return f"weekly reports of {due.week}: {due.state} (seen under the lease)"
-        log = self.report_log(fresh)
         messages = [for_slot(message, due) for message in planned if message.recipients and message.rendered.kind in due.kinds]
         outcomes = deliver(messages, transport=self.mailer, sender=self.config.mail.sender, log=log, append_log=self.append_log, clock=lambda: self.now)
         for outcome in outcomes:

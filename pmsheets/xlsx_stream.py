@@ -21,8 +21,11 @@ from datetime import date, datetime, tzinfo
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from pmsheets.register.xlsx_parts import REL_NS, PackageError, sheet_parts
 from pmsheets.report_render import web_link
@@ -63,6 +66,23 @@ class Styles:
     datetime: int
     quoted: int
     link: int
+
+    @classmethod
+    def registered(cls, sheet: WriteOnlyWorksheet, *, date_format: str, datetime_format: str, link_font: Font) -> Styles:
+        """Registers the four formats with `sheet`'s workbook (before it is saved) and returns their ids."""
+
+        def style_id(**attributes: Any) -> int:
+            cell = WriteOnlyCell(sheet)
+            for name, value in attributes.items():
+                setattr(cell, name, value)
+            return cell.style_id
+
+        return cls(
+            date=style_id(number_format=date_format),
+            datetime=style_id(number_format=datetime_format),
+            quoted=style_id(quotePrefix=True),
+            link=style_id(font=link_font),
+        )
 
 
 @dataclass(slots=True)

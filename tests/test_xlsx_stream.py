@@ -10,7 +10,6 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pmsheets.register.xlsx_parts import PackageError
@@ -25,19 +24,8 @@ def skeleton() -> tuple[bytes, Styles]:
     sheet = workbook.create_sheet("Data")
     sheet.append(["Text", "Number", "Date", "Time", "Link"])
     sheet.auto_filter.ref = "A1:E3"
-
-    def style_id(**attributes: Any) -> int:
-        cell = WriteOnlyCell(sheet)
-        for name, value in attributes.items():
-            setattr(cell, name, value)
-        return cell.style_id
-
-    styles = Styles(
-        date=style_id(number_format="yyyy-mm-dd"),
-        datetime=style_id(number_format="yyyy-mm-dd hh:mm"),
-        quoted=style_id(quotePrefix=True),
-        link=style_id(font=Font(color="0563C1", underline="single")),
-    )
+    link_font = Font(color="0563C1", underline="single")
+    styles = Styles.registered(sheet, date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd hh:mm", link_font=link_font)
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue(), styles

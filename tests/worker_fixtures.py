@@ -26,7 +26,7 @@ from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.lease import FileLease, Lease
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.report_log import LOG_TITLE
-from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE
+from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, column_index
 from pmsheets.worker import CycleResult, CycleState, run_cycle
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -89,7 +89,7 @@ class MemoryRegister:
         writes = blank_cell_writes(tab, rows, id_header, updates, replaceable)
         for cell, value in writes:
             ref = cell.rsplit("!", 1)[1]
-            column = sum((ord(c) - 64) * 26**i for i, c in enumerate(reversed(ref.rstrip("0123456789"))))
+            column = column_index(ref.rstrip("0123456789")) + 1
             row = rows[int(ref[len(ref.rstrip("0123456789")) :]) - 1]
             row.extend([None] * (column - len(row)))
             row[column - 1] = value

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from pmsheets.emulator.errors import ApiError
+from pmsheets.schema import column_index, column_letter
 
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 _PLAIN_TITLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -24,23 +25,6 @@ class A1Range:
     col1: int | None = None
 
 
-def column_letters(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
 def quote_title(title: str) -> str:
     if _PLAIN_TITLE.match(title) and not _LOOKS_LIKE_REF.match(title):
         return title
@@ -49,8 +33,8 @@ def quote_title(title: str) -> str:
 
 def format_range(title: str, row0: int, row1: int, col0: int, col1: int) -> str:
     """Half-open indices → `'Tab'!A1:C3`, or `Tab!B1` for one cell, as the service answers."""
-    start = f"{column_letters(col0)}{row0 + 1}"
-    end = f"{column_letters(col1 - 1)}{row1}"
+    start = f"{column_letter(col0)}{row0 + 1}"
+    end = f"{column_letter(col1 - 1)}{row1}"
     cells = start if start == end else f"{start}:{end}"
     return f"{quote_title(title)}!{cells}"
 

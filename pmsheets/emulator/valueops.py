@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pmsheets.emulator.a1 import A1Range, column_letters, format_range, parse_cells, split_title
+from pmsheets.emulator.a1 import A1Range, format_range, parse_cells, split_title
 from pmsheets.emulator.errors import ApiError
 from pmsheets.emulator.model import RowMeta, Sheet, Spreadsheet
 from pmsheets.emulator.values import SKIP, parse_raw, parse_user_entered, render
 from pmsheets.gc_pause import paused_gc  # bulk row copies: the collector would rescan every stored row
+from pmsheets.schema import column_letter
 
 Bounds = tuple[int, int, int, int]
 
@@ -175,7 +176,7 @@ def _check_within_request(a1: A1Range, bounds: Bounds, requested: str, sheet: Sh
         raise ApiError.invalid(f"Requested writing within range [{shown}], but tried writing to row [{a1.row1 + 1}]")
     if a1.col1 is not None and c1 > a1.col1:
         raise ApiError.invalid(
-            f"Requested writing within range [{shown}], but tried writing to column [{column_letters(a1.col1)}]"
+            f"Requested writing within range [{shown}], but tried writing to column [{column_letter(a1.col1)}]"
         )
 
 
