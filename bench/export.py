@@ -29,10 +29,10 @@ sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
 from validate import AS_OF, build_tables  # noqa: E402  (the validate benchmark's register)
 
-from pmsheets import policy  # noqa: E402
-from pmsheets.reports import Overdue, escalation_report, find_overdue  # noqa: E402
-from pmsheets.schema import parse  # noqa: E402
-from pmsheets.snapshot import (  # noqa: E402
+from pmsheets.core import policy  # noqa: E402
+from pmsheets.core.overdue import Overdue, escalation_report, find_overdue  # noqa: E402
+from pmsheets.core.schema import parse  # noqa: E402
+from pmsheets.outputs.snapshot import (  # noqa: E402
     ACTION_COLUMNS,
     FINDING_COLUMNS,
     INCIDENT_COLUMNS,

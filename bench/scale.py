@@ -53,7 +53,7 @@ sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
 from validate import AS_OF, build_tables  # noqa: E402  (the validate benchmark's register)
 
-from pmsheets.schema import PEOPLE, TIMELINE  # noqa: E402
+from pmsheets.core.schema import PEOPLE, TIMELINE  # noqa: E402
 
 CELL_LIMIT = 10_000_000
 CELLS_PER_REQUEST = 250_000  # about 4 MB of JSON: the service refuses bodies over 10 MiB
@@ -259,7 +259,7 @@ def traced_run(config: Path) -> None:
     """In-process `pmsheets run` under tracemalloc: peak Python allocations (several times slower)."""
     import tracemalloc
 
-    from pmsheets.cli import main
+    from pmsheets.cli.main import main
 
     tracemalloc.start()
     with open(os.devnull, "w", encoding="utf-8") as sink:

@@ -23,12 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from validate import AS_OF, build_tables, write_workbook  # noqa: E402
 
-from pmsheets.validation import findings_rows  # noqa: E402
-from pmsheets.policy import Policy  # noqa: E402
+from pmsheets.core.check import findings_rows  # noqa: E402
+from pmsheets.core.policy import Policy  # noqa: E402
 from pmsheets.register.google import open_sheets_register  # noqa: E402
 from pmsheets.config import RegisterConfig  # noqa: E402
-from pmsheets.schema import ParseSettings  # noqa: E402
-from pmsheets.validation import validate  # noqa: E402
+from pmsheets.core.schema import ParseSettings  # noqa: E402
+from pmsheets.core.check import validate  # noqa: E402
 
 
 def serve(workbook: Path, key_file: Path) -> tuple[subprocess.Popen[str], str, str]:

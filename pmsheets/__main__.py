@@ -1,3 +1,3 @@
-from pmsheets.cli import entrypoint
+from pmsheets.cli.main import entrypoint
 
 entrypoint()

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from pmsheets.errors import ConfigError
-from pmsheets.mail import SmtpSettings, is_address
-from pmsheets.policy import DEFAULT_BLAME_PHRASES, Policy
-from pmsheets.schema import ParseSettings
+from pmsheets.outputs.mail import SmtpSettings, is_address
+from pmsheets.core.policy import DEFAULT_BLAME_PHRASES, Policy
+from pmsheets.core.schema import ParseSettings
 
 CONFIG_ENV = "PMSHEETS_CONFIG"
 DEFAULT_CONFIG = Path("pmsheets.yaml")

@@ -10,11 +10,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from tests.conftest import AS_OF, action_row, incident_row, tables
 
-from pmsheets.docs import policy_context, render_body
+from pmsheets.outputs.postmortem_doc import policy_context, render_body
 from pmsheets.model import Register
-from pmsheets.policy import Policy
-from pmsheets.postmortems import template_environment
-from pmsheets.schema import parse
+from pmsheets.core.policy import Policy
+from pmsheets.outputs.postmortems import template_environment
+from pmsheets.core.schema import parse
 
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
 LINK_BASE = "https://git.example.com/ops/blob/main/docs/postmortems"
@@ -109,7 +109,7 @@ def register_of(content: Mapping[str, Any]) -> Register:
 
 def render(content: Mapping[str, Any], incident_id: str) -> str:
     """The draft body for one incident of the given tables, with the shipped template."""
-    from pmsheets.docs import build_view
+    from pmsheets.outputs.postmortem_doc import build_view
 
     register = register_of(content)
     ctx = policy_context(register, AS_OF, Policy())

@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from pmsheets.cli import main
+from pmsheets.cli.main import main
 from tests.conftest import action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pmsheets.cli_worker import secret_values, stop_on_signals
+from pmsheets.cli.worker import secret_values, stop_on_signals
 from pmsheets.config import from_mapping
-from pmsheets.heartbeat import Beat, write_beat
+from pmsheets.ops.heartbeat import Beat, write_beat
 from report_fixtures import sample_tables
 from tests.conftest import write_workbook
 from tests.smtp_server import HOST, PASSWORD, USER, running_server, self_signed_certificate

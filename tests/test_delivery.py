@@ -14,11 +14,11 @@ from report_fixtures import sample_overdue
 from smtp_server import HOST, dropping_server, free_port, running_server
 
 from pmsheets.config import ReportsConfig
-from pmsheets.delivery import Planned, deliver, kinds_for, plan, write_previews
-from pmsheets.mail import FileTransport, SmtpSettings, SmtpTransport
-from pmsheets.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, missing_recipients, previous_headline, read_log
-from pmsheets.report_render import ReportKind
-from pmsheets.reports import Headline
+from pmsheets.outputs.delivery import Planned, deliver, kinds_for, plan, write_previews
+from pmsheets.outputs.mail import FileTransport, SmtpSettings, SmtpTransport
+from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, missing_recipients, previous_headline, read_log
+from pmsheets.outputs.report_render import ReportKind
+from pmsheets.core.overdue import Headline
 
 SENDER = "pmsheets <reports@example.com>"
 SETTINGS = ReportsConfig(overdue_to=("team@example.com",), escalation_to=("ops@example.com",))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pmsheets.cli import build_parser
-from pmsheets.policy import RULE_LEVELS
-from pmsheets.schema import FINDINGS_HEADERS, PM_TABS, Column, Tab
+from pmsheets.cli.main import build_parser
+from pmsheets.core.policy import RULE_LEVELS
+from pmsheets.core.schema import FINDINGS_HEADERS, PM_TABS, Column, Tab
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -17,8 +17,8 @@ from tests.postmortem_fixtures import (
     table_under,
 )
 
-from pmsheets.docs import Outcome, decide, document_name, document_text, incidents_to_document, policy_context
-from pmsheets.policy import Policy
+from pmsheets.outputs.postmortem_doc import Outcome, decide, document_name, document_text, incidents_to_document, policy_context
+from pmsheets.core.policy import Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 BLANK_TEMPLATE = ROOT / "docs" / "postmortems" / "INCIDENT_POSTMORTEM_TEMPLATE.md"

@@ -6,7 +6,7 @@ import io
 import json
 from datetime import UTC, datetime
 
-from pmsheets.events import REDACTED, EventLog, Redactor
+from pmsheets.ops.events import REDACTED, EventLog, Redactor
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pmsheets.model import Finding, Level, Register
-from pmsheets.validation import sort_findings
+from pmsheets.core.check import sort_findings
 
 
 def at(cell: str | None, rule: str = "owner-missing") -> Finding:

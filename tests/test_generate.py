@@ -11,10 +11,10 @@ import pytest
 from tests.conftest import AS_OF, INCIDENT_HEADERS, incident_row, tables, write_workbook
 from tests.postmortem_fixtures import LINK_BASE, P0, P1, P2, P2_NOT_REQUIRED, P1_REVIEWED, sample_tables
 
-from pmsheets.cli import main
-from pmsheets.docs import document_text, read_front_matter, body_hash
+from pmsheets.cli.main import main
+from pmsheets.outputs.postmortem_doc import document_text, read_front_matter, body_hash
 from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.schema import parse
+from pmsheets.core.schema import parse
 
 EXPECTED_NAMES = {
     "2026-11-20-inc-1-checkout-api-outage.md",

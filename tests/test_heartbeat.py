@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pmsheets.heartbeat import DEFAULT_MAX_AGE, Beat, health, read_beat, write_beat
+from pmsheets.ops.heartbeat import DEFAULT_MAX_AGE, Beat, health, read_beat, write_beat
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 

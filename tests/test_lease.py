@@ -10,8 +10,8 @@ from pathlib import Path
 import gspread
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.register.lease import LEASE_TITLE, FileLease, Lease, SheetLease, lease_for
+from sheets_emulator import SheetsEmulator
+from pmsheets.ops.lease import LEASE_TITLE, FileLease, Lease, SheetLease, lease_for
 from pmsheets.register.xlsx import XlsxRegister
 from tests.conftest import sheets_register, tables, write_workbook
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import AS_OF
 from smtp_server import HOST, PASSWORD, USER, Certificate, SmtpServer, dropping_server, free_port, running_server, self_signed_certificate
 
-from pmsheets.mail import (
+from pmsheets.outputs.mail import (
     Attachment,
     FileTransport,
     MailError,

@@ -24,13 +24,13 @@ from conftest import write_workbook
 from report_fixtures import sample_overdue, sample_tables
 from smtp_server import HOST, TEMPFAIL, Handler, Received, free_port, running_server, silent_server
 
-from pmsheets.cli import main
+from pmsheets.cli.main import main
 from pmsheets.config import ReportsConfig
-from pmsheets.delivery import deliver, plan
-from pmsheets.mail import SmtpSettings, SmtpTransport
+from pmsheets.outputs.delivery import deliver, plan
+from pmsheets.outputs.mail import SmtpSettings, SmtpTransport
 from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.report_log import LogEntry, read_log
-from pmsheets.report_render import ReportKind
+from pmsheets.core.report_log import LogEntry, read_log
+from pmsheets.outputs.report_render import ReportKind
 
 AS_OF = "2026-11-27T09:00"  # Friday of ISO week 2026-W48
 WEEK = "2026-W48"

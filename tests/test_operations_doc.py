@@ -11,7 +11,7 @@ from pmsheets.config import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS = ROOT / "docs" / "operations.md"
-EMITTERS = [ROOT / "pmsheets" / name for name in ("worker.py", "worker_loop.py", "cli_worker.py")]
+EMITTERS = [ROOT / "pmsheets" / name for name in ("ops/cycle.py", "ops/loop.py", "cli/worker.py")]
 _EVENT = re.compile(r"\.(?:info|warning|error|exception)\(\s*\"([a-z.]+)\"")
 
 

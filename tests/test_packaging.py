@@ -16,7 +16,8 @@ def setuptools_table() -> dict[str, object]:
 def test_every_python_folder_of_the_package_is_listed_in_pyproject() -> None:
     folders = {
         ".".join(path.parent.relative_to(ROOT).parts)
-        for path in (ROOT / "pmsheets").rglob("*.py")
+        for top in ("pmsheets", "sheets_emulator")
+        for path in (ROOT / top).rglob("*.py")
         if "__pycache__" not in path.parts
     }
     assert folders <= set(setuptools_table()["packages"])  # type: ignore[arg-type]

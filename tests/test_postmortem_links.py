@@ -13,12 +13,12 @@ from typing import Any
 from tests.conftest import AS_OF, INCIDENT_HEADERS, Tables
 from tests.postmortem_fixtures import LINK_BASE, P0, P1, P1_REVIEWED, P2, sample_tables
 
-from pmsheets.docs import STATUS_PLACEHOLDERS, Outcome, policy_context
+from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome, policy_context
 from pmsheets.model import Incident
-from pmsheets.policy import Policy
-from pmsheets.postmortems import DocumentResult, planned_links, write_links
+from pmsheets.core.policy import Policy
+from pmsheets.outputs.postmortems import DocumentResult, planned_links, write_links
 from pmsheets.register import RegisterBackend
-from pmsheets.schema import parse
+from pmsheets.core.schema import parse
 
 Build = Callable[[Tables], RegisterBackend]
 

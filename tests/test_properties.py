@@ -25,11 +25,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
-from pmsheets.cli import main
+from pmsheets.cli.main import main
 from pmsheets.model import Finding
-from pmsheets.policy import Policy
+from pmsheets.core.policy import Policy
 from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.schema import (
+from pmsheets.core.schema import (
     ACTIONS,
     CELL_ERRORS,
     FINDINGS_HEADERS,
@@ -43,7 +43,7 @@ from pmsheets.schema import (
     normalize,
     parser_for,
 )
-from pmsheets.validation import Validation, validate
+from pmsheets.core.check import Validation, validate
 
 # --- what a person can put in a cell ----------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from conftest import write_workbook
 from report_fixtures import sample_tables
 from smtp_server import HOST, free_port, running_server
 
-from pmsheets.cli import main
-from pmsheets.report_log import LOG_TITLE, read_log
+from pmsheets.cli.main import main
+from pmsheets.core.report_log import LOG_TITLE, read_log
 from pmsheets.register.xlsx import XlsxRegister
 
 AS_OF = "2026-11-27T09:00"

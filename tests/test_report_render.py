@@ -11,8 +11,8 @@ import pytest
 from report_fixtures import sample_overdue
 
 from pmsheets.errors import ConfigError
-from pmsheets.report_render import ReportKind, Rendered, render, web_link
-from pmsheets.reports import Headline, escalation_report, overdue_report, owner_digests
+from pmsheets.outputs.report_render import ReportKind, Rendered, render, web_link
+from pmsheets.core.overdue import Headline, escalation_report, overdue_report, owner_digests
 
 
 class Tags(HTMLParser):

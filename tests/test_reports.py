@@ -8,8 +8,8 @@ import pytest
 from conftest import AS_OF, UTC, tables
 from report_fixtures import open_action, reviewed_incident, sample_overdue
 
-from pmsheets.policy import Policy
-from pmsheets.reports import (
+from pmsheets.core.policy import Policy
+from pmsheets.core.overdue import (
     EscalationLevel,
     Headline,
     Share,
@@ -18,7 +18,7 @@ from pmsheets.reports import (
     overdue_report,
     owner_digests,
 )
-from pmsheets.schema import parse
+from pmsheets.core.schema import parse
 
 
 def overdue_ids(content: dict[str, object]) -> list[str]:

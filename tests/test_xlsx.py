@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register.xlsx import XlsxRegister, create_register
-from pmsheets.schema import PM_TABS
+from pmsheets.core.schema import PM_TABS
 from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
 
 FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due 2026-11-20, 7 days overdue"]
@@ -206,7 +206,7 @@ def test_init_workbook_has_tabs_headers_dropdowns_and_formats(tmp_path: Path) ->
 
 
 def test_demo_dates_are_real_date_cells(tmp_path: Path) -> None:
-    from pmsheets.demo import demo_rows
+    from pmsheets.cli.demo import demo_rows
 
     path = tmp_path / "register.xlsx"
     create_register(path, demo_rows(datetime(2026, 11, 27, 9)))

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from pmsheets.register.xlsx_parts import PackageError
-from pmsheets.xlsx_stream import Kind, StreamedSheet, Styles, fill_package
+from pmsheets.outputs.xlsx_stream import Kind, StreamedSheet, Styles, fill_package
 
 KINDS = [Kind.TEXT, Kind.NUMBER, Kind.DATE, Kind.DATETIME, Kind.LINK]
 BERLIN_WINTER = timezone(timedelta(hours=1))

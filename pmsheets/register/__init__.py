@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pmsheets.schema import FINDINGS_TITLE, RawWorkbook, normalize
+from pmsheets.core.schema import FINDINGS_TITLE, RawWorkbook, normalize
 
 FindingsRows = Sequence[Sequence[str]]
 """The Findings tab without its header row: one row per finding, as text."""

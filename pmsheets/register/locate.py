@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from pmsheets.schema import CellValueError, ParseSettings, column_letter, is_blank, normalize, parse_text
+from pmsheets.core.schema import CellValueError, ParseSettings, column_letter, is_blank, normalize, parse_text
 
 
 def quote_range(title: str) -> str:

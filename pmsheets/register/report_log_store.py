@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pmsheets.register import RegisterBackend
-from pmsheets.report_log import LOG_HEADERS, LOG_TITLE
+from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE
 
 Rows = Sequence[Sequence[str]]
 

@@ -27,7 +27,7 @@ from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.findings_fit import fitting_rows
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
-from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
+from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 
 T = TypeVar("T")
 MAX_REQUEST_BYTES = 10_485_760

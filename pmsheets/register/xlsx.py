@@ -20,7 +20,7 @@ from pmsheets.files import write_atomically
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
-from pmsheets.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
+from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
 _UNSUPPORTED_PARTS = {

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from pmsheets.schema import column_letter
+from pmsheets.core.schema import column_letter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -1,4 +1,4 @@
-"""Fixtures for the Sheets emulator tests; the general ones come from pmsheets.emulator.testing."""
+"""Fixtures for the Sheets emulator tests; the general ones come from sheets_emulator.testing."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.emulator.testing import clock, gspread_client, sheets_emulator
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import clock, gspread_client, sheets_emulator
 
 __all__ = ["clock", "gspread_client", "register_id", "sheets_emulator"]
 

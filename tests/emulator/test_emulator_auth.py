@@ -11,8 +11,8 @@ from google.auth.exceptions import RefreshError
 from google.auth.transport.requests import Request
 from google.oauth2.service_account import Credentials
 
-from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
-from pmsheets.emulator.testing import FakeClock, close_client, credentials_for, make_client
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from sheets_emulator.testing import FakeClock, close_client, credentials_for, make_client
 
 READ_ONLY = ["https://www.googleapis.com/auth/spreadsheets.readonly"]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pmsheets.emulator import ApiError, Store
-from pmsheets.emulator.batch import HANDLERS, UNSUPPORTED
-from pmsheets.emulator.schema import discovery
+from sheets_emulator import ApiError, Store
+from sheets_emulator.batch import HANDLERS, UNSUPPORTED
+from sheets_emulator.schema import discovery
 
 
 @pytest.fixture

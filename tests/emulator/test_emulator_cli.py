@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from google.oauth2.service_account import Credentials
 
-from pmsheets.emulator.cli import main
-from pmsheets.emulator.testing import close_client
+from sheets_emulator.cli import main
+from sheets_emulator.testing import close_client
 from pmsheets.register.google_session import client_for
 
 

@@ -6,8 +6,8 @@ import gspread
 import pytest
 import requests
 
-from pmsheets.emulator import DEFAULT_EMAIL, SheetsEmulator
-from pmsheets.emulator.testing import FakeClock, close_client, make_client
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from sheets_emulator.testing import FakeClock, close_client, make_client
 
 
 def _status_of(call: object) -> int:

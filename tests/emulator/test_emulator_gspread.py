@@ -7,8 +7,8 @@ import pytest
 from gspread.utils import ValidationConditionType
 from gspread.worksheet import Worksheet
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.emulator.testing import FakeClock, close_client, make_client
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import FakeClock, close_client, make_client
 
 OTHER_EMAIL = "someone-else@other-project.iam.gserviceaccount.com"
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import gspread
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.emulator.testing import close_client, make_client
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import close_client, make_client
 
 ROWS, COLUMNS = 50_000, 20
 ROWS_PER_REQUEST = 10_000

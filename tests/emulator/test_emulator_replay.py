@@ -15,8 +15,8 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.emulator.testing import credentials_for
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import credentials_for
 from pmsheets.register.google_session import EndpointSession
 
 RECORDINGS = Path(__file__).resolve().parents[2] / ".." / "shared" / "sheets-api-recordings"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.emulator.schema import SchemaChecker, discovery
-from pmsheets.emulator.testing import credentials_for
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.schema import SchemaChecker, discovery
+from sheets_emulator.testing import credentials_for
 from pmsheets.register.google_session import EndpointSession
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pmsheets.emulator import ApiError, Store
-from pmsheets.emulator.a1 import quote_title
+from sheets_emulator import ApiError, Store
+from sheets_emulator.a1 import quote_title
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
+from sheets_emulator import SheetsEmulator
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gspread
 import pytest
 
-from pmsheets.emulator import SheetsEmulator
-from pmsheets.emulator.testing import close_client, credentials_for
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import close_client, credentials_for
 from pmsheets.register.google_session import EndpointSession, client_for
 
 

@@ -1,0 +1,95 @@
+"""`pmsheets doctor`: check config, credentials, access and the register's layout, one line per problem."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmsheets import config as config_module
+from pmsheets.errors import PmsheetsError
+from pmsheets.model import Level
+from pmsheets.register import RegisterBackend
+from pmsheets.register.xlsx import XlsxRegister
+from pmsheets.core.schema import parse
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    ok: bool
+    message: str
+    warning: bool = False
+
+    def line(self) -> str:
+        tag = "ok  " if self.ok else "warn" if self.warning else "FAIL"
+        return f"{tag}  {self.message}"
+
+
+def diagnose(config_path: Path) -> Iterator[Check]:
+    """Each step only runs when the one before it worked, so every FAIL line is a root cause."""
+    try:
+        config = config_module.load(config_path)
+    except PmsheetsError as error:
+        yield Check(False, f"config: {error}")
+        return
+    yield Check(True, f"config {config_path} is valid (register backend: {config.register.backend})")
+    if config.register.backend == "google":
+        backend = yield from _google_backend(config)
+    else:
+        backend = yield from _xlsx_backend(config)
+    if backend is not None:
+        yield from _layout(backend)
+
+
+def _xlsx_backend(config: config_module.Config) -> Iterator[Check]:
+    path = config.register.path
+    if not path.exists():
+        yield Check(False, f"register: {path} does not exist. Create it with: pmsheets init --xlsx {path}")
+        return None
+    for lock in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")):
+        if lock.exists():
+            yield Check(False, f"register: {path} is open in Excel or LibreOffice ({lock.name}); close it before the tool writes", warning=True)
+    return XlsxRegister(path)
+
+
+def _google_backend(config: config_module.Config) -> Iterator[Check]:
+    from google.auth.exceptions import GoogleAuthError
+    from google.auth.transport.requests import Request
+
+    from pmsheets.register.google import open_sheets_register
+    from pmsheets.register.google_auth import key_file_is_private, load_identity
+
+    try:
+        identity = load_identity(config.register)
+    except PmsheetsError as error:
+        yield Check(False, f"credentials: {error}")
+        return None
+    yield Check(True, f"credentials from {identity.source}" + (f" (service account {identity.email})" if identity.email else ""))
+    if identity.key_file is not None and not key_file_is_private(identity.key_file):
+        yield Check(
+            False,
+            f"credentials: key file {identity.key_file} can be read by other users; run: chmod 600 {identity.key_file}",
+            warning=True,
+        )
+    try:
+        identity.credentials.refresh(Request())  # type: ignore[no-untyped-call]
+    except (GoogleAuthError, OSError) as error:
+        yield Check(False, f"credentials: the token endpoint refused them: {error}. Download a fresh key or check the clock.")
+        return None
+    yield Check(True, "credentials accepted by the token endpoint")
+    return open_sheets_register(config.register)
+
+
+def _layout(backend: RegisterBackend) -> Iterator[Check]:
+    try:
+        raw = backend.read()
+    except PmsheetsError as error:
+        yield Check(False, f"access: {error}")
+        return
+    yield Check(True, f"read {backend.describe()}: tabs {', '.join(raw.tables) or 'none'}")
+    problems = [f for f in parse(raw.tables).findings if f.rule in ("header-missing", "header-duplicate")]
+    for finding in problems:
+        where = f"{finding.cell}: " if finding.cell else ""
+        yield Check(False, f"layout: {where}{finding.message}", warning=finding.level is not Level.ERROR)
+    if not problems:
+        yield Check(True, "every required tab and column is there")

@@ -1,0 +1,312 @@
+"""The command line: parse arguments, call the core, print. One error boundary for user errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from pmsheets import config as config_module
+from pmsheets.outputs import postmortems
+from pmsheets.cli.session import check_register, open_backend, parse_as_of
+from pmsheets.cli.reports import add_report_commands
+from pmsheets.cli.worker import add_worker_commands
+from pmsheets.cli.demo import demo_rows
+from pmsheets.outputs.postmortem_doc import Outcome, policy_context
+from pmsheets.errors import PmsheetsError, WriteRefused
+from pmsheets.model import Level
+from pmsheets.register.xlsx import create_register
+from pmsheets.core.check import Validation, findings_rows, not_all_shown
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pmsheets",
+        description="Check a post-mortem register (incidents and corrective actions) against the blameless post-mortem policy.",
+        epilog="Quick start: pmsheets init --xlsx register.xlsx --demo (also writes pmsheets.yaml), then pmsheets validate. Docs: docs/ in the repository.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"config file (default: ${config_module.CONFIG_ENV} or ./pmsheets.yaml)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    check = commands.add_parser(
+        "validate",
+        help="check every row of the register and write the Findings tab",
+        description="Check every row of the register against the policy, print the findings and write them to the Findings tab. "
+        "Exit 0: no errors; 1: at least one error finding; 2: a usage, config or register problem.",
+    )
+    check.add_argument("--as-of", metavar="DATETIME", help="check as if it were this time (ISO 8601; default: now)")
+    check.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    check.add_argument("--no-write", action="store_true", help="print the findings but do not write the Findings tab")
+    check.set_defaults(handler=cmd_validate)
+
+    init = commands.add_parser(
+        "init",
+        help="create a register workbook, or set up an empty Google Sheet as one",
+        description="Create a register workbook (--xlsx) or lay out an existing empty Google spreadsheet (--sheet) with every tab, "
+        "headers, dropdowns and date formats. Never overwrites a file and never touches a tab that holds data.",
+    )
+    target = init.add_mutually_exclusive_group(required=True)
+    target.add_argument("--xlsx", metavar="PATH", help="where to create the workbook")
+    target.add_argument("--sheet", metavar="KEY", help="key or URL of an empty Google spreadsheet shared with the service account")
+    init.add_argument("--demo", action="store_true", help="fill it with realistic demo incidents and actions")
+    init.add_argument("--as-of", metavar="DATETIME", help="date the demo data around this time (default: now)")
+    init.set_defaults(handler=cmd_init)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check config, credentials, access to the register and its tabs",
+        description="Check the config, the credentials, access to the register, and its tabs and headers; "
+        "print one line per check and say what to fix. Exit 0 when nothing failed, 1 otherwise.",
+    )
+    doctor.set_defaults(handler=cmd_doctor)
+    add_report_commands(commands)
+    add_worker_commands(commands)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write post-mortem drafts from the register, from the template",
+        description="Write a Markdown post-mortem draft, filled from the register, for each incident that needs one and has none yet "
+        "(and refresh drafts nobody has edited). Edited documents are left alone. See docs/postmortems.md. "
+        "Exit 0: done; 1: a document could not be written (its file belongs to another incident); 2: a usage, config or register problem.",
+    )
+    generate.add_argument("--as-of", metavar="DATETIME", help="generate as if it were this time (ISO 8601; default: now)")
+    generate.add_argument("--incident", metavar="ID", help="only this incident, even if the policy does not require a post-mortem")
+    generate.add_argument("--dry-run", action="store_true", help="say what would be written, write nothing (no file, no register cell)")
+    generate.add_argument("--force", action="store_true", help="also replace documents edited by hand, keeping each as a .bak first")
+    generate.set_defaults(handler=cmd_generate)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve a local Google Sheets API emulator on 127.0.0.1 (try the google backend without an account)",
+        description="Serve a Sheets API v4 emulator on 127.0.0.1. Options: --port, --load register.xlsx, "
+        "--save-on-exit PATH, --key-out key.json, --email. See docs/emulator.md.",
+        add_help=False,
+    )
+    emulator.set_defaults(handler=cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "emulator":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    with _user_errors(err) as outcome:
+        outcome.code = args.handler(args, out, err)
+    return outcome.code
+
+
+class _Outcome:
+    code = EXIT_USAGE
+
+
+@contextmanager
+def _user_errors(err: TextIO) -> Iterator[_Outcome]:
+    """User errors become one line on stderr and exit 2; a bug still shows its traceback."""
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except PmsheetsError as error:
+        print(f"pmsheets: error: {visible(str(error))}", file=err)
+        outcome.code = EXIT_USAGE
+    except KeyboardInterrupt:
+        print("pmsheets: interrupted", file=err)
+        outcome.code = 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: stop quietly, as other command-line tools do.
+        _silence_stdout()
+        outcome.code = EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
+    backend, result = checked.backend, checked.validation
+    if args.format == "json":
+        json.dump(result.as_json(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        print_table(result, out, color=_wants_color(out))
+    if not args.no_write:
+        try:
+            shown = backend.write_findings(findings_rows(result.findings))
+        except WriteRefused as error:
+            print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
+            return EXIT_USAGE
+        if args.format == "table":
+            print(f"Findings tab of {visible(backend.describe())} updated{not_all_shown(shown, len(result.findings))}.", file=out)
+    return EXIT_FINDINGS if result.has_errors else EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+    now = parse_as_of(args.as_of, ZoneInfo("UTC"))
+    what = "demo register" if args.demo else "empty register"
+    if args.sheet:
+        from pmsheets.cli.demo import demo_tables
+        from pmsheets.register.google import open_sheets_register
+
+        config = load_config_or_defaults(args.config)
+        register = replace(config.register, backend="google", spreadsheet=config_module.spreadsheet_key(args.sheet))
+        backend = open_sheets_register(register)
+        backend.initialize(demo_tables(now) if args.demo else None)
+        print(f"Set up {backend.describe()} as an {what}. Set register.backend: google and register.spreadsheet, then run: pmsheets validate", file=out)
+        return EXIT_OK
+    path = Path(args.xlsx)
+    create_register(path, demo_rows(now) if args.demo else None)
+    config_path = config_module.config_path(args.config)
+    if config_module.write_starter(config_path, register_path=path):
+        print(f"Created {what} {path} and the config {config_path} that points at it. Next: pmsheets validate", file=out)
+    else:
+        print(f"Created {what} {path}. Point register.path in {config_path} at it, then run: pmsheets validate", file=out)
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+    from pmsheets.cli.doctor import diagnose
+
+    failed = False
+    for check in diagnose(config_module.config_path(args.config)):
+        print(check.line(), file=out)
+        failed |= not check.ok and not check.warning
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
+    settings, register = checked.config.postmortems, checked.validation.register
+    policy = checked.config.policy_in(checked.timezone)
+    ctx = policy_context(register, checked.validation.as_of, policy)
+    environment = postmortems.template_environment(checked.config.templates_dir)
+    results = postmortems.generate(register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run)
+    print_documents(results, settings.dir, out, dry_run=args.dry_run)
+    code = EXIT_FINDINGS if any(result.outcome is Outcome.CONFLICT for result in results) else EXIT_OK
+    if settings.link_base is None:
+        return code  # without a link base the register is never written
+    updates = postmortems.planned_links(register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx)
+    if args.dry_run:
+        print_planned_links(updates, out)
+        return code
+    try:
+        cells = postmortems.write_links(checked.backend, checked.raw.tables, register, updates, set_status_draft=settings.set_status_draft)
+    except WriteRefused as error:
+        print(f"pmsheets: error: {error} The documents are written; run generate again to link them.", file=err)
+        return EXIT_USAGE
+    print(f"Filled in {checked.backend.describe()}: {', '.join(cells)}" if cells else "No blank register cell to fill.", file=out)
+    return code
+
+
+def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> int:
+    from sheets_emulator.cli import main as emulator_main
+
+    return emulator_main(args.extra)
+
+
+def load_config_or_defaults(explicit: str | None) -> config_module.Config:
+    """Commands that can run without a config file use the defaults when none is there."""
+    path = config_module.config_path(explicit)
+    if explicit is None and not path.exists():
+        return config_module.Config()
+    return config_module.load(path)
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+
+_COLORS = {Level.ERROR: "\033[31m", Level.WARNING: "\033[33m", Level.INFO: "\033[36m"}
+_RESET, _BOLD = "\033[0m", "\033[1m"
+# Register text reaches the terminal: C0/C1 controls, DEL and bidi overrides are shown escaped (\r, \x1b, \u202e),
+# so a cell cannot move the cursor, fake a line, recolour the output or reorder what a line seems to say.
+_ESCAPED = {
+    code: chr(code).encode("unicode_escape").decode("ascii")
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as its escape, for printing to a terminal."""
+    return text.translate(_ESCAPED)
+
+
+def _wants_color(out: TextIO) -> bool:
+    return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
+    """Linter-style lines grouped by tab: cell, level, rule, message."""
+    findings = result.findings
+    width = max((len(visible(f.cell or "-")) for f in findings), default=0)
+    rule_width = max((len(f.rule) for f in findings), default=0)
+    group = None
+    for finding in findings:
+        tab = visible(finding.cell.rsplit("!", 1)[0].strip("'") if finding.cell else "Register")
+        if tab != group:
+            group = tab
+            print(f"{_BOLD}{tab}{_RESET}" if color else tab, file=out)
+        level = f"{finding.level:<7}"
+        if color:
+            level = f"{_COLORS[finding.level]}{level}{_RESET}"
+        print(f"  {visible(finding.cell or '-'):<{width}}  {level}  {finding.rule:<{rule_width}}  {visible(finding.message)}", file=out)
+    counts = result.counts
+    print(
+        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+        f"as of {result.as_of:%Y-%m-%d %H:%M %Z}",
+        file=out,
+    )
+
+
+def print_documents(results: Sequence[postmortems.DocumentResult], folder: Path, out: TextIO, *, dry_run: bool) -> None:
+    """One line per document, then the counts; a dry run says nothing was written."""
+    if dry_run:
+        print("Dry run: nothing is written. generate would do this:", file=out)
+    width = max((len(result.incident_id) for result in results), default=0)
+    for result in results:
+        backup = f" ({result.backup.name})" if result.backup is not None else ""
+        print(f"  {result.incident_id:<{width}}  {result.path.name}: {result.outcome}{backup}", file=out)
+    if not results:
+        print("No incident needs a new post-mortem draft (pmsheets generate --incident ID writes one anyway).", file=out)
+        return
+    counts = Counter(str(result.outcome) for result in results)
+    print(f"{', '.join(f'{n} {outcome}' for outcome, n in counts.items())} in {folder}", file=out)
+    if counts.get(str(Outcome.KEPT)):
+        print("Edited documents are never overwritten; --force --incident ID regenerates one and keeps a .bak.", file=out)
+
+
+def print_planned_links(updates: Mapping[str, Mapping[str, str]], out: TextIO) -> None:
+    for incident_id, cells in updates.items():
+        print(f"  would fill {incident_id}: {', '.join(cells)}", file=out)

@@ -1,0 +1,133 @@
+"""Which weekly report slot is due: a pure function of (now, the weekly settings, the report log).
+
+The report log is the only memory: a slot is done when the log holds every report of its
+ISO week, whoever sent it and whenever. So a restarted worker, a second worker or an
+hourly `pmsheets run` all reach the same answer, and nothing needs local state.
+
+Only the most recent slot is ever considered: after a long outage the latest week is sent
+(late) or skipped, and older weeks are never sent in a burst.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pmsheets.config import Config, ReportsConfig
+from pmsheets.core.report_log import LogEntry, missing_recipients
+from pmsheets.outputs.report_render import ReportKind
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+LATE_AFTER = timedelta(hours=1)
+"""A report sent more than this after its slot says so in its subject. One hour, so the
+normal lag of an hourly CronJob or of a 15-minute sync is not called late."""
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    day: int
+    """0 = Monday, as `date.weekday()`."""
+    at: time
+    timezone: ZoneInfo
+    max_late: timedelta
+
+    @classmethod
+    def from_config(cls, config: Config) -> WeeklySchedule:
+        reports = config.reports
+        return cls(
+            day=WEEKDAYS.index(reports.weekly_day),
+            at=time.fromisoformat(reports.weekly_time),
+            timezone=config.effective_timezone(),
+            max_late=timedelta(hours=reports.max_late_hours),
+        )
+
+
+class SlotState(enum.StrEnum):
+    DUE = "due"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    NOTHING = "nothing configured"
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyDue:
+    slot: datetime
+    """The latest weekly time at or before now, in the schedule's time zone."""
+    week: str
+    """The slot's ISO week (2026-W49): the key the report log files it under."""
+    state: SlotState
+    kinds: tuple[ReportKind, ...]
+    """The kinds of report still missing from the log for that week (in the order sent)."""
+    late_by: timedelta
+
+    @property
+    def late(self) -> bool:
+        return self.late_by > LATE_AFTER
+
+
+def latest_slot(now: datetime, schedule: WeeklySchedule) -> datetime:
+    """The most recent `day` at `at` (local wall time) that is not after `now`.
+
+    Built from the local date, so a DST change moves the slot with the clock on the wall:
+    09:00 stays 09:00 local. A time that does not exist that day (inside a spring-forward
+    gap) falls after the gap, as zoneinfo resolves it.
+    """
+    today = now.astimezone(schedule.timezone).date()
+    day = today - timedelta(days=(today.weekday() - schedule.day) % 7)
+    slot = _at(day, schedule)
+    if slot.astimezone(UTC) > now.astimezone(UTC):
+        slot = _at(day - timedelta(days=7), schedule)
+    return slot
+
+
+def _at(day: date, schedule: WeeklySchedule) -> datetime:
+    # Through UTC and back, so a wall time inside a DST gap comes out as a real instant.
+    return datetime.combine(day, schedule.at, tzinfo=schedule.timezone).astimezone(UTC).astimezone(schedule.timezone)
+
+
+def iso_week(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def wanted_kinds(settings: ReportsConfig) -> dict[ReportKind, tuple[str, ...]]:
+    """The weekly reports the config asks for, each with its fixed recipients.
+
+    Owner digests have no fixed list (their addresses come from the People tab): one
+    logged digest counts as that week's digests being sent.
+    """
+    wanted: dict[ReportKind, tuple[str, ...]] = {}
+    if settings.overdue_to:
+        wanted[ReportKind.OVERDUE] = settings.overdue_to
+    if settings.owner_digests:
+        wanted[ReportKind.OWNER_DIGEST] = ()
+    if settings.escalation_to:
+        wanted[ReportKind.ESCALATION] = settings.escalation_to
+    return wanted
+
+
+def weekly_due(now: datetime, schedule: WeeklySchedule, log: Iterable[LogEntry], wanted: Mapping[ReportKind, tuple[str, ...]]) -> WeeklyDue:
+    slot = latest_slot(now, schedule)
+    week = iso_week(slot)
+    entries = list(log)
+    missing = tuple(kind for kind, recipients in wanted.items() if not _logged(entries, kind, recipients, week))
+    late_by = now.astimezone(UTC) - slot.astimezone(UTC)
+    if not wanted:
+        state = SlotState.NOTHING
+    elif not missing:
+        state = SlotState.SENT
+    elif late_by > schedule.max_late:
+        state = SlotState.SKIPPED
+    else:
+        state = SlotState.DUE
+    return WeeklyDue(slot, week, state, missing, late_by)
+
+
+def _logged(entries: list[LogEntry], kind: ReportKind, recipients: tuple[str, ...], week: str) -> bool:
+    if not recipients:
+        return any(entry.kind == kind and entry.week == week for entry in entries)
+    return not missing_recipients(recipients, entries, kind=kind, week=week)

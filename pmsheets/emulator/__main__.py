@@ -1,3 +1,0 @@
-from pmsheets.emulator.cli import entrypoint
-
-entrypoint()

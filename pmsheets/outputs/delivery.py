@@ -1,0 +1,244 @@
+"""From report models to delivered messages: plan who gets what, preview or send, log what was accepted.
+
+The weekly run and the worker both call `plan` then either `write_previews` or `deliver`.
+`deliver` consults the report log first, so a report already delivered for the week is not
+sent again, and after a failure only the recipients still missing are tried. Each message's
+accepted recipients are logged straight after it is sent, never before; when the log cannot
+take them, the outcome says so and no further message is sent, as none would be remembered.
+Nor after the server could not be reached: each try would cost a whole timeout for nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pmsheets.config import ReportsConfig
+from pmsheets.errors import PmsheetsError
+from pmsheets.outputs.mail import Attachment, Delivery, MailConnectError, MailError, Outgoing, Transport, build_message, is_address
+from pmsheets.model import Finding
+from pmsheets.core.report_log import LogEntry, missing_recipients, previous_headline
+from pmsheets.outputs.report_render import Rendered, ReportKind, render
+from pmsheets.core.overdue import (
+    EscalationReport,
+    Headline,
+    Overdue,
+    escalation_report,
+    overdue_report,
+    owner_digests,
+)
+from pmsheets.outputs.snapshot import SnapshotError, default_path, save_file, write_snapshot
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    rendered: Rendered
+    week: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    headline: Headline | None = None
+    """Logged with the overdue report, so next week's can say what changed."""
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return unique_addresses((*self.to, *self.cc))
+
+    def outgoing(self, sender: str) -> Outgoing:
+        r = self.rendered
+        return Outgoing(sender=sender, to=self.to, cc=self.cc, subject=r.subject, text=r.text, html=r.html, attachments=self.attachments)
+
+
+def kinds_for(choice: str, settings: ReportsConfig) -> list[ReportKind]:
+    """`pmsheets report overdue|escalation|all` -> the kinds of message to build."""
+    kinds = []
+    if choice in ("overdue", "all"):
+        kinds.append(ReportKind.OVERDUE)
+        if settings.owner_digests:
+            kinds.append(ReportKind.OWNER_DIGEST)
+    if choice in ("escalation", "all"):
+        kinds.append(ReportKind.ESCALATION)
+    return kinds
+
+
+def plan(
+    kinds: Collection[ReportKind],
+    *,
+    overdue: Overdue,
+    findings: Sequence[Finding],
+    log: Sequence[LogEntry],
+    settings: ReportsConfig,
+    templates_dir: Path | None = None,
+    to_override: Sequence[str] = (),
+) -> list[Planned]:
+    """Every message to send this week; `to_override` (--to) replaces all recipients and drops Cc."""
+    override = tuple(to_override)
+    planned: list[Planned] = []
+    if ReportKind.OVERDUE in kinds:
+        previous = previous_headline(log, kind=ReportKind.OVERDUE, week=overdue.week)
+        report = overdue_report(overdue, previous=previous)
+        rendered = render(report, templates_dir=templates_dir, max_list_items=settings.max_list_items)
+        planned.append(Planned(rendered, overdue.week, override or settings.overdue_to, headline=report.headline))
+    if ReportKind.OWNER_DIGEST in kinds:
+        for digest in owner_digests(overdue):
+            if is_address(digest.email):
+                rendered = render(digest, templates_dir=templates_dir, max_list_items=settings.max_list_items)
+                planned.append(Planned(rendered, overdue.week, override or (digest.email,)))
+    if ReportKind.ESCALATION in kinds:
+        escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days)
+        taken = {address.casefold() for address in settings.escalation_to}
+        cc = () if override else unique_addresses(a for a in escalation.cc if is_address(a) and a.casefold() not in taken)
+        attachments, note = snapshot_attachment(overdue, findings, settings, escalation) if settings.attach_snapshot else ((), None)
+        rendered = render(escalation, templates_dir=templates_dir, max_list_items=settings.max_list_items, snapshot_note=note)
+        planned.append(Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments))
+    return planned
+
+
+def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
+    """Each mailbox once, first spelling kept: addresses differing only in case are one mailbox, as in the report log."""
+    first: dict[str, str] = {}
+    for address in addresses:
+        first.setdefault(address.casefold(), address)
+    return tuple(first.values())
+
+
+def snapshot_attachment(
+    overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig, escalation: EscalationReport
+) -> tuple[tuple[Attachment, ...], str | None]:
+    """The snapshot as an attachment; or, when over `attach_max_mb`, saved in reports.dir with a note saying so."""
+    stream = io.BytesIO()
+    write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation)
+    path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
+    data = stream.getbuffer()
+    if len(data) <= settings.attach_max_mb * 1_000_000:
+        return (Attachment(path.name, bytes(data), XLSX_TYPE),), None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir."
+        raise SnapshotError(msg) from None
+    save_file(path, lambda temp: temp.write_bytes(data))
+    size = len(data) / 1_000_000
+    return (), (
+        f"The Excel snapshot ({size:,.1f} MB) is too large to attach (over {settings.attach_max_mb:g} MB); "
+        f"it is saved as {path.name} in the reports folder of the machine that runs pmsheets."
+    )
+
+
+# --- previews --------------------------------------------------------------------------------------
+
+
+def write_previews(planned: Sequence[Planned], folder: Path, *, sender: str, now: datetime) -> list[Path]:
+    """The .html, .txt and full .eml of each message, as it would be sent; nothing is logged."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for message in planned:
+        stem = message.rendered.name
+        for suffix, data in (
+            (".html", message.rendered.html.encode("utf-8")),
+            (".txt", message.rendered.text.encode("utf-8")),
+            (".eml", bytes(build_message(message.outgoing(sender), now=now))),
+        ):
+            path = folder / f"{stem}{suffix}"
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+# --- delivery --------------------------------------------------------------------------------------
+
+AppendLog = Callable[[Sequence[Sequence[str]]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    planned: Planned
+    sent_to: tuple[str, ...] = ()
+    refused: Mapping[str, str] = field(default_factory=dict)
+    already_sent: bool = False
+    error: str | None = None
+    unlogged: str | None = None
+    """Why the Report log could not record this delivery: until it does, a later run sends it again."""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.refused) or self.unlogged is not None
+
+    def line(self) -> str:
+        name = self.planned.rendered.name
+        if self.error is not None:
+            return f"{name}: NOT sent: {self.error}"
+        if self.already_sent:
+            return f"{name}: already sent this week to {', '.join(self.planned.recipients)} (--resend sends it again)"
+        sent = f"{name}: sent to {', '.join(self.sent_to)}"
+        if self.refused:
+            sent += "; refused: " + "; ".join(f"{address} ({reason})" for address, reason in self.refused.items())
+        if self.unlogged is not None:
+            sent += f"; but NOT recorded in the Report log, so a later --send sends it to them again: {self.unlogged}"
+        return sent
+
+
+def deliver(
+    planned: Sequence[Planned],
+    *,
+    transport: Transport,
+    sender: str,
+    log: Sequence[LogEntry],
+    append_log: AppendLog,
+    clock: Callable[[], datetime],
+    resend: bool = False,
+) -> list[Outcome]:
+    outcomes = []
+    stopped: str | None = None
+    for message in planned:
+        kind = str(message.rendered.kind)
+        pending = message.recipients if resend else missing_recipients(message.recipients, log, kind=kind, week=message.week)
+        if not message.recipients:
+            outcomes.append(Outcome(message, error=f"no recipients: set reports.{_config_key(message)}.to or pass --to"))
+        elif not pending:
+            outcomes.append(Outcome(message, already_sent=True))
+        elif stopped is not None:
+            outcomes.append(Outcome(message, error=f"not tried: {stopped}"))
+        else:
+            try:
+                outcome = _send_one(message, pending, transport=transport, sender=sender, append_log=append_log, clock=clock)
+            except MailConnectError as error:
+                outcome = Outcome(message, error=str(error))
+                stopped = "the connection to the mail server failed for the report before it"
+            outcomes.append(outcome)
+            if outcome.unlogged is not None:
+                # Whatever went out now would not be remembered either, and be sent again by the next run.
+                stopped = "the Report log could not record the delivery before it"
+    return outcomes
+
+
+def _config_key(message: Planned) -> str:
+    return "escalation" if message.rendered.kind is ReportKind.ESCALATION else "overdue"
+
+
+def _send_one(message: Planned, pending: tuple[str, ...], *, transport: Transport, sender: str, append_log: AppendLog, clock: Callable[[], datetime]) -> Outcome:
+    sent_at = clock()
+    try:
+        delivery = transport.send(build_message(message.outgoing(sender), now=sent_at), pending, name=message.rendered.name)
+    except MailConnectError:
+        raise  # deliver stops there
+    except MailError as error:
+        return Outcome(message, error=str(error))
+    try:
+        append_log([entry.row() for entry in log_entries(message, delivery, sent_at)])
+    except PmsheetsError as error:
+        return Outcome(message, sent_to=delivery.accepted, refused=delivery.refused, unlogged=str(error))
+    return Outcome(message, sent_to=delivery.accepted, refused=delivery.refused)
+
+
+def log_entries(message: Planned, delivery: Delivery, sent_at: datetime) -> list[LogEntry]:
+    return [
+        LogEntry(str(message.rendered.kind), message.week, recipient, delivery.message_id, sent_at.isoformat(timespec="seconds"), message.headline)
+        for recipient in delivery.accepted
+    ]
+

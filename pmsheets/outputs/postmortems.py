@@ -1,0 +1,167 @@
+"""The edge of post-mortem drafts: template lookup, the documents folder, and the link back.
+
+docs.py decides everything; this module only reads and writes files and hands the register
+updates to the backend. A document is written atomically (temp file + rename), and an
+edited one is only ever replaced under --force, after a .bak copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from pmsheets.outputs.postmortem_doc import (
+    STATUS_PLACEHOLDERS,
+    Outcome,
+    build_view,
+    decide,
+    document_name,
+    document_text,
+    incidents_to_document,
+    markdown_environment,
+    read_front_matter,
+    register_updates,
+    render_body,
+)
+from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
+from pmsheets.files import write_text_atomically
+from pmsheets.model import Incident, Register
+from pmsheets.core.policy import Context
+from pmsheets.register import RegisterBackend
+from pmsheets.core.schema import INCIDENTS, RawWorkbook, is_blank, normalize
+from pmsheets.outputs.templating import template_dirs
+
+
+class UnknownIncident(PmsheetsError):
+    """--incident names an ID the Incidents tab does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentResult:
+    incident_id: str
+    path: Path
+    outcome: Outcome
+    backup: Path | None = None
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def template_environment(templates_dir: Path | None) -> jinja2.Environment:
+    """The team's templates_dir first, then the shipped templates, rendering Markdown."""
+    return markdown_environment(jinja2.FileSystemLoader([str(path) for path in template_dirs(templates_dir)]))
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def find_documents(folder: Path) -> dict[str, Path]:
+    """Incident ID -> the generated document for it, found by front matter so a renamed title keeps its file."""
+    found: dict[str, Path] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob("*.md")):
+        front = read_front_matter(_read(path))
+        if front is not None and front.incident_id is not None:
+            found.setdefault(front.incident_id, path)
+    return found
+
+
+def generate(
+    register: Register,
+    ctx: Context,
+    environment: jinja2.Environment,
+    *,
+    folder: Path,
+    only: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> list[DocumentResult]:
+    if INCIDENTS.key in register.unchecked_tabs:
+        msg = "the Incidents tab cannot be read, so no post-mortem can be generated. Run pmsheets validate to see why."
+        raise RegisterError(msg)
+    existing = find_documents(folder)
+    chosen = [_incident(register, only)] if only is not None else incidents_to_document(register, ctx, existing)
+    return [
+        _write_document(incident, ctx, environment, existing.get(incident.id or "") or folder / document_name(incident, ctx), force=force, dry_run=dry_run)
+        for incident in chosen
+    ]
+
+
+def _incident(register: Register, wanted: str) -> Incident:
+    for incident in register.incidents:
+        if incident.id is not None and incident.id == wanted.strip():
+            return incident
+    msg = f"--incident {wanted!r}: the Incidents tab has no incident with that ID."
+    raise UnknownIncident(msg)
+
+
+def _write_document(incident: Incident, ctx: Context, environment: jinja2.Environment, path: Path, *, force: bool, dry_run: bool) -> DocumentResult:
+    incident_id = incident.id or ""
+    text = document_text(incident_id, render_body(build_view(incident, ctx), environment))
+    outcome = decide(_read(path) if path.exists() else None, text, incident_id, force=force)
+    backup = _free_backup_path(path) if outcome is Outcome.REPLACED else None
+    if outcome.writes and not dry_run:
+        if backup is not None:
+            shutil.copy2(path, backup)
+        _write_atomically(path, text)
+    return DocumentResult(incident_id, path, outcome, backup)
+
+
+def _read(path: Path) -> str:
+    # A file that is not UTF-8 is a person's file: read it so it compares unequal, never fail on it.
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _free_backup_path(path: Path) -> Path:
+    candidate = path.with_name(path.name + ".bak")
+    number = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.{number}.bak")
+        number += 1
+    return candidate
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, text)
+    except OSError as error:
+        msg = f"could not write {path}: {error.strerror or error}. Check postmortems.dir in the config."
+        raise ConfigError(msg) from None
+
+
+# --- the link back -------------------------------------------------------------------------------
+
+
+def planned_links(
+    register: Register, results: Sequence[DocumentResult], *, link_base: str, set_status_draft: bool, ctx: Context
+) -> dict[str, dict[str, str]]:
+    """The Incidents cells generate would fill: {incident id: {header: value}}."""
+    links = {result.incident_id: f"{link_base}/{result.path.name}" for result in results if result.outcome is not Outcome.CONFLICT}
+    return register_updates(register.incidents, links, set_status_draft=set_status_draft, today=ctx.today)
+
+
+def write_links(
+    backend: RegisterBackend, raw: RawWorkbook, register: Register, updates: Mapping[str, Mapping[str, str]], *, set_status_draft: bool
+) -> list[str]:
+    """Fill the planned cells that are still blank now; the backend finds each row by ID at write time."""
+    title = register.tab_titles.get(INCIDENTS.key)
+    if not updates or title is None:
+        return []
+    return backend.fill_blank_cells(
+        title, _id_header(raw.get(title, ())), updates, replaceable=STATUS_PLACEHOLDERS if set_status_draft else None
+    )
+
+
+def _id_header(rows: Sequence[Sequence[Any]]) -> str:
+    """The ID column's header as the sheet spells it (it may be an alias such as 'Incident ID')."""
+    id_column = next(column for column in INCIDENTS.columns if column.field == "id")
+    names = {normalize(name) for name in (id_column.header, *id_column.aliases)}
+    header_row = rows[0] if rows else ()
+    return next((str(cell) for cell in header_row if not is_blank(cell) and normalize(cell) in names), id_column.header)

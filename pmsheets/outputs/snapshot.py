@@ -1,0 +1,436 @@
+"""The Excel snapshot for the ops review: Summary, Incidents, Actions, Overdue, Findings.
+
+openpyxl (write-only) lays the workbook out: styles, the Summary with its chart, and each data
+sheet's header row, widths, frozen pane, filter and highlighting. The data rows, millions of
+cells at the Sheets limit, are then streamed into that package by `xlsx_stream`, several times
+faster than openpyxl writes them, with memory flat however large the register is. Register
+text always goes in as a text cell: a value starting with '=', '+', '-' or '@' is stored as a
+string (and marked quote-prefixed, so editing the cell in Excel does not turn it into a
+formula either).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from pmsheets.core import policy as rules
+from pmsheets.errors import PmsheetsError
+from pmsheets.files import write_atomically
+from pmsheets.model import Finding, Incident, Level
+from pmsheets.core.overdue import (
+    DEFAULT_ESCALATE_AFTER_DAYS,
+    EscalationReport,
+    Overdue,
+    escalation_report,
+    group_by_owner,
+)
+from pmsheets.core.schema import column_letter
+from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, StreamedSheet, Styles, fill_package
+
+MAX_DATA_ROWS = 1_048_575
+"""Excel's 1,048,576 rows a sheet, less the header."""
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_LINK = Font(color="0563C1", underline="single")
+_RED = PatternFill(fill_type="solid", bgColor="FFC7CE")
+_ORANGE = PatternFill(fill_type="solid", bgColor="FFE0B2")
+
+
+class SnapshotError(PmsheetsError):
+    """The snapshot file could not be written (folder missing, no permission, disk full)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetColumn:
+    header: str
+    width: float
+    kind: Kind = Kind.TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    title: str
+    columns: Sequence[SheetColumn]
+    count: int
+    rows: Iterable[Row]
+    highlight: Highlight
+
+
+def default_path(reports_dir: Path, as_of: datetime, timezone: tzinfo) -> Path:
+    return reports_dir / f"snapshot-{as_of.astimezone(timezone):%Y-%m-%d}.xlsx"
+
+
+def write_snapshot(
+    target: Path | IO[bytes],
+    *,
+    overdue: Overdue,
+    findings: Sequence[Finding],
+    escalate_after_days: int = DEFAULT_ESCALATE_AFTER_DAYS,
+    escalation: EscalationReport | None = None,
+) -> None:
+    """Write the workbook to a path (atomically: temp file, then rename) or to a binary stream.
+
+    `escalation`, when the caller has it already, saves computing it again (seconds at scale)."""
+
+    escalated = escalation or escalation_report(overdue, escalate_after_days=escalate_after_days)
+
+    def write(into: Path | IO[bytes]) -> None:
+        tables = _tables(overdue, escalated, findings)
+        skeleton, styles = _skeleton(overdue, escalated, findings, tables)
+        timezone = overdue.context.policy.timezone
+        sheets = {t.title: StreamedSheet([c.kind for c in t.columns], t.rows, timezone) for t in tables}
+        fill_package(skeleton, into, sheets, styles)
+
+    if isinstance(target, Path):
+        save_file(target, write, hint="Check reports.dir or --out.")
+    else:
+        write(target)
+
+
+def save_file(path: Path, write: Callable[[Path], None], *, hint: str = "Check reports.dir.") -> None:
+    """`write` fills a temporary file that then replaces `path`; a failure is a SnapshotError naming the file."""
+    try:
+        write_atomically(path, write)
+    except OSError as error:
+        msg = f"cannot write the snapshot {path}: {error.strerror or error}. {hint}"
+        raise SnapshotError(msg) from None
+
+
+def _tables(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> list[_Table]:
+    register = overdue.context.register
+    return [
+        *_sheets("Incidents", INCIDENT_COLUMNS, len(register.incidents), lambda: incident_rows(overdue), _highlight("Post-mortem late", "Yes")),
+        *_sheets("Actions", ACTION_COLUMNS, len(register.actions), lambda: action_rows(overdue), _highlight("Days overdue", 0, op=">")),
+        *_sheets("Overdue", OVERDUE_COLUMNS, len(escalation.items), lambda: overdue_rows(escalation), _level_highlight),
+        *_sheets("Findings", FINDING_COLUMNS, len(findings), lambda: finding_rows(findings), _highlight("Level", "error")),
+    ]
+
+
+def _sheets(
+    title: str, columns: Sequence[SheetColumn], count: int, rows: Callable[[], Iterable[Row]], highlight: Highlight
+) -> list[_Table]:
+    """One sheet, or, past Excel's 1,048,576 rows a sheet, "Findings", "Findings (2)", … each with the header."""
+    starts = range(0, count, MAX_DATA_ROWS) if count else range(1)
+    return [
+        _Table(
+            title if part == 1 else f"{title} ({part})",
+            columns,
+            min(MAX_DATA_ROWS, count - start),
+            itertools.islice(rows(), start, start + MAX_DATA_ROWS),
+            highlight,
+        )
+        for part, start in enumerate(starts, start=1)
+    ]
+
+
+def _skeleton(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], tables: Sequence[_Table]) -> tuple[bytes, Styles]:
+    """The whole workbook but the data rows, and the style ids those rows are to use."""
+    workbook = Workbook(write_only=True)
+    _summary(workbook.create_sheet("Summary"), overdue, escalation, findings)
+    for table in tables:
+        _header_only(workbook.create_sheet(table.title), table)
+    styles = Styles.registered(workbook.worksheets[0], date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT, link_font=_LINK)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue(), styles
+
+
+# --- the data sheets ---------------------------------------------------------------------------
+
+INCIDENT_COLUMNS = (
+    SheetColumn("ID", 10),
+    SheetColumn("Title", 36),
+    SheetColumn("Severity", 9),
+    SheetColumn("Detected at", 17, Kind.DATETIME),
+    SheetColumn("Resolved at", 17, Kind.DATETIME),
+    SheetColumn("Customer impact", 14),
+    SheetColumn("Impact minutes", 10, Kind.NUMBER),
+    SheetColumn("Incident owner", 18),
+    SheetColumn("Primary responder", 18),
+    SheetColumn("Post-mortem required", 12),
+    SheetColumn("Post-mortem status", 14),
+    SheetColumn("Post-mortem late", 12),
+    SheetColumn("Draft date", 12, Kind.DATE),
+    SheetColumn("Review date", 12, Kind.DATE),
+    SheetColumn("Closed date", 12, Kind.DATE),
+    SheetColumn("Open actions", 10, Kind.NUMBER),
+    SheetColumn("Post-mortem doc", 30, Kind.LINK),
+)
+ACTION_COLUMNS = (
+    SheetColumn("ID", 10),
+    SheetColumn("Incident ID", 11),
+    SheetColumn("Action", 40),
+    SheetColumn("Type", 11),
+    SheetColumn("Owner", 18),
+    SheetColumn("Due date", 12, Kind.DATE),
+    SheetColumn("Status", 12),
+    SheetColumn("Completed on", 12, Kind.DATE),
+    SheetColumn("Days overdue", 10, Kind.NUMBER),
+    SheetColumn("Tracking link", 30, Kind.LINK),
+)
+OVERDUE_COLUMNS = (
+    SheetColumn("Escalation", 12),
+    SheetColumn("Kind", 12),
+    SheetColumn("ID", 10),
+    SheetColumn("Incident ID", 11),
+    SheetColumn("Incident", 30),
+    SheetColumn("Severity", 9),
+    SheetColumn("Owner", 18),
+    SheetColumn("Manager email", 26),
+    SheetColumn("What", 40),
+    SheetColumn("Due", 12, Kind.DATE),
+    SheetColumn("Days overdue", 10, Kind.NUMBER),
+    SheetColumn("Age", 12),
+    SheetColumn("Link", 30, Kind.LINK),
+)
+FINDING_COLUMNS = (
+    SheetColumn("Level", 9),
+    SheetColumn("Rule", 26),
+    SheetColumn("Incident", 11),
+    SheetColumn("Action", 11),
+    SheetColumn("Cell", 14),
+    SheetColumn("Message", 90),
+)
+
+Row = Sequence[Any]
+
+
+def incident_rows(overdue: Overdue) -> Iterator[Row]:
+    late = {item.id for item in overdue.postmortems}
+    ctx = overdue.context
+    for incident in ctx.register.incidents:
+        yield (
+            incident.id,
+            incident.title,
+            _text(incident.severity),
+            incident.detected_at,
+            incident.resolved_at,
+            _text(incident.customer_impact),
+            incident.impact_minutes,
+            incident.owner,
+            incident.primary_responder,
+            "Yes" if rules.requirement_reason(incident, ctx.policy) else "No",
+            str(incident.postmortem_status),
+            "Yes" if incident.id in late else "",
+            incident.draft_date,
+            incident.review_date,
+            incident.closed_date,
+            _open_actions(incident, ctx),
+            incident.postmortem_doc,
+        )
+
+
+def _open_actions(incident: Incident, ctx: rules.Context) -> int:
+    return sum(1 for action in ctx.actions_of(incident) if not action.status.finished)
+
+
+def action_rows(overdue: Overdue) -> Iterator[Row]:
+    days = {item.id: item.days_overdue for item in overdue.actions}
+    for action in overdue.context.register.actions:
+        yield (
+            action.id,
+            action.incident_id,
+            action.text,
+            _text(action.type),
+            action.owner,
+            action.due_date,
+            str(action.status),
+            action.completed_on,
+            days.get(action.id or f"row {action.ref.row}"),
+            action.tracking_link,
+        )
+
+
+def overdue_rows(escalation: EscalationReport) -> Iterator[Row]:
+    for entry in escalation.items:
+        item = entry.item
+        yield (
+            str(entry.level),
+            str(item.kind),
+            item.id,
+            item.incident_id,
+            item.incident_title,
+            _text(item.severity),
+            item.owner,
+            entry.manager_email,
+            item.what,
+            item.due,
+            item.days_overdue,
+            item.bucket.label,
+            item.link,
+        )
+
+
+def finding_rows(findings: Iterable[Finding]) -> Iterator[Row]:
+    for finding in findings:
+        yield (str(finding.level), finding.rule, finding.incident, finding.action, finding.cell, finding.message)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+Highlight = Callable[[WriteOnlyWorksheet, Sequence[SheetColumn], int], None]
+
+
+def _highlight(header: str, value: object, *, op: str = "=") -> Highlight:
+    """Colour every row whose `header` cell compares true with `value` (conditional formatting)."""
+
+    def apply(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int) -> None:
+        letter = column_letter([c.header for c in columns].index(header))
+        literal = f'"{value}"' if isinstance(value, str) else str(value)
+        _add_rule(sheet, columns, last_row, f"${letter}2{op}{literal}", _RED)
+
+    return apply
+
+
+def _level_highlight(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int) -> None:
+    _add_rule(sheet, columns, last_row, '$A2="ops review"', _RED)
+    _add_rule(sheet, columns, last_row, '$A2="manager"', _ORANGE)
+
+
+def _add_rule(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int, formula: str, fill: PatternFill) -> None:
+    if last_row >= 2:
+        cells = f"A2:{column_letter(len(columns) - 1)}{last_row}"
+        sheet.conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill, stopIfTrue=True))
+
+
+def _header_only(sheet: WriteOnlyWorksheet, table: _Table) -> None:
+    """A header row (bold, frozen, filtered) with the filter and highlighting sized for the rows to come."""
+    columns = table.columns
+    for index, column in enumerate(columns):
+        sheet.column_dimensions[column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.append([_styled(sheet, c.header, _BOLD) for c in columns])
+    last_row = 1 + table.count
+    sheet.auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
+    table.highlight(sheet, columns, last_row)
+
+
+def _summary_cell(sheet: WriteOnlyWorksheet, value: Any, timezone: tzinfo) -> Cell | None:
+    """A Summary cell, typed as the data sheets' cells are (its few values are not worth streaming)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Cell):
+        return value
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value.astimezone(timezone).replace(tzinfo=None) if value.tzinfo else value)
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        cell = WriteOnlyCell(sheet, value=value)
+    else:
+        cell = _text_cell(sheet, str(value))
+    return cell
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
+    cell.data_type = "s"  # openpyxl would otherwise store a value starting with '=' as a formula
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+# --- the summary sheet ---------------------------------------------------------------------------
+
+
+def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> None:
+    timezone = overdue.context.policy.timezone
+    sheet.column_dimensions["A"].width = 52
+    sheet.column_dimensions["B"].width = 14
+    sheet.column_dimensions["C"].width = 10
+    sheet.column_dimensions["D"].width = 10
+    rows: list[Row] = [
+        (_styled(sheet, "Post-mortem register snapshot", _TITLE),),
+        ("As of", overdue.as_of),
+        ("Week", overdue.week),
+        (),
+        _heading(sheet, "Headline", "Count"),
+        *_headline_rows(overdue, findings),
+        (),
+        _heading(sheet, f"Compliance {escalation.compliance.since} to {escalation.compliance.until}", "On time", "Met", "Of"),
+        *_compliance_rows(sheet, escalation),
+        (),
+        _heading(sheet, "Overdue items by age", "Items"),
+    ]
+    chart_first_row = len(rows) + 1
+    rows.extend((bucket.label, bucket.count) for bucket in escalation.buckets)
+    rows.extend([(), _heading(sheet, "Overdue actions by owner", "Actions")])
+    rows.extend((group.owner, len(group.items)) for group in group_by_owner(overdue.actions))
+    for row in rows:
+        sheet.append([_summary_cell(sheet, value, timezone) for value in row])
+    sheet.add_chart(_age_chart(sheet, chart_first_row, len(escalation.buckets)), "F5")
+
+
+def _styled(sheet: WriteOnlyWorksheet, text: str, font: Font) -> Cell:
+    cell = _text_cell(sheet, text)
+    cell.font = font
+    return cell
+
+
+def _heading(sheet: WriteOnlyWorksheet, *labels: str) -> Row:
+    return tuple(_styled(sheet, label, _BOLD) for label in labels)
+
+
+def _headline_rows(overdue: Overdue, findings: Sequence[Finding]) -> list[Row]:
+    register = overdue.context.register
+    return [
+        ("Incidents", len(register.incidents)),
+        ("Actions", len(register.actions)),
+        ("Open actions", sum(1 for a in register.actions if not a.status.finished)),
+        ("Overdue actions", len(overdue.actions)),
+        ("Post-mortems with an overdue draft or review", len(overdue.postmortems)),
+        ("Open actions not tracked (no owner, due date or link)", len(overdue.not_tracked)),
+        ("Error findings", sum(1 for f in findings if f.level is Level.ERROR)),
+    ]
+
+
+def _compliance_rows(sheet: WriteOnlyWorksheet, escalation: EscalationReport) -> list[Row]:
+    c = escalation.compliance
+    rows: list[Row] = []
+    for label, share in (
+        ("Required post-mortems drafted within 48 h", c.drafted_on_time),
+        ("Required post-mortems reviewed within 5 business days", c.reviewed_on_time),
+        ("Actions done by their due date", c.actions_done_on_time),
+    ):
+        rows.append((label, _percent(sheet, share.met, share.total), share.met, share.total))
+    return rows
+
+
+def _percent(sheet: WriteOnlyWorksheet, met: int, total: int) -> Cell | str:
+    if not total:
+        return "n/a"
+    cell = WriteOnlyCell(sheet, value=met / total)
+    cell.number_format = "0%"
+    return cell
+
+
+def _age_chart(sheet: WriteOnlyWorksheet, first_row: int, count: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Overdue items by age"
+    chart.y_axis.title = "Items"
+    chart.legend = None
+    chart.add_data(Reference(sheet, min_col=2, min_row=first_row, max_row=first_row + count - 1), titles_from_data=False)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=first_row, max_row=first_row + count - 1))
+    chart.width, chart.height = 14, 7
+    return chart

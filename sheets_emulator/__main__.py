@@ -1,0 +1,3 @@
+from sheets_emulator.cli import entrypoint
+
+entrypoint()
