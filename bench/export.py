@@ -120,7 +120,9 @@ def main() -> None:
     for r in results:
         print(f"{r['name']:<24}{r['seconds']:>9.2f}{r['peak_mib']:>11.1f}{r['file_mib']:>10.1f}")
     ours, theirs = results
-    print(f"snapshot vs pandas: {theirs['seconds'] / ours['seconds']:.2f}x faster, {ours['peak_mib'] / max(theirs['peak_mib'], 0.1):.2f} of its peak memory")
+    print(
+        f"snapshot vs pandas: {theirs['seconds'] / ours['seconds']:.2f}x faster, {ours['peak_mib'] / max(theirs['peak_mib'], 0.1):.2f} of its peak memory"
+    )
 
 
 if __name__ == "__main__":

@@ -72,7 +72,9 @@ def build_register(incidents: int, per_incident: int, timeline: int) -> dict[str
     base = AS_OF.replace(tzinfo=None)
     for n in range(timeline):
         i = (n * 7919) % incidents  # spread over the incidents, several entries for some
-        entries.append([f"INC-{i:06d}", base - timedelta(hours=7 * (i % 400), minutes=50 - n % 40), f"Timeline event {n}: alert fired, paged on-call"])
+        entries.append(
+            [f"INC-{i:06d}", base - timedelta(hours=7 * (i % 400), minutes=50 - n % 40), f"Timeline event {n}: alert fired, paged on-call"]
+        )
     tables["Timeline"] = entries
     tables["People"] = [[c.header for c in PEOPLE.columns], *PEOPLE_ROWS]
     return tables
@@ -82,9 +84,7 @@ def build_register(incidents: int, per_incident: int, timeline: int) -> dict[str
 
 
 def start_emulator(key_file: Path) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "pmsheets", "emulator", "--key-out", str(key_file)], stdout=subprocess.PIPE, text=True
-    )
+    server = subprocess.Popen([sys.executable, "-m", "pmsheets", "emulator", "--key-out", str(key_file)], stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     url = server.stdout.readline().split(" at ")[1].strip()
     return server, url
@@ -133,7 +133,9 @@ def seed(url: str, key_file: Path, tables: dict[str, list[list[Any]]]) -> str:
     requests: list[dict[str, Any]] = [{"deleteSheet": {"sheetId": ids.pop("Sheet1")}}] if "Sheet1" in ids else []
     for title, rows in tables.items():
         grid = {"rowCount": max(len(rows), 1000)}
-        requests.append({"updateSheetProperties": {"properties": {"sheetId": ids[title], "gridProperties": grid}, "fields": "gridProperties.rowCount"}})
+        requests.append(
+            {"updateSheetProperties": {"properties": {"sheetId": ids[title], "gridProperties": grid}, "fields": "gridProperties.rowCount"}}
+        )
     call("POST", f"/{key}:batchUpdate", {"requests": requests})
     for title, rows in tables.items():
         step = max(CELLS_PER_REQUEST // max(len(rows[0]), 1), 1)
@@ -150,9 +152,11 @@ def grid_cells(url: str, key_file: Path, key: str) -> dict[str, int]:
     from pmsheets.register.google_session import EndpointSession
 
     credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
-    answer = EndpointSession(credentials, url).get(
-        f"{url}/v4/spreadsheets/{key}", params={"fields": "sheets.properties(title,gridProperties)"}, timeout=600
-    ).json()
+    answer = (
+        EndpointSession(credentials, url)
+        .get(f"{url}/v4/spreadsheets/{key}", params={"fields": "sheets.properties(title,gridProperties)"}, timeout=600)
+        .json()
+    )
     cells = {}
     for sheet in answer["sheets"]:
         grid = sheet["properties"]["gridProperties"]
@@ -274,7 +278,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=170_000)
     parser.add_argument("--actions-per-incident", type=int, default=4)
-    parser.add_argument("--timeline", type=int, default=68_000, help="Timeline entries (the defaults fill the grid to just under 10M cells)")
+    parser.add_argument(
+        "--timeline", type=int, default=68_000, help="Timeline entries (the defaults fill the grid to just under 10M cells)"
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="also run once more in-process under tracemalloc (slow)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (config, drafts, outbox, snapshot)")
     args = parser.parse_args()
@@ -295,7 +301,9 @@ def main() -> None:
             key = seed(url, key_file, tables)
             del tables
             seeded = memory_of(server.pid)
-            print(f"seeded through the emulator's API in {time.perf_counter() - started:.1f} s (not counted); emulator RSS {seeded['VmRSS']:,.0f} MiB")
+            print(
+                f"seeded through the emulator's API in {time.perf_counter() - started:.1f} s (not counted); emulator RSS {seeded['VmRSS']:,.0f} MiB"
+            )
             config = write_config(folder, url, key, key_file)
             tool = [sys.executable, "-m", "pmsheets", "--config", str(config)]
             runs = {

@@ -57,7 +57,14 @@ def cycle(url: str, key: str, key_file: Path) -> dict[str, float]:
     backend.write_findings(findings_rows(result.findings))
     total_s = time.perf_counter() - started
     reads = methods.count("GET")
-    return {"read": read_s, "checked": checked_s, "total": total_s, "findings": len(result.findings), "reads": reads, "writes": len(methods) - reads}
+    return {
+        "read": read_s,
+        "checked": checked_s,
+        "total": total_s,
+        "findings": len(result.findings),
+        "reads": reads,
+        "writes": len(methods) - reads,
+    }
 
 
 def main() -> None:

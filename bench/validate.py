@@ -39,23 +39,41 @@ def build_tables(incidents: int, per_incident: int) -> dict[str, list[list[objec
         resolved = base - timedelta(hours=7 * (i % 400))
         incident_rows.append(
             [
-                f"INC-{i:06d}", f"Incident {i}", f"P{i % 3}", resolved - timedelta(minutes=40), resolved,
-                ["None", "Trivial", "Non-trivial"][i % 3], i % 40, "Yes" if i % 7 == 0 else "No", "No", None,
-                "Owner A" if i % 11 else None, "Responder B", "C, D", statuses[i % 4],
+                f"INC-{i:06d}",
+                f"Incident {i}",
+                f"P{i % 3}",
+                resolved - timedelta(minutes=40),
+                resolved,
+                ["None", "Trivial", "Non-trivial"][i % 3],
+                i % 40,
+                "Yes" if i % 7 == 0 else "No",
+                "No",
+                None,
+                "Owner A" if i % 11 else None,
+                "Responder B",
+                "C, D",
+                statuses[i % 4],
                 (resolved + timedelta(days=1)).date() if i % 4 else None,
                 (resolved + timedelta(days=4)).date() if i % 4 >= 2 else None,
                 (resolved + timedelta(days=20)).date() if i % 4 == 3 else None,
-                "https://docs.example.com/pm" if i % 5 else None, "Summary text", "Root cause text",
+                "https://docs.example.com/pm" if i % 5 else None,
+                "Summary text",
+                "Root cause text",
             ]
         )
         for k in range(per_incident):
             n = i * per_incident + k
             action_rows.append(
                 [
-                    f"ACT-{n:07d}", f"INC-{i:06d}", "Add an alert for the failure mode", ["Short-term", "Long-term"][n % 2],
-                    "Owner E" if n % 13 else None, (base + timedelta(days=(n % 90) - 45)).date(),
+                    f"ACT-{n:07d}",
+                    f"INC-{i:06d}",
+                    "Add an alert for the failure mode",
+                    ["Short-term", "Long-term"][n % 2],
+                    "Owner E" if n % 13 else None,
+                    (base + timedelta(days=(n % 90) - 45)).date(),
                     ["OPS-1", "https://tracker.example.com/1", "ask later", None][n % 4],
-                    ["Open", "In progress", "Done", "Won't do"][n % 4], None,
+                    ["Open", "In progress", "Done", "Won't do"][n % 4],
+                    None,
                 ]
             )
     return {"Incidents": incident_rows, "Actions": action_rows}

@@ -409,8 +409,7 @@ def config_path(explicit: str | None) -> Path:
 def load(path: Path) -> Config:
     if not path.exists():
         msg = (
-            f"no config file at {path}. Copy config.example.yaml to pmsheets.yaml and edit it, "
-            f"or pass --config PATH (or set {CONFIG_ENV})."
+            f"no config file at {path}. Copy config.example.yaml to pmsheets.yaml and edit it, or pass --config PATH (or set {CONFIG_ENV})."
         )
         raise ConfigError(msg)
     try:

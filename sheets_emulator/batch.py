@@ -18,17 +18,61 @@ Handler = Callable[["BatchContext", dict[str, Any]], dict[str, Any]]
 # Request kinds of the real API that this emulator does not implement: they fail loudly (400).
 UNSUPPORTED = frozenset(
     {
-        "addBanding", "addChart", "addCommentReply", "deleteComment", "deleteCommentReply", "insertComment",
-        "updateCommentPost", "addDataSource", "addDimensionGroup", "addFilterView", "addSlicer",
-        "addTable", "appendCells", "appendDimension", "autoFill", "autoResizeDimensions", "cancelDataSourceRefresh",
-        "clearBasicFilter", "copyPaste", "createDeveloperMetadata", "cutPaste", "deleteBanding",
-        "deleteConditionalFormatRule", "deleteDataSource", "deleteDeveloperMetadata", "deleteDimensionGroup",
-        "deleteDuplicates", "deleteEmbeddedObject", "deleteFilterView", "deleteRange", "deleteTable",
-        "duplicateFilterView", "duplicateSheet", "findReplace", "insertRange", "moveDimension", "pasteData",
-        "randomizeRange", "refreshDataSource", "setBasicFilter", "textToColumns", "trimWhitespace",
-        "updateBanding", "updateBorders", "updateChartSpec", "updateConditionalFormatRule",
-        "updateDataSource", "updateDeveloperMetadata", "updateDimensionGroup", "updateEmbeddedObjectBorder",
-        "updateEmbeddedObjectPosition", "updateFilterView", "updateProtectedRange", "updateSlicerSpec", "updateTable",
+        "addBanding",
+        "addChart",
+        "addCommentReply",
+        "deleteComment",
+        "deleteCommentReply",
+        "insertComment",
+        "updateCommentPost",
+        "addDataSource",
+        "addDimensionGroup",
+        "addFilterView",
+        "addSlicer",
+        "addTable",
+        "appendCells",
+        "appendDimension",
+        "autoFill",
+        "autoResizeDimensions",
+        "cancelDataSourceRefresh",
+        "clearBasicFilter",
+        "copyPaste",
+        "createDeveloperMetadata",
+        "cutPaste",
+        "deleteBanding",
+        "deleteConditionalFormatRule",
+        "deleteDataSource",
+        "deleteDeveloperMetadata",
+        "deleteDimensionGroup",
+        "deleteDuplicates",
+        "deleteEmbeddedObject",
+        "deleteFilterView",
+        "deleteRange",
+        "deleteTable",
+        "duplicateFilterView",
+        "duplicateSheet",
+        "findReplace",
+        "insertRange",
+        "moveDimension",
+        "pasteData",
+        "randomizeRange",
+        "refreshDataSource",
+        "setBasicFilter",
+        "textToColumns",
+        "trimWhitespace",
+        "updateBanding",
+        "updateBorders",
+        "updateChartSpec",
+        "updateConditionalFormatRule",
+        "updateDataSource",
+        "updateDeveloperMetadata",
+        "updateDimensionGroup",
+        "updateEmbeddedObjectBorder",
+        "updateEmbeddedObjectPosition",
+        "updateFilterView",
+        "updateProtectedRange",
+        "updateSlicerSpec",
+        "updateTable",
     }
 )
 
@@ -320,7 +364,9 @@ def delete_dimension(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     sheet, dimension, start, end = dimension_bounds(ctx.ss, body.get("range") or {})
     size = sheet.row_count if dimension == "ROWS" else sheet.column_count
     if end > size:
-        raise RequestError(f"Cannot delete a {dimension.lower()[:-1]} that doesn't exist. Tried to delete index {end - 1} but there are only {size}.")
+        raise RequestError(
+            f"Cannot delete a {dimension.lower()[:-1]} that doesn't exist. Tried to delete index {end - 1} but there are only {size}."
+        )
     if start == 0 and end >= size:
         raise RequestError(f"You can't delete all the {dimension.lower()} on the sheet.")
     cellops.delete_dimension(ctx.ss, sheet, dimension, start, end)

@@ -97,7 +97,9 @@ class Faults:
 class Quota:
     """Read and write requests per user in any 60 s, like the Sheets API's per-minute-per-user limits."""
 
-    def __init__(self, clock: Callable[[], float], *, reads_per_minute: int = 60, writes_per_minute: int = 60, project_number: str = "0") -> None:
+    def __init__(
+        self, clock: Callable[[], float], *, reads_per_minute: int = 60, writes_per_minute: int = 60, project_number: str = "0"
+    ) -> None:
         self.clock = clock
         self.limits = {"read": reads_per_minute, "write": writes_per_minute}
         self.project_number = project_number

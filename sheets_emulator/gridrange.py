@@ -27,9 +27,7 @@ def grid_bounds(ss: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, Bounds]:
     if r1 > sheet.row_count:
         raise RequestError(f"GridCoordinate.rowIndex[{r1 - 1}] is after last row in grid[{sheet.row_count - 1}]")
     if c1 > sheet.column_count:
-        raise RequestError(
-            f"GridCoordinate.columnIndex[{c1 - 1}] is after last column in grid[{sheet.column_count - 1}]"
-        )
+        raise RequestError(f"GridCoordinate.columnIndex[{c1 - 1}] is after last column in grid[{sheet.column_count - 1}]")
     return sheet, (r0, r1, c0, c1)
 
 

@@ -226,9 +226,7 @@ class Store:
         with self.transaction(spreadsheet_id) as ss:
             return self._update_one(ss, range_, body, input_option or "RAW", include_values)
 
-    def _update_one(
-        self, ss: Spreadsheet, range_: str, body: dict[str, Any], input_option: str, include_values: bool
-    ) -> dict[str, Any]:
+    def _update_one(self, ss: Spreadsheet, range_: str, body: dict[str, Any], input_option: str, include_values: bool) -> dict[str, Any]:
         _check_body_range(body, range_)
         rows = valueops.as_rows(valueops.check_values(body.get("values")), body.get("majorDimension") or "ROWS")
         sheet, a1 = valueops.resolve(ss, range_)
@@ -246,8 +244,7 @@ class Store:
         include = bool(body.get("includeValuesInResponse"))
         with self.transaction(spreadsheet_id) as ss:
             responses = [
-                self._update_one(ss, (d or {}).get("range", ""), d or {}, input_option or "RAW", include)
-                for d in body.get("data") or []
+                self._update_one(ss, (d or {}).get("range", ""), d or {}, input_option or "RAW", include) for d in body.get("data") or []
             ]
         return _batch_totals(spreadsheet_id, responses)
 
@@ -355,9 +352,7 @@ def _check_input_option(option: str | None) -> None:
 def _check_body_range(body: dict[str, Any], range_: str) -> None:
     declared = body.get("range")
     if declared and declared != range_ and declared.replace("'", "") != range_.replace("'", ""):
-        raise ApiError.invalid(
-            f"Requested writing within range [{range_}], but tried writing to range [{declared}]"
-        )
+        raise ApiError.invalid(f"Requested writing within range [{range_}], but tried writing to range [{declared}]")
 
 
 def _counts(written: valueops.Written) -> dict[str, int]:

@@ -41,7 +41,9 @@ def credentials_for(emulator: SheetsEmulator, email: str = DEFAULT_EMAIL, scopes
     return Credentials.from_service_account_info(emulator.service_account_info(email), scopes=scopes or SCOPES)
 
 
-def make_client(emulator: SheetsEmulator, email: str = DEFAULT_EMAIL, scopes: list[str] | None = None, **session_options: Any) -> gspread.Client:
+def make_client(
+    emulator: SheetsEmulator, email: str = DEFAULT_EMAIL, scopes: list[str] | None = None, **session_options: Any
+) -> gspread.Client:
     """A real gspread client for `email`; `session_options` go to AuthorizedSession. Close with close_client()."""
     credentials = credentials_for(emulator, email, scopes)
     session = EndpointSession(credentials, emulator.url, **session_options)

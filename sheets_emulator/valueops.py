@@ -59,8 +59,7 @@ def grid_error(sheet: Sheet, bounds: Bounds) -> ApiError:
     r0, r1, c0, c1 = bounds
     cells = format_range(sheet.title, r0, r1, c0, c1).rpartition("!")[2]
     return ApiError.invalid(
-        f"Range ('{sheet.title}'!{cells}) exceeds grid limits. "
-        f"Max rows: {sheet.row_count}, max columns: {sheet.column_count}"
+        f"Range ('{sheet.title}'!{cells}) exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.column_count}"
     )
 
 
@@ -69,7 +68,6 @@ def range_text(sheet: Sheet, bounds: Bounds) -> str:
 
 
 # ---------------------------------------------------------------- read
-
 
 
 def read(sheet: Sheet, bounds: Bounds, *, option: str, date_option: str, major: str) -> list[list[Any]]:
@@ -87,10 +85,7 @@ def read(sheet: Sheet, bounds: Bounds, *, option: str, date_option: str, major: 
 def _render_row(cells: list[Any], meta: RowMeta | None, c0: int, option: str, date_option: str) -> list[Any]:
     # Strings, and integers without a number format, are the bulk of a register: keep them inline.
     if meta is not None:
-        row = [
-            v if v.__class__ is str else render(v, number_format(meta.get(c0 + i)), option, date_option)
-            for i, v in enumerate(cells)
-        ]
+        row = [v if v.__class__ is str else render(v, number_format(meta.get(c0 + i)), option, date_option) for i, v in enumerate(cells)]
     elif option == "FORMATTED_VALUE":
         row = [v if v.__class__ is str else str(v) if v.__class__ is int else render(v, None, option, date_option) for v in cells]
     else:
@@ -175,9 +170,7 @@ def _check_within_request(a1: A1Range, bounds: Bounds, requested: str, sheet: Sh
     if a1.row1 is not None and r1 > a1.row1:
         raise ApiError.invalid(f"Requested writing within range [{shown}], but tried writing to row [{a1.row1 + 1}]")
     if a1.col1 is not None and c1 > a1.col1:
-        raise ApiError.invalid(
-            f"Requested writing within range [{shown}], but tried writing to column [{column_letter(a1.col1)}]"
-        )
+        raise ApiError.invalid(f"Requested writing within range [{shown}], but tried writing to column [{column_letter(a1.col1)}]")
 
 
 @dataclass(frozen=True)

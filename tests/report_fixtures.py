@@ -88,7 +88,7 @@ def sample_tables() -> dict[str, Any]:
             open_action("ACT-004", "INC-2", date(2026, 11, 26), owner="Priya Shah"),  # 1 day, P0: ops review
             open_action("ACT-005", "INC-1", date(2026, 11, 1), status="Done", completed_on=date(2026, 10, 30)),
             open_action("ACT-006", "INC-1", date(2026, 12, 20), tracking_link=None),  # not tracked
-            open_action("ACT-007", "INC-2", date(2026, 12, 20), owner=None, tracking_link="=HYPERLINK(\"x\")"),
+            open_action("ACT-007", "INC-2", date(2026, 12, 20), owner=None, tracking_link='=HYPERLINK("x")'),
         ],
         People=PEOPLE,
     )

@@ -21,8 +21,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
 
 
-
-
 def p0(**changes: Any) -> list[Any]:
     """A P0 with owner and responder; status and dates as the test needs."""
     values: dict[str, Any] = {
@@ -137,62 +135,101 @@ def test_no_draft_clock_before_resolution():
 REVIEW_CASES = [
     # resolved (naive UTC cell), policy, as-of, overdue?
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(), datetime(2026, 11, 26, 23, 59, tzinfo=UTC), False,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(),
+        datetime(2026, 11, 26, 23, 59, tzinfo=UTC),
+        False,
         id="Thu resolution, across the weekend: 23:59 on the 5th business day (Thu)",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(), datetime(2026, 11, 27, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(),
+        datetime(2026, 11, 27, 0, 0, tzinfo=UTC),
+        True,
         id="Thu resolution, across the weekend: midnight after the 5th business day",
     ),
     pytest.param(
-        datetime(2026, 11, 20, 16, 0), Policy(), datetime(2026, 11, 27, 23, 59, tzinfo=UTC), False,
+        datetime(2026, 11, 20, 16, 0),
+        Policy(),
+        datetime(2026, 11, 27, 23, 59, tzinfo=UTC),
+        False,
         id="Fri resolution: 23:59 on the next Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 20, 16, 0), Policy(), datetime(2026, 11, 28, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 20, 16, 0),
+        Policy(),
+        datetime(2026, 11, 28, 0, 0, tzinfo=UTC),
+        True,
         id="Fri resolution: midnight after the next Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 21, 3, 0), Policy(), datetime(2026, 11, 27, 23, 59, tzinfo=UTC), False,
+        datetime(2026, 11, 21, 3, 0),
+        Policy(),
+        datetime(2026, 11, 27, 23, 59, tzinfo=UTC),
+        False,
         id="Sat resolution: the count starts on Mon, 23:59 on Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 21, 3, 0), Policy(), datetime(2026, 11, 28, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 21, 3, 0),
+        Policy(),
+        datetime(2026, 11, 28, 0, 0, tzinfo=UTC),
+        True,
         id="Sat resolution: midnight after Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(holidays=frozenset({date(2026, 11, 26)})),
-        datetime(2026, 11, 27, 23, 59, tzinfo=UTC), False,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(holidays=frozenset({date(2026, 11, 26)})),
+        datetime(2026, 11, 27, 23, 59, tzinfo=UTC),
+        False,
         id="configured holiday on Thu pushes the deadline to Fri: 23:59 Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(holidays=frozenset({date(2026, 11, 26)})),
-        datetime(2026, 11, 28, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(holidays=frozenset({date(2026, 11, 26)})),
+        datetime(2026, 11, 28, 0, 0, tzinfo=UTC),
+        True,
         id="configured holiday on Thu: midnight after Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(holidays=frozenset({date(2026, 11, 21)})),
-        datetime(2026, 11, 27, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(holidays=frozenset({date(2026, 11, 21)})),
+        datetime(2026, 11, 27, 0, 0, tzinfo=UTC),
+        True,
         id="configured holiday on a Saturday changes nothing",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(holiday_country="US"), datetime(2026, 11, 27, 23, 59, tzinfo=UTC), False,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(holiday_country="US"),
+        datetime(2026, 11, 27, 23, 59, tzinfo=UTC),
+        False,
         id="US Thanksgiving pushes the deadline to Fri: 23:59 Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(holiday_country="US"), datetime(2026, 11, 28, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(holiday_country="US"),
+        datetime(2026, 11, 28, 0, 0, tzinfo=UTC),
+        True,
         id="US Thanksgiving: midnight after Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(holiday_country="DE"), datetime(2026, 11, 27, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(holiday_country="DE"),
+        datetime(2026, 11, 27, 0, 0, tzinfo=UTC),
+        True,
         id="Thanksgiving is no holiday in DE",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(review_business_days=1), datetime(2026, 11, 20, 23, 59, tzinfo=UTC), False,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(review_business_days=1),
+        datetime(2026, 11, 20, 23, 59, tzinfo=UTC),
+        False,
         id="1 business day configured: 23:59 Fri",
     ),
     pytest.param(
-        datetime(2026, 11, 19, 10, 0), Policy(review_business_days=1), datetime(2026, 11, 21, 0, 0, tzinfo=UTC), True,
+        datetime(2026, 11, 19, 10, 0),
+        Policy(review_business_days=1),
+        datetime(2026, 11, 21, 0, 0, tzinfo=UTC),
+        True,
         id="1 business day configured: midnight after Fri",
     ),
 ]
@@ -212,7 +249,9 @@ def test_review_overdue_after_the_last_business_day(resolved_at, policy, as_of, 
     [
         pytest.param(datetime(2026, 11, 19, 10, 0), Policy(), "Thu 2026-11-26", id="across the weekend"),
         pytest.param(
-            datetime(2026, 11, 19, 10, 0), Policy(holidays=frozenset({date(2026, 11, 26)})), "Fri 2026-11-27",
+            datetime(2026, 11, 19, 10, 0),
+            Policy(holidays=frozenset({date(2026, 11, 26)})),
+            "Fri 2026-11-27",
             id="with a configured holiday",
         ),
         pytest.param(datetime(2026, 11, 19, 10, 0), Policy(holiday_country="US"), "Fri 2026-11-27", id="with US holidays"),
@@ -282,9 +321,7 @@ def test_berlin_midnight_is_2300_utc():
 
 
 def test_review_not_overdue_when_not_required():
-    backend = in_memory(
-        tables([p0(severity="P2", customer_impact="Trivial", resolved_at=datetime(2026, 11, 2, 10, 0))])
-    )
+    backend = in_memory(tables([p0(severity="P2", customer_impact="Trivial", resolved_at=datetime(2026, 11, 2, 10, 0))]))
 
     assert of_rule(run_checks(backend).findings, "review-overdue") == []
 
@@ -388,15 +425,16 @@ RESOLVED = datetime(2026, 11, 2, 10, 30)
         pytest.param({}, "Long-term", date(2027, 5, 1), False, id="long-term 180 days after resolution"),
         pytest.param({}, "Long-term", date(2027, 5, 2), True, id="long-term 181 days after resolution"),
         pytest.param(
-            {"resolved_at": None, "detected_at": None}, "Short-term", date(2027, 5, 2), False,
+            {"resolved_at": None, "detected_at": None},
+            "Short-term",
+            date(2027, 5, 2),
+            False,
             id="no review date and not resolved: no limit",
         ),
     ],
 )
 def test_action_due_too_far(incident, action_type, due, too_far):
-    backend = in_memory(
-        tables([p0(**{"resolved_at": RESOLVED, **incident})], [open_action(type=action_type, due_date=due)])
-    )
+    backend = in_memory(tables([p0(**{"resolved_at": RESOLVED, **incident})], [open_action(type=action_type, due_date=due)]))
 
     findings = of_rule(run_checks(backend).findings, "action-due-too-far")
 
@@ -404,9 +442,7 @@ def test_action_due_too_far(incident, action_type, due, too_far):
 
 
 def test_action_due_too_far_message_after_review():
-    backend = in_memory(
-        tables([p0(resolved_at=RESOLVED, **REVIEWED)], [open_action(type="Long-term", due_date=date(2027, 5, 5))])
-    )
+    backend = in_memory(tables([p0(resolved_at=RESOLVED, **REVIEWED)], [open_action(type="Long-term", due_date=date(2027, 5, 5))]))
 
     (finding,) = of_rule(run_checks(backend).findings, "action-due-too-far")
 
@@ -424,9 +460,7 @@ def test_action_due_too_far_message_after_resolution():
 
 def test_action_due_too_far_counts_from_the_resolution_day_in_the_policy_timezone():
     # 23:30 UTC on Mon 2 is Tue 3 in Berlin, so 2026-12-03 is 30 days after resolution there.
-    backend = in_memory(
-        tables([p0(resolved_at="2026-11-02T23:30+00:00")], [open_action(due_date=date(2026, 12, 3))])
-    )
+    backend = in_memory(tables([p0(resolved_at="2026-11-02T23:30+00:00")], [open_action(due_date=date(2026, 12, 3))]))
 
     result = run_checks(backend, policy=Policy(timezone=BERLIN), settings=ParseSettings(timezone=BERLIN))
 
@@ -434,9 +468,7 @@ def test_action_due_too_far_counts_from_the_resolution_day_in_the_policy_timezon
 
 
 def test_action_due_limits_come_from_the_policy():
-    backend = in_memory(
-        tables([p0(resolved_at=RESOLVED, **REVIEWED)], [open_action(due_date=date(2026, 11, 20))])
-    )
+    backend = in_memory(tables([p0(resolved_at=RESOLVED, **REVIEWED)], [open_action(due_date=date(2026, 11, 20))]))
 
     result = run_checks(backend, policy=Policy(short_term_max_days=14))
 

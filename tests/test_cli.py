@@ -48,7 +48,9 @@ def configure(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., C
     def build(workbook: Path, extra: str = "") -> ConfiguredRegister:
         if request.param == "xlsx":
             config = make_config(tmp_path, workbook, extra)
-            return ConfiguredRegister(config, lambda: [list(row) for row in openpyxl.load_workbook(workbook)["Findings"].iter_rows(values_only=True)])
+            return ConfiguredRegister(
+                config, lambda: [list(row) for row in openpyxl.load_workbook(workbook)["Findings"].iter_rows(values_only=True)]
+            )
         emulator = request.getfixturevalue("emulator")
         key = emulator.load_xlsx(workbook)
         emulator.write_key_file(tmp_path / "key.json")
@@ -70,8 +72,13 @@ def overdue_register(tmp_path: Path) -> Path:
             incidents=[incident_row(id="INC-1", severity="P2", resolved_at="2026-11-20 10:00")],
             actions=[
                 action_row(
-                    id="ACT-1", incident_id="INC-1", type="Short-term", owner="Ann",
-                    due_date=date(2026, 11, 20), tracking_link="OPS-1", status="Open",
+                    id="ACT-1",
+                    incident_id="INC-1",
+                    type="Short-term",
+                    owner="Ann",
+                    due_date=date(2026, 11, 20),
+                    tracking_link="OPS-1",
+                    status="Open",
                 )
             ],
         ),

@@ -75,7 +75,9 @@ def test_run_with_smtp_down_exits_2_and_logs_nothing_as_sent(tmp_path: Path) -> 
     [pytest.param(PASSWORD, True, id="login-accepted"), pytest.param(SECRET, False, id="login-refused")],
 )
 @pytest.mark.parametrize("log_format", ["text", "json"])
-def test_run_never_logs_the_smtp_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, sent: bool, log_format: str) -> None:
+def test_run_never_logs_the_smtp_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, sent: bool, log_format: str
+) -> None:
     monkeypatch.setenv("PMSHEETS_TEST_SMTP_PASSWORD", password)
     certificate = self_signed_certificate(tmp_path)
     with running_server(tls=certificate.server_context(), auth=True) as server:

@@ -56,8 +56,12 @@ def test_policy_values_and_timezone_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("policy:\n  draft_due_hour: 12\n", "unknown key 'policy.draft_due_hour'. Did you mean 'policy.draft_due_hours'?", id="typo"),
-        pytest.param("policy:\n  draft_due_hours: soon\n", "key 'policy.draft_due_hours' must be a number, 0 or more; got 'soon'", id="type"),
+        pytest.param(
+            "policy:\n  draft_due_hour: 12\n", "unknown key 'policy.draft_due_hour'. Did you mean 'policy.draft_due_hours'?", id="typo"
+        ),
+        pytest.param(
+            "policy:\n  draft_due_hours: soon\n", "key 'policy.draft_due_hours' must be a number, 0 or more; got 'soon'", id="type"
+        ),
         pytest.param("policy:\n  review_business_days: 2.5\n", "key 'policy.review_business_days' must be a whole number", id="whole"),
         pytest.param("timezone: Mars/Olympus\n", "key 'timezone' must be an IANA time zone name", id="timezone"),
         pytest.param("policy:\n  holidays: [next tuesday]\n", "key 'policy.holidays' must be a list of dates", id="holiday"),

@@ -38,7 +38,13 @@ class MemoryLog:
         return read_log({LOG_TITLE: [list(LOG_HEADERS), *self.rows]})
 
 
-def planned(kinds: Sequence[ReportKind] = (ReportKind.OVERDUE, ReportKind.ESCALATION), *, settings: ReportsConfig = SETTINGS, log: Sequence[LogEntry] = (), to: Sequence[str] = ()) -> list[Planned]:
+def planned(
+    kinds: Sequence[ReportKind] = (ReportKind.OVERDUE, ReportKind.ESCALATION),
+    *,
+    settings: ReportsConfig = SETTINGS,
+    log: Sequence[LogEntry] = (),
+    to: Sequence[str] = (),
+) -> list[Planned]:
     return plan(kinds, overdue=sample_overdue(), findings=[], log=log, settings=settings, to_override=to)
 
 
@@ -48,7 +54,15 @@ def smtp(port: int) -> SmtpTransport:
 
 def send_all(port: int, log: MemoryLog, messages: list[Planned] | None = None, *, resend: bool = False) -> list[object]:
     with smtp(port).connected() as transport:
-        return deliver(messages or planned(), transport=transport, sender=SENDER, log=log.entries, append_log=log.append, clock=lambda: AS_OF, resend=resend)
+        return deliver(
+            messages or planned(),
+            transport=transport,
+            sender=SENDER,
+            log=log.entries,
+            append_log=log.append,
+            clock=lambda: AS_OF,
+            resend=resend,
+        )
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -188,13 +202,27 @@ def test_deliver_escalation_attachment_opens_in_openpyxl(tmp_path: Path) -> None
 
 
 def test_deliver_without_recipients_says_which_key_to_set() -> None:
-    outcomes = deliver(planned([ReportKind.OVERDUE], settings=ReportsConfig()), transport=FileTransport(Path("unused")), sender=SENDER, log=[], append_log=MemoryLog().append, clock=lambda: AS_OF)
+    outcomes = deliver(
+        planned([ReportKind.OVERDUE], settings=ReportsConfig()),
+        transport=FileTransport(Path("unused")),
+        sender=SENDER,
+        log=[],
+        append_log=MemoryLog().append,
+        clock=lambda: AS_OF,
+    )
     assert outcomes[0].error == "no recipients: set reports.overdue.to or pass --to"
 
 
 def test_deliver_to_the_file_outbox_logs_like_a_server(tmp_path: Path) -> None:
     log = MemoryLog()
-    deliver(planned(), transport=FileTransport(tmp_path), sender=SENDER, log=[], append_log=log.append, clock=lambda: datetime(2026, 11, 30, 9, 0, tzinfo=AS_OF.tzinfo))
+    deliver(
+        planned(),
+        transport=FileTransport(tmp_path),
+        sender=SENDER,
+        log=[],
+        append_log=log.append,
+        clock=lambda: datetime(2026, 11, 30, 9, 0, tzinfo=AS_OF.tzinfo),
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["escalation-2026-W48.eml", "overdue-2026-W48.eml"]
     assert log.entries[0].sent_at == "2026-11-30T09:00:00+00:00"
 

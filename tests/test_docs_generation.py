@@ -171,7 +171,12 @@ def test_action_without_type_is_listed_under_the_tables() -> None:
 
 def test_review_sign_off_table_names_owner_and_responder() -> None:
     rows = table_under(parse_markdown(render(sample_tables(), "INC-1")), "Review sign-off")
-    assert rows == [["Role", "Name", "Date"], ["Incident owner", "Priya Shah", ""], ["Primary responder", "Tom Okafor", ""], ["Stakeholder", "", ""]]
+    assert rows == [
+        ["Role", "Name", "Date"],
+        ["Incident owner", "Priya Shah", ""],
+        ["Primary responder", "Tom Okafor", ""],
+        ["Stakeholder", "", ""],
+    ]
 
 
 # --- hostile register text -----------------------------------------------------------------------
@@ -182,7 +187,17 @@ LONG_TITLE = "Very long title " * 31 + "end"  # 500 characters
 def hostile(title: str = "Checkout outage", *, action_text: str = "Fix it", summary: str = "Summary.", event: str = "Alert") -> str:
     content = sample_tables(
         incident_row(id="INC-9", title=title, severity="P0", detected_at="2026-11-20 14:05", summary=summary),
-        actions=[action_row(id="ACT-9", incident_id="INC-9", action=action_text, type="Short-term", owner="Tom", due_date="2026-12-20", tracking_link="OPS-9")],
+        actions=[
+            action_row(
+                id="ACT-9",
+                incident_id="INC-9",
+                action=action_text,
+                type="Short-term",
+                owner="Tom",
+                due_date="2026-12-20",
+                tracking_link="OPS-9",
+            )
+        ],
     )
     content["Timeline"] = [content["Timeline"][0], ["INC-9", "2026-11-20 14:05", event]]
     return render(content, "INC-9")
@@ -226,7 +241,17 @@ def test_newline_in_a_timeline_event_stays_in_its_row() -> None:
 
 @pytest.mark.parametrize(
     "summary",
-    ["# Injected heading", "text\n## Injected heading", "text\n---", "text\n===", "> quote", "- list", "1. list", "```\nfence\n```", "    indented code"],
+    [
+        "# Injected heading",
+        "text\n## Injected heading",
+        "text\n---",
+        "text\n===",
+        "> quote",
+        "- list",
+        "1. list",
+        "```\nfence\n```",
+        "    indented code",
+    ],
 )
 def test_summary_text_cannot_add_headings_or_blocks(summary: str) -> None:
     parsed = parse_markdown(hostile(summary=summary))

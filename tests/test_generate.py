@@ -296,6 +296,10 @@ def test_draft_set_by_generate_leaves_no_draft_date_or_doc_warning(tmp_path: Pat
     config = project(tmp_path, extra=f"postmortems:\n  link_base: {LINK_BASE}\n  set_status_draft: true\n")
     generate(config)
     out = io.StringIO()
-    main(["--config", str(config), "validate", "--as-of", AS_OF.isoformat(), "--no-write", "--format", "json"], stdout=out, stderr=io.StringIO())
+    main(
+        ["--config", str(config), "validate", "--as-of", AS_OF.isoformat(), "--no-write", "--format", "json"],
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     rules = {finding["rule"] for finding in json.loads(out.getvalue())["findings"] if finding["incident"] == "INC-2"}
     assert rules.isdisjoint({"draft-date-missing", "doc-missing", "draft-overdue", "value-invalid"})

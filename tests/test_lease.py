@@ -109,7 +109,9 @@ def test_sheet_lease_takeover_loses_to_a_faster_worker(emulator: SheetsEmulator,
 
     def faster_takes_over(emu: SheetsEmulator) -> None:
         old_id = next(s["properties"]["sheetId"] for s in emu.store.get(register._key)["sheets"] if s["properties"]["title"] == LEASE_TITLE)
-        emu.store.batch_update(register._key, {"requests": [{"deleteSheet": {"sheetId": old_id}}, *faster._create_requests(later + TTL, later)]})
+        emu.store.batch_update(
+            register._key, {"requests": [{"deleteSheet": {"sheetId": old_id}}, *faster._create_requests(later + TTL, later)]}
+        )
 
     emulator.faults.after_request(len(emulator.requests) + 1, faster_takes_over)  # right after our read
     claim = SheetLease(register, "worker-b").acquire(later, TTL)

@@ -21,7 +21,16 @@ CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,fal
 def sheets_as_csv(workbook: Path, out: Path) -> dict[str, list[list[str]]]:
     profile = out / "profile"
     subprocess.run(
-        [str(SOFFICE), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", CSV_FILTER, "--outdir", str(out), str(workbook)],
+        [
+            str(SOFFICE),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            CSV_FILTER,
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

@@ -133,7 +133,10 @@ def test_smtp_reports_a_refused_recipient_and_delivers_to_the_others() -> None:
 
 
 def test_smtp_every_recipient_refused_is_an_error() -> None:
-    with running_server(refuse={"ops@example.com", "manager@example.com"}) as server, pytest.raises(MailError, match="refused every recipient"):
+    with (
+        running_server(refuse={"ops@example.com", "manager@example.com"}) as server,
+        pytest.raises(MailError, match="refused every recipient"),
+    ):
         send(plain(server.port), outgoing())
 
 

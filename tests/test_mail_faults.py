@@ -104,7 +104,13 @@ def log(folder: Path) -> list[LogEntry]:
 
 def kind_of(received: Received) -> str:
     subject = str(received.message["Subject"]).strip()  # a long subject is folded whole onto the next line
-    return "overdue" if subject.startswith("Overdue post-mortem work") else "escalation" if subject.startswith("Ops review escalations") else subject
+    return (
+        "overdue"
+        if subject.startswith("Overdue post-mortem work")
+        else "escalation"
+        if subject.startswith("Ops review escalations")
+        else subject
+    )
 
 
 def deliveries(*handlers: Handler | None) -> Counter[tuple[str, str]]:
@@ -113,7 +119,9 @@ def deliveries(*handlers: Handler | None) -> Counter[tuple[str, str]]:
 
 
 def accepted_rows(*handlers: Handler | None) -> Counter[tuple[str, str, str, str]]:
-    return Counter((kind_of(r), WEEK, to, str(r.message["Message-ID"])) for h in handlers if h is not None for r in h.received for to in r.rcpt_tos)
+    return Counter(
+        (kind_of(r), WEEK, to, str(r.message["Message-ID"])) for h in handlers if h is not None for r in h.received for to in r.rcpt_tos
+    )
 
 
 def logged_rows(folder: Path) -> Counter[tuple[str, str, str, str]]:
@@ -320,7 +328,10 @@ def test_second_send_in_the_same_week_says_already_sent(folder: Path) -> None:
     with running_server() as server:
         send(folder, server.port)
         second = send(folder, server.port)
-    assert [line.partition(":")[0] for line in second.out.splitlines() if "already sent this week" in line] == [f"overdue-{WEEK}", f"escalation-{WEEK}"]
+    assert [line.partition(":")[0] for line in second.out.splitlines() if "already sent this week" in line] == [
+        f"overdue-{WEEK}",
+        f"escalation-{WEEK}",
+    ]
 
 
 SUNDAY = "2026-11-29T23:30"  # still 2026-W48; by then Tom's ACT-001 is 9 days overdue, so his manager is escalated too
@@ -373,8 +384,13 @@ def refusing_log(_rows: Any) -> None:
 
 
 def deliver_with_refusing_log(server_port: int) -> list[Any]:
-    planned = plan([ReportKind.OVERDUE, ReportKind.ESCALATION], overdue=sample_overdue(), findings=[], log=[], settings=ReportsConfig(
-        overdue_to=("team@example.com", "lead@example.com"), escalation_to=("ops@example.com",)))
+    planned = plan(
+        [ReportKind.OVERDUE, ReportKind.ESCALATION],
+        overdue=sample_overdue(),
+        findings=[],
+        log=[],
+        settings=ReportsConfig(overdue_to=("team@example.com", "lead@example.com"), escalation_to=("ops@example.com",)),
+    )
     with SmtpTransport(SmtpSettings(HOST, server_port, "none", timeout=TIMEOUT), SENDER).connected() as transport:
         return deliver(planned, transport=transport, sender=SENDER, log=[], append_log=refusing_log, clock=lambda: FRIDAY)
 
@@ -382,8 +398,12 @@ def deliver_with_refusing_log(server_port: int) -> list[Any]:
 def test_delivery_the_log_cannot_record_says_it_was_sent_and_will_be_sent_again() -> None:
     with running_server() as server:
         outcomes = deliver_with_refusing_log(server.port)
-    assert outcomes[0].line().startswith(
-        f"overdue-{WEEK}: sent to team@example.com, lead@example.com; but NOT recorded in the Report log, so a later --send sends it to them again: "
+    assert (
+        outcomes[0]
+        .line()
+        .startswith(
+            f"overdue-{WEEK}: sent to team@example.com, lead@example.com; but NOT recorded in the Report log, so a later --send sends it to them again: "
+        )
     )
     assert outcomes[0].failed
 
@@ -401,6 +421,9 @@ def test_delivery_the_log_cannot_record_stops_the_reports_after_it() -> None:
 def test_a_manager_also_in_escalation_to_written_in_other_case_gets_the_report_once() -> None:
     settings = ReportsConfig(escalation_to=("ops@example.com", "Dana@Example.com"))  # Dana is also Priya's manager in People
     planned = plan([ReportKind.ESCALATION], overdue=sample_overdue(), findings=[], log=[], settings=settings)
-    with running_server() as server, SmtpTransport(SmtpSettings(HOST, server.port, "none", timeout=TIMEOUT), SENDER).connected() as transport:
+    with (
+        running_server() as server,
+        SmtpTransport(SmtpSettings(HOST, server.port, "none", timeout=TIMEOUT), SENDER).connected() as transport,
+    ):
         deliver(planned, transport=transport, sender=SENDER, log=[], append_log=lambda _rows: None, clock=lambda: FRIDAY)
     assert [r.rcpt_tos for r in server.handler.received] == [["ops@example.com", "Dana@Example.com"]]

@@ -28,7 +28,9 @@ def plan(backend: RegisterBackend, *, set_status_draft: bool = False) -> Callabl
     raw = backend.read()
     register = parse(raw.tables).register
     results = [DocumentResult(item.id or "", Path(f"{item.id}.md"), Outcome.CREATED) for item in register.incidents]
-    updates = planned_links(register, results, link_base=LINK_BASE, set_status_draft=set_status_draft, ctx=policy_context(register, AS_OF, Policy()))
+    updates = planned_links(
+        register, results, link_base=LINK_BASE, set_status_draft=set_status_draft, ctx=policy_context(register, AS_OF, Policy())
+    )
     return lambda target: write_links(target, raw.tables, register, updates, set_status_draft=set_status_draft)
 
 

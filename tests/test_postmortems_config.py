@@ -47,7 +47,9 @@ def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         pytest.param("postmortems:\n  folder: x\n", "unknown key 'postmortems.folder'", id="unknown-key"),
-        pytest.param("postmortems:\n  set_status_draft: yes please\n", "'postmortems.set_status_draft' must be true or false", id="not-a-bool"),
+        pytest.param(
+            "postmortems:\n  set_status_draft: yes please\n", "'postmortems.set_status_draft' must be true or false", id="not-a-bool"
+        ),
         pytest.param("postmortems:\n  link_base: docs/postmortems\n", "'postmortems.link_base' must be an http(s) URL", id="not-a-url"),
         pytest.param("templates_dir: 3\n", "'templates_dir' must be a non-empty text", id="templates-dir-not-text"),
     ],

@@ -52,17 +52,50 @@ ANY_CHARACTER = st.characters(exclude_categories=("Cs",))
 WHITESPACE = st.text(alphabet=" \t\n\r\u00a0\u2003\u3000", min_size=1, max_size=6)
 ODD_TEXT = st.text(ANY_CHARACTER, max_size=30)
 HUGE_TEXT = st.builds(operator.mul, st.text(ANY_CHARACTER, min_size=1, max_size=3), st.integers(10_000, 40_000))
-FORMULA_TEXT = st.sampled_from(["=1+1", "=A1", '=HYPERLINK("http://example.com","x")', "+1", "-1", "@SUM(A1)", "=", "=#REF!"]) | ODD_TEXT.map(
-    "=".__add__
-)
+FORMULA_TEXT = st.sampled_from(
+    ["=1+1", "=A1", '=HYPERLINK("http://example.com","x")', "+1", "-1", "@SUM(A1)", "=", "=#REF!"]
+) | ODD_TEXT.map("=".__add__)
 ERROR_TEXT = st.sampled_from(sorted(CELL_ERRORS)).flatmap(lambda shown: st.sampled_from([shown, shown.lower(), f"  {shown} "]))
 # Values each column can read, in the spellings PMs use, so the readable paths are exercised too.
 LOOKS_VALID = st.sampled_from(
     [
-        "INC-1", "P0", " p1 ", "P2", "None", "trivial", "Non-trivial", "NON TRIVIAL", "Yes", "n", "TRUE", "0", "1",
-        "Not started", "Draft", "reviewed", "Closed", "Short-term", "long term", "Open", "In progress", "Done", "Won't do",
-        "2026-11-20", "2026-11-20 14:05", "2026-11-20T14:05+01:00", "20/11/2026", "1,200", "1,5", "45", "-3",
-        "OPS-123", "#12", "org/repo#7", "https://example.com/t/1", "Ann, Bo,, Cy", "human error",
+        "INC-1",
+        "P0",
+        " p1 ",
+        "P2",
+        "None",
+        "trivial",
+        "Non-trivial",
+        "NON TRIVIAL",
+        "Yes",
+        "n",
+        "TRUE",
+        "0",
+        "1",
+        "Not started",
+        "Draft",
+        "reviewed",
+        "Closed",
+        "Short-term",
+        "long term",
+        "Open",
+        "In progress",
+        "Done",
+        "Won't do",
+        "2026-11-20",
+        "2026-11-20 14:05",
+        "2026-11-20T14:05+01:00",
+        "20/11/2026",
+        "1,200",
+        "1,5",
+        "45",
+        "-3",
+        "OPS-123",
+        "#12",
+        "org/repo#7",
+        "https://example.com/t/1",
+        "Ann, Bo,, Cy",
+        "human error",
     ]
 )
 FIXED_OFFSETS = st.builds(timezone, st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)))
@@ -221,11 +254,20 @@ POLICIES = st.builds(
 )
 
 
-@given(resolved=ANY_DAY, draft=ANY_DAY, review=ANY_DAY, due=ANY_DAY, status=st.sampled_from(["Not started", "Draft", "Reviewed", "Closed"]), policy=POLICIES)
+@given(
+    resolved=ANY_DAY,
+    draft=ANY_DAY,
+    review=ANY_DAY,
+    due=ANY_DAY,
+    status=st.sampled_from(["Not started", "Draft", "Reviewed", "Closed"]),
+    policy=POLICIES,
+)
 def test_any_dates_of_a_required_incident_and_its_actions_are_checked_without_a_crash(
     resolved: Any, draft: Any, review: Any, due: Any, status: str, policy: Policy
 ) -> None:
-    incident = incident_row(id="INC-1", severity="P0", resolved_at=resolved, post_mortem_status=status, draft_date=draft, review_date=review)
+    incident = incident_row(
+        id="INC-1", severity="P0", resolved_at=resolved, post_mortem_status=status, draft_date=draft, review_date=review
+    )
     actions = [action_row(id=f"ACT-{kind}", incident_id="INC-1", type=kind, due_date=due) for kind in ("Short-term", "Long-term")]
     validate(tables(incidents=[incident], actions=actions), as_of=AS_OF, policy=policy, settings=ParseSettings())
 
@@ -248,9 +290,7 @@ def header_rows(tab: Tab) -> st.SearchStrategy[list[Any]]:
 
 def has_every_required_column(tab: Tab, header: Sequence[Any]) -> bool:
     present = {normalize(cell) for cell in header if not is_blank(cell)}
-    return all(
-        any(normalize(name) in present for name in (column.header, *column.aliases)) for column in tab.columns if column.required
-    )
+    return all(any(normalize(name) in present for name in (column.header, *column.aliases)) for column in tab.columns if column.required)
 
 
 @pytest.mark.parametrize("tab", [INCIDENTS, ACTIONS], ids=lambda tab: tab.title)

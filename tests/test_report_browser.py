@@ -24,7 +24,17 @@ def test_escalation_email_renders_to_a_non_trivial_screenshot(tmp_path: Path) ->
     # No background networking: this machine has no network, and Chromium would keep trying.
     quiet = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
     profile = f"--user-data-dir={tmp_path / 'profile'}"
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", *quiet, profile, f"--screenshot={shot}", "--window-size=800,1400", page.as_uri()]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        *quiet,
+        profile,
+        f"--screenshot={shot}",
+        "--window-size=800,1400",
+        page.as_uri(),
+    ]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
     # A blank page compresses to a few hundred bytes; tables, text and the bar chart do not.

@@ -67,8 +67,6 @@ MINOR = {
 }
 
 
-
-
 def incident(**changes: Any) -> list[Any]:
     return incident_row(**{**INCIDENT, **changes})
 
@@ -140,7 +138,9 @@ TRIGGERS = [
     ),
     pytest.param(
         register() | {"Incidents": without_column(register()["Incidents"], "Incident owner")},
-        expect("column-missing", "warning", None, None, None, "Incidents tab has no 'Incident owner' column", "owner-missing cannot check it"),
+        expect(
+            "column-missing", "warning", None, None, None, "Incidents tab has no 'Incident owner' column", "owner-missing cannot check it"
+        ),
         id="column-missing/Incidents without Incident owner column",
     ),
     pytest.param(
@@ -186,7 +186,11 @@ TRIGGERS = [
     pytest.param(
         register([incident(resolved_at=datetime(2026, 11, 2, 8, 0))]),
         expect(
-            "dates-out-of-order", "error", "Incidents!E2", "INC-1", None,
+            "dates-out-of-order",
+            "error",
+            "Incidents!E2",
+            "INC-1",
+            None,
             "Resolved at (2026-11-02 08:00) is before Detected at (2026-11-02 09:00)",
         ),
         id="dates-out-of-order/resolved before detected",
@@ -194,7 +198,11 @@ TRIGGERS = [
     pytest.param(
         register([incident(review_date=date(2026, 11, 2))]),
         expect(
-            "dates-out-of-order", "error", "Incidents!P2", "INC-1", None,
+            "dates-out-of-order",
+            "error",
+            "Incidents!P2",
+            "INC-1",
+            None,
             "Review date (2026-11-02) is before Draft date (2026-11-03)",
         ),
         id="dates-out-of-order/review before draft",
@@ -202,7 +210,11 @@ TRIGGERS = [
     pytest.param(
         register([incident(closed_date=date(2026, 11, 4))]),
         expect(
-            "dates-out-of-order", "error", "Incidents!Q2", "INC-1", None,
+            "dates-out-of-order",
+            "error",
+            "Incidents!Q2",
+            "INC-1",
+            None,
             "Closed date (2026-11-04) is before Review date (2026-11-05)",
         ),
         id="dates-out-of-order/closed before review",
@@ -241,7 +253,11 @@ TRIGGERS = [
     pytest.param(
         register([incident(**MINOR, systemic_gap="Yes", security_concern="Yes")]),
         expect(
-            "postmortem-required", "info", "Incidents!N2", "INC-1", None,
+            "postmortem-required",
+            "info",
+            "Incidents!N2",
+            "INC-1",
+            None,
             "P2 that revealed a systemic gap and a security concern",
         ),
         id="postmortem-required/P2 systemic gap and security concern",
@@ -254,7 +270,11 @@ TRIGGERS = [
     pytest.param(
         register([incident(severity="P1", customer_impact=None, impact_minutes=None)]),
         expect(
-            "postmortem-undetermined", "warning", "Incidents!F2", "INC-1", None,
+            "postmortem-undetermined",
+            "warning",
+            "Incidents!F2",
+            "INC-1",
+            None,
             "neither Customer impact nor Impact minutes",
         ),
         id="postmortem-undetermined/P1 without impact",
@@ -272,24 +292,41 @@ TRIGGERS = [
     pytest.param(
         register([incident(resolved_at=NOW - timedelta(hours=25), post_mortem_status=None)]),
         expect(
-            "draft-due", "warning", "Incidents!N2", "INC-1", None,
-            "resolved 25 h ago (2026-11-26 08:00)", "due within 48 h",
+            "draft-due",
+            "warning",
+            "Incidents!N2",
+            "INC-1",
+            None,
+            "resolved 25 h ago (2026-11-26 08:00)",
+            "due within 48 h",
         ),
         id="draft-due/25 hours",
     ),
     pytest.param(
         register([incident(resolved_at=NOW - timedelta(hours=72), post_mortem_status=None)]),
         expect(
-            "draft-overdue", "error", "Incidents!N2", "INC-1", None,
-            "resolved 3 days ago (2026-11-24 09:00)", "still no draft", "due within 48 h",
+            "draft-overdue",
+            "error",
+            "Incidents!N2",
+            "INC-1",
+            None,
+            "resolved 3 days ago (2026-11-24 09:00)",
+            "still no draft",
+            "due within 48 h",
         ),
         id="draft-overdue/72 hours",
     ),
     pytest.param(
         register([incident(post_mortem_status="Draft", review_date=None, closed_date=None)], [action(status="Open")]),
         expect(
-            "review-overdue", "error", "Incidents!N2", "INC-1", None,
-            "not reviewed", "due by the end of Mon 2026-11-09", "5 business days",
+            "review-overdue",
+            "error",
+            "Incidents!N2",
+            "INC-1",
+            None,
+            "not reviewed",
+            "due by the end of Mon 2026-11-09",
+            "5 business days",
         ),
         id="review-overdue/draft from early November",
     ),
@@ -311,7 +348,11 @@ TRIGGERS = [
     pytest.param(
         register(actions=[]),
         expect(
-            "no-actions-after-review", "error", "Incidents!N2", "INC-1", None,
+            "no-actions-after-review",
+            "error",
+            "Incidents!N2",
+            "INC-1",
+            None,
             "status is Closed but the Actions tab has no action for INC-1",
         ),
         id="no-actions-after-review/Closed without actions",
@@ -319,7 +360,11 @@ TRIGGERS = [
     pytest.param(
         register(actions=[action(), action(id="ACT-2", status="In progress"), action(id="ACT-3", status=None)]),
         expect(
-            "closed-with-open-actions", "error", "Incidents!N2", "INC-1", None,
+            "closed-with-open-actions",
+            "error",
+            "Incidents!N2",
+            "INC-1",
+            None,
             "Closed while 2 action(s) are not Done or Won't do: ACT-2, ACT-3",
         ),
         id="closed-with-open-actions/in progress and blank",
@@ -371,7 +416,11 @@ TRIGGERS = [
     pytest.param(
         register(actions=[action(tracking_link="ask Bo")]),
         expect(
-            "action-link-invalid", "warning", "Actions!G2", "INC-1", "ACT-1",
+            "action-link-invalid",
+            "warning",
+            "Actions!G2",
+            "INC-1",
+            "ACT-1",
             "'ask Bo' is neither a web link nor an issue key",
         ),
         id="action-link-invalid/free text",
@@ -379,7 +428,11 @@ TRIGGERS = [
     pytest.param(
         register(actions=[action(status="In progress", due_date=date(2026, 11, 20))]),
         expect(
-            "action-overdue", "error", "Actions!F2", "INC-1", "ACT-1",
+            "action-overdue",
+            "error",
+            "Actions!F2",
+            "INC-1",
+            "ACT-1",
             "due 2026-11-20, 7 days overdue (In progress)",
         ),
         id="action-overdue/in progress a week late",
@@ -392,7 +445,11 @@ TRIGGERS = [
     pytest.param(
         register(actions=[action(due_date=date(2026, 12, 6))]),
         expect(
-            "action-due-too-far", "warning", "Actions!F2", "INC-1", "ACT-1",
+            "action-due-too-far",
+            "warning",
+            "Actions!F2",
+            "INC-1",
+            "ACT-1",
             "a Short-term action due 31 days after the review (limit 30)",
         ),
         id="action-due-too-far/short-term",

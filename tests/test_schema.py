@@ -92,9 +92,7 @@ Variants = Sequence[tuple[str, Any, Any]]
 """(label, cell as typed, expected value)"""
 
 
-def read_incident_variants(
-    register_from, column: str, variants: Variants, settings: ParseSettings | None = None, **fixed: Any
-):
+def read_incident_variants(register_from, column: str, variants: Variants, settings: ParseSettings | None = None, **fixed: Any):
     rows = [incident(id=f"INC-{n}", **{**fixed, column: cell}) for n, (_, cell, _) in enumerate(variants, start=1)]
     result = run_checks(register_from(tables(rows, [action()])), settings=settings)
     assert len(result.register.incidents) == len(variants)
@@ -170,9 +168,7 @@ def test_draft_date_reads_date_cells_iso_text_and_serials(register_from):
 
 
 def test_naive_datetime_cell_is_in_the_settings_timezone(register_from):
-    record, _ = read_incident(
-        register_from, ParseSettings(timezone=BERLIN), resolved_at=datetime(2026, 11, 20, 14, 5)
-    )
+    record, _ = read_incident(register_from, ParseSettings(timezone=BERLIN), resolved_at=datetime(2026, 11, 20, 14, 5))
 
     assert record.resolved_at == datetime(2026, 11, 20, 13, 5, tzinfo=UTC)
 
@@ -654,8 +650,7 @@ def test_missing_required_column_stops_only_that_tab(register_from):
 
     assert [(f.rule, f.cell) for f in result.findings] == [("header-missing", None), ("action-owner-missing", "Actions!E2")]
     assert result.findings[0].message == (
-        "the Incidents tab has no 'Resolved at' column in row 1, so the tab is not checked. "
-        "Add a column headed 'Resolved at'."
+        "the Incidents tab has no 'Resolved at' column in row 1, so the tab is not checked. Add a column headed 'Resolved at'."
     )
     assert result.register.incidents == ()
 

@@ -110,7 +110,12 @@ def test_path_and_markup_in_a_cell_are_only_quoted_text_in_messages(tmp_path: Pa
     config = xlsx_project(tmp_path, tables(incidents=[incident_row(id="INC-1", severity="P0", resolved_at="../../../etc/passwd")]))
     code, out, _ = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
     messages = [finding["message"] for finding in json.loads(out)["findings"] if finding["rule"] == "value-invalid"]
-    assert (code, messages) == (1, ["Resolved at: '../../../etc/passwd' is not a date and time. Use a date cell or text like 2026-11-20 14:05 or 2026-11-20T14:05+01:00."])
+    assert (code, messages) == (
+        1,
+        [
+            "Resolved at: '../../../etc/passwd' is not a date and time. Use a date cell or text like 2026-11-20 14:05 or 2026-11-20T14:05+01:00."
+        ],
+    )
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pmsheets.yaml", "register.xlsx"]
 
 
@@ -143,7 +148,17 @@ def test_report_email_shows_register_markup_as_text() -> None:
     register = parse(
         tables(
             incidents=[incident_row(id="INC-1", title=f"Outage {payload}", severity="P1", incident_owner=payload)],
-            actions=[action_row(id="ACT-1", incident_id="INC-1", action=payload, type="Short-term", owner=payload, due_date=date(2026, 11, 1), tracking_link="OPS-1")],
+            actions=[
+                action_row(
+                    id="ACT-1",
+                    incident_id="INC-1",
+                    action=payload,
+                    type="Short-term",
+                    owner=payload,
+                    due_date=date(2026, 11, 1),
+                    tracking_link="OPS-1",
+                )
+            ],
         )
     ).register
     html = render(overdue_report(find_overdue(register, as_of=AS_OF, policy=Policy()))).html
@@ -151,7 +166,9 @@ def test_report_email_shows_register_markup_as_text() -> None:
 
 
 def test_subject_with_line_breaks_cannot_add_a_mail_header() -> None:
-    outgoing = Outgoing(sender="pmsheets@example.com", to=("ops@example.com",), subject="Overdue\r\nBcc: spy@evil.example", text="t", html="<p>t</p>")
+    outgoing = Outgoing(
+        sender="pmsheets@example.com", to=("ops@example.com",), subject="Overdue\r\nBcc: spy@evil.example", text="t", html="<p>t</p>"
+    )
     message = build_message(outgoing, now=datetime(2026, 11, 27, 9, 0, tzinfo=AS_OF.tzinfo))
     assert message["Bcc"] is None
     assert b"\nBcc:" not in bytes(message)
@@ -168,7 +185,7 @@ SECRET = "hunter2-Secret!"
         f"register:\n  password: {SECRET}\n",
         f"mail:\n  smtp:\n    host: smtp.example.com\n    password: {SECRET}\n",
         f"mail:\n  smtp:\n    host: smtp.example.com\n    password_env: {SECRET}\n",
-        f"register:\n  backend: google\n  spreadsheet: k\n  credentials_env: '{{\"private_key\": \"{SECRET}\"}}'\n",
+        f'register:\n  backend: google\n  spreadsheet: k\n  credentials_env: \'{{"private_key": "{SECRET}"}}\'\n',
     ],
     ids=["secret-key", "smtp-password", "password-in-password-env", "key-json-in-credentials-env"],
 )

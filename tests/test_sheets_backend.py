@@ -27,8 +27,13 @@ def register_with_actions(count: int) -> dict[str, list[list[object]]]:
         incidents=[incident_row(id="INC-1", severity="P1", customer_impact="Non-trivial", resolved_at="2026-11-20 10:00")],
         actions=[
             action_row(
-                id=f"ACT-{n}", incident_id="INC-1", type="Short-term", owner="Ann",
-                due_date=date(2026, 11, 20 + n % 10), tracking_link=f"OPS-{n}", status="Open",
+                id=f"ACT-{n}",
+                incident_id="INC-1",
+                type="Short-term",
+                owner="Ann",
+                due_date=date(2026, 11, 20 + n % 10),
+                tracking_link=f"OPS-{n}",
+                status="Open",
             )
             for n in range(count)
         ],
@@ -41,7 +46,9 @@ def sheet_key(emulator: SheetsEmulator, tmp_path: Path, content: dict[str, list[
 
 def backend(client: gspread.Client, key: str, sleeps: list[float] | None = None, budget: float = 60) -> SheetsRegister:
     record = sleeps.append if sleeps is not None else (lambda _s: None)
-    return SheetsRegister(client, key, account_email=DEFAULT_EMAIL, retry=RetryPolicy(total_seconds=budget), sleep=record, jitter=lambda: 1.0)
+    return SheetsRegister(
+        client, key, account_email=DEFAULT_EMAIL, retry=RetryPolicy(total_seconds=budget), sleep=record, jitter=lambda: 1.0
+    )
 
 
 def google_config(emulator: SheetsEmulator, tmp_path: Path, key: str, extra: str = "") -> Path:
@@ -65,9 +72,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("actions", [10, 10_000])
-def test_validate_and_write_cycle_costs_two_reads_and_one_write(
-    emulator: SheetsEmulator, tmp_path: Path, actions: int
-) -> None:
+def test_validate_and_write_cycle_costs_two_reads_and_one_write(emulator: SheetsEmulator, tmp_path: Path, actions: int) -> None:
     config = google_config(emulator, tmp_path, sheet_key(emulator, tmp_path, register_with_actions(actions)))
     code, _, err = run("--config", str(config), "validate", "--as-of", AS_OF, "--format", "json")
     assert code == 1, err
@@ -91,7 +96,7 @@ def test_findings_tab_is_replaced_without_leftover_rows(emulator: SheetsEmulator
 
 def test_findings_are_written_as_text_never_formulas(emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path) -> None:
     key = sheet_key(emulator, tmp_path, register_with_actions(1))
-    backend(sheets_client, key).write_findings([["error", "r", "", "", "", "=IMPORTXML(\"http://evil\")"]])
+    backend(sheets_client, key).write_findings([["error", "r", "", "", "", '=IMPORTXML("http://evil")']])
     assert emulator.store.rows(key, "Findings", render="FORMULA")[1][5] == '=IMPORTXML("http://evil")'
 
 
@@ -300,7 +305,9 @@ def test_findings_past_the_request_size_limit_are_written_errors_first_with_a_no
 
 
 def test_validate_says_when_the_findings_tab_shows_only_some(emulator: SheetsEmulator, tmp_path: Path) -> None:
-    untracked = [action_row(id=f"ACT-{n}", incident_id="INC-1", type="Short-term", due_date=date(2026, 11, 1), status="Open") for n in range(10_000)]
+    untracked = [
+        action_row(id=f"ACT-{n}", incident_id="INC-1", type="Short-term", due_date=date(2026, 11, 1), status="Open") for n in range(10_000)
+    ]
     content = {**register_with_actions(0), "Actions": tables(actions=untracked)["Actions"]}
     key = sheet_key(emulator, tmp_path, content)  # no owner, no link, overdue: 30,000 findings, ~12 MB
     code, out, err = run("--config", str(google_config(emulator, tmp_path, key)), "validate", "--as-of", "2026-11-27T12:00")

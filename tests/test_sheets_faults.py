@@ -37,7 +37,9 @@ READ, WRITE = 2, 3
 def register_content() -> dict[str, Any]:
     return tables(
         incidents=[
-            incident_row(id="INC-1", title="Checkout down", severity="P1", customer_impact="Non-trivial", resolved_at=datetime(2026, 11, 20, 10, 0)),
+            incident_row(
+                id="INC-1", title="Checkout down", severity="P1", customer_impact="Non-trivial", resolved_at=datetime(2026, 11, 20, 10, 0)
+            ),
             incident_row(id="INC-2", title="Slow search", severity="P2", resolved_at=datetime(2026, 11, 25, 8, 0)),
         ],
         actions=[
@@ -145,7 +147,9 @@ def test_429_storm_is_ridden_out_with_capped_backoff(emulator: SheetsEmulator, k
     assert register_state(emulator, key) == (typed, expected)
 
 
-def test_server_errors_on_the_write_are_retried_until_it_lands(emulator: SheetsEmulator, key: str, tmp_path: Path, backoff: list[float]) -> None:
+def test_server_errors_on_the_write_are_retried_until_it_lands(
+    emulator: SheetsEmulator, key: str, tmp_path: Path, backoff: list[float]
+) -> None:
     config = config_for(emulator, tmp_path, key)
     expected, typed = new_findings(config), pm_tabs(emulator, key)
     emulator.faults.script(None, None, 500, 503, 500)
@@ -201,7 +205,9 @@ def hung_api(emulator: SheetsEmulator) -> Iterator[threading.Event]:
     release.set()
 
 
-def test_api_that_never_answers_times_out_and_exits_2(emulator: SheetsEmulator, key: str, tmp_path: Path, hung_api: threading.Event) -> None:
+def test_api_that_never_answers_times_out_and_exits_2(
+    emulator: SheetsEmulator, key: str, tmp_path: Path, hung_api: threading.Event
+) -> None:
     config = config_for(emulator, tmp_path, key, retry_seconds=0, timeout_seconds=0.2)
     emulator.faults.latency = 1.0
     code, out, err = validate(config)
@@ -339,7 +345,9 @@ def test_quota_used_up_by_others_is_waited_out_when_the_budget_allows(
     assert findings_tab(emulator, key) == expected
 
 
-def test_quota_used_up_past_the_budget_exits_2_naming_the_quota(emulator: SheetsEmulator, key: str, tmp_path: Path, backoff: list[float]) -> None:
+def test_quota_used_up_past_the_budget_exits_2_naming_the_quota(
+    emulator: SheetsEmulator, key: str, tmp_path: Path, backoff: list[float]
+) -> None:
     config = config_for(emulator, tmp_path, key)
     new_findings(config)
     emulator.quota.limits["read"] = 2

@@ -155,10 +155,21 @@ def read_csv(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; `apt-get install libreoffice-calc-nogui` enables this test")
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed; `apt-get install libreoffice-calc-nogui` enables this test"
+)
 def test_snapshot_opens_in_libreoffice(snapshot_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "csv"
-    command = [SOFFICE, "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to", CSV_FILTER, "--outdir", str(out), str(snapshot_path)]
+    command = [
+        SOFFICE,
+        "--headless",
+        f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+        "--convert-to",
+        CSV_FILTER,
+        "--outdir",
+        str(out),
+        str(snapshot_path),
+    ]
     subprocess.run(command, check=True, capture_output=True, timeout=180)
     actions = read_csv(out / "snapshot-Actions.csv")
     assert actions[0][0] == "ID"

@@ -24,15 +24,21 @@ def test_worker_heartbeat_is_relative_to_the_config_file(tmp_path: Path) -> None
 
 
 def test_worker_keys_are_read(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, "worker:\n  sync_every_minutes: 5\n  lease_minutes: 20\nreports:\n  weekly:\n    max_late_hours: 12\n"))
+    loaded = config.load(
+        write(tmp_path, "worker:\n  sync_every_minutes: 5\n  lease_minutes: 20\nreports:\n  weekly:\n    max_late_hours: 12\n")
+    )
     assert (loaded.worker.sync_every_minutes, loaded.worker.lease_minutes, loaded.reports.max_late_hours) == (5, 20, 12)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("worker:\n  sync_every_minutes: 0\n", "key 'worker.sync_every_minutes' must be a number greater than 0", id="zero-interval"),
-        pytest.param("reports:\n  weekly:\n    max_late_hours: soon\n", "key 'reports.weekly.max_late_hours' must be a number", id="late-hours"),
+        pytest.param(
+            "worker:\n  sync_every_minutes: 0\n", "key 'worker.sync_every_minutes' must be a number greater than 0", id="zero-interval"
+        ),
+        pytest.param(
+            "reports:\n  weekly:\n    max_late_hours: soon\n", "key 'reports.weekly.max_late_hours' must be a number", id="late-hours"
+        ),
         pytest.param("worker:\n  sync_every_minute: 5\n", "Did you mean 'worker.sync_every_minutes'?", id="typo"),
     ],
 )

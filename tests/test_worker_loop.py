@@ -219,7 +219,9 @@ def test_two_workers_on_one_workbook_register_send_each_report_once(tmp_path: Pa
     assert len(one.mailer.sent) + len(two.mailer.sent) == REPORTS_PER_WEEK
 
 
-def test_two_workers_on_one_google_sheet_send_each_report_once(emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path) -> None:
+def test_two_workers_on_one_google_sheet_send_each_report_once(
+    emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path
+) -> None:
     first = sheets_register(emulator, sheets_client, write_workbook(tmp_path / "register.xlsx", sample_tables()))
     second = SheetsRegister(sheets_client, first._key, account_email=DEFAULT_EMAIL, sleep=lambda _seconds: None)
     config = worker_config(tmp_path, worker={"sync_every_minutes": 5})
@@ -235,7 +237,8 @@ def test_two_workers_with_one_lease_crashed_holder_the_other_sends_after_the_lea
     register = MemoryRegister(sample_tables())
     crashed = memory_cycles(tmp_path, register, holder="host-a:1")
     crashed.lease.acquire(MONDAY_0900 - timedelta(minutes=1), timedelta(minutes=10))  # then the process died
-    survivor = memory_cycles(tmp_path, register, start=MONDAY_0900 - timedelta(minutes=5), holder="host-b:1", worker={"sync_every_minutes": 5})
+    survivor = memory_cycles(
+        tmp_path, register, start=MONDAY_0900 - timedelta(minutes=5), holder="host-b:1", worker={"sync_every_minutes": 5}
+    )
     run_until(worker_for(survivor, tmp_path / "worker.heartbeat"), survivor.clock, MONDAY_0900 + timedelta(minutes=30))
     assert set(sent_at(survivor)) == {MONDAY_0900 + timedelta(minutes=10)}
-

@@ -37,7 +37,9 @@ def rich_register(path: Path) -> Path:
     validation = DataValidation(type="list", formula1='"P0,P1,P2"')
     validation.add("C2:C500")
     incidents.add_data_validation(validation)
-    incidents.conditional_formatting.add("G2:G500", CellIsRule(operator="greaterThan", formula=["15"], fill=PatternFill("solid", fgColor="FFC7CE")))
+    incidents.conditional_formatting.add(
+        "G2:G500", CellIsRule(operator="greaterThan", formula=["15"], fill=PatternFill("solid", fgColor="FFC7CE"))
+    )
     actions = workbook.create_sheet("Actions")
     actions.append(ACTION_HEADERS)
     actions.append(["ACT-1", "INC-1", "Fix it", "Short-term", "Ann", datetime(2026, 11, 20), "OPS-1", "Open"])

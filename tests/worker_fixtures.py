@@ -186,7 +186,13 @@ class Cycles:
         if at is not None:
             self.clock.set(at)
         return run_cycle(
-            backend=self.backend, lease=self.lease, mailer=self.mailer, config=self.config, now=self.clock(), events=self.events.log, state=self.state
+            backend=self.backend,
+            lease=self.lease,
+            mailer=self.mailer,
+            config=self.config,
+            now=self.clock(),
+            events=self.events.log,
+            state=self.state,
         )
 
 

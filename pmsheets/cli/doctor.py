@@ -48,7 +48,9 @@ def _xlsx_backend(config: config_module.Config) -> Iterator[Check]:
         return None
     for lock in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")):
         if lock.exists():
-            yield Check(False, f"register: {path} is open in Excel or LibreOffice ({lock.name}); close it before the tool writes", warning=True)
+            yield Check(
+                False, f"register: {path} is open in Excel or LibreOffice ({lock.name}); close it before the tool writes", warning=True
+            )
     return XlsxRegister(path)
 
 

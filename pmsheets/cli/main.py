@@ -185,7 +185,10 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
         register = replace(config.register, backend="google", spreadsheet=config_module.spreadsheet_key(args.sheet))
         backend = open_sheets_register(register)
         backend.initialize(demo_tables(now) if args.demo else None)
-        print(f"Set up {backend.describe()} as an {what}. Set register.backend: google and register.spreadsheet, then run: pmsheets validate", file=out)
+        print(
+            f"Set up {backend.describe()} as an {what}. Set register.backend: google and register.spreadsheet, then run: pmsheets validate",
+            file=out,
+        )
         return EXIT_OK
     path = Path(args.xlsx)
     create_register(path, demo_rows(now) if args.demo else None)
@@ -213,12 +216,16 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     policy = checked.config.policy_in(checked.timezone)
     ctx = policy_context(register, checked.validation.as_of, policy)
     environment = postmortems.template_environment(checked.config.templates_dir)
-    results = postmortems.generate(register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run)
+    results = postmortems.generate(
+        register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run
+    )
     print_documents(results, settings.dir, out, dry_run=args.dry_run)
     code = EXIT_FINDINGS if any(result.outcome is Outcome.CONFLICT for result in results) else EXIT_OK
     if settings.link_base is None:
         return code  # without a link base the register is never written
-    updates = postmortems.planned_links(register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx)
+    updates = postmortems.planned_links(
+        register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx
+    )
     if args.dry_run:
         print_planned_links(updates, out)
         return code
@@ -284,8 +291,7 @@ def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
         print(f"  {visible(finding.cell or '-'):<{width}}  {level}  {finding.rule:<{rule_width}}  {visible(finding.message)}", file=out)
     counts = result.counts
     print(
-        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
-        f"as of {result.as_of:%Y-%m-%d %H:%M %Z}",
+        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info as of {result.as_of:%Y-%m-%d %H:%M %Z}",
         file=out,
     )
 

@@ -70,5 +70,7 @@ def export_snapshot(checked: Checked, *, out: Path | None = None) -> Path:
     path = out or default_path(checked.config.reports.dir, overdue.as_of, overdue.context.policy.timezone)
     if out is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    write_snapshot(path, overdue=overdue, findings=checked.validation.findings, escalate_after_days=checked.config.reports.escalate_after_days)
+    write_snapshot(
+        path, overdue=overdue, findings=checked.validation.findings, escalate_after_days=checked.config.reports.escalate_after_days
+    )
     return path

@@ -38,7 +38,9 @@ def add_report_commands(commands: Any) -> None:
     report.add_argument("--as-of", metavar="DATETIME", help="report as if it were this time (ISO 8601; default: now)")
     report.add_argument("--send", action="store_true", help="deliver the messages instead of writing previews")
     report.add_argument("--resend", action="store_true", help="with --send: send again even if the Report log says it was sent this week")
-    report.add_argument("--to", metavar="ADDR", nargs="+", default=[], help="send to these addresses instead of the configured ones (no Cc)")
+    report.add_argument(
+        "--to", metavar="ADDR", nargs="+", default=[], help="send to these addresses instead of the configured ones (no Cc)"
+    )
     report.set_defaults(handler=cmd_report)
 
     export = commands.add_parser(
@@ -92,7 +94,9 @@ def _now() -> datetime:
 def print_previews(paths: Sequence[Path], folder: Path, out: TextIO) -> None:
     for path in paths:
         print(f"  {path}", file=out)
-    print(f"{len(paths) // 3} report(s) previewed in {folder} (.html, .txt and .eml); nothing was sent. Add --send to deliver them.", file=out)
+    print(
+        f"{len(paths) // 3} report(s) previewed in {folder} (.html, .txt and .eml); nothing was sent. Add --send to deliver them.", file=out
+    )
 
 
 def print_outcomes(outcomes: Sequence[Outcome], checked: Checked, out: TextIO, err: TextIO) -> int:

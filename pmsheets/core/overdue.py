@@ -499,8 +499,4 @@ def owner_digests(overdue: Overdue) -> tuple[OwnerDigest, ...]:
             continue
         name = person.name or person.email
         by_email.setdefault(person.email, (name, []))[1].append(item)
-    return tuple(
-        OwnerDigest(name, email, overdue.as_of, overdue.week, tuple(items))
-        for email, (name, items) in sorted(by_email.items())
-    )
-
+    return tuple(OwnerDigest(name, email, overdue.as_of, overdue.week, tuple(items)) for email, (name, items) in sorted(by_email.items()))

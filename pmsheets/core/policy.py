@@ -311,13 +311,15 @@ def _show_when(value: date | datetime) -> str:
 def severity_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Severities P0-P2 decide whether a post-mortem is required."""
     if _blank(incident, "severity"):
-        return [_incident_finding(
-            "severity-missing",
-            Level.ERROR,
-            incident,
-            "severity",
-            "no severity, so the tool cannot tell whether a post-mortem is required. Set P0, P1 or P2.",
-        )]
+        return [
+            _incident_finding(
+                "severity-missing",
+                Level.ERROR,
+                incident,
+                "severity",
+                "no severity, so the tool cannot tell whether a post-mortem is required. Set P0, P1 or P2.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -348,13 +350,15 @@ def postmortem_required(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """P0: always. P1: customer impact non-trivial or > 15 minutes. P2: systemic gap, security concern or repeatable failure."""
     reason = ctx.requirement(incident)
     if reason and not incident.postmortem_status.drafted and not _unreadable(incident, "postmortem_status"):
-        return [_incident_finding(
-            "postmortem-required",
-            Level.INFO,
-            incident,
-            "postmortem_status",
-            f"needs a post-mortem ({reason}). Start one from the template and set Post-mortem status to Draft.",
-        )]
+        return [
+            _incident_finding(
+                "postmortem-required",
+                Level.INFO,
+                incident,
+                "postmortem_status",
+                f"needs a post-mortem ({reason}). Start one from the template and set Post-mortem status to Draft.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -363,33 +367,39 @@ def postmortem_undetermined(incident: Incident, ctx: Context) -> Sequence[Findin
     if incident.severity is not Severity.P1:
         return NO_FINDINGS
     if _blank(incident, "customer_impact") and _blank(incident, "impact_minutes"):
-        return [_incident_finding(
-            "postmortem-undetermined",
-            Level.WARNING,
-            incident,
-            "customer_impact",
-            "P1 with neither Customer impact nor Impact minutes, so the tool cannot tell whether a post-mortem is required. Fill in at least one.",
-        )]
+        return [
+            _incident_finding(
+                "postmortem-undetermined",
+                Level.WARNING,
+                incident,
+                "customer_impact",
+                "P1 with neither Customer impact nor Impact minutes, so the tool cannot tell whether a post-mortem is required. Fill in at least one.",
+            )
+        ]
     return NO_FINDINGS
 
 
 def owner_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Incident owner (PM): drives the post-mortem, ensures data is captured, schedules review."""
     if ctx.requirement(incident) and _blank(incident, "owner"):
-        return [_incident_finding("owner-missing", Level.ERROR, incident, "owner", "no Incident owner. Name the PM who drives the post-mortem.")]
+        return [
+            _incident_finding("owner-missing", Level.ERROR, incident, "owner", "no Incident owner. Name the PM who drives the post-mortem.")
+        ]
     return NO_FINDINGS
 
 
 def responder_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Primary responder: provides timeline, technical details and corrective actions."""
     if ctx.requirement(incident) and _blank(incident, "primary_responder"):
-        return [_incident_finding(
-            "responder-missing",
-            Level.ERROR,
-            incident,
-            "primary_responder",
-            "no Primary responder. Name who provides the timeline and technical details.",
-        )]
+        return [
+            _incident_finding(
+                "responder-missing",
+                Level.ERROR,
+                incident,
+                "primary_responder",
+                "no Primary responder. Name who provides the timeline and technical details.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -430,53 +440,61 @@ def review_overdue(incident: Incident, ctx: Context) -> Sequence[Finding]:
     deadline = ctx.review_deadline(incident.resolved_at)
     if ctx.as_of >= deadline:
         last_day = (deadline - timedelta(days=1)).date()
-        return [_incident_finding(
-            "review-overdue",
-            Level.ERROR,
-            incident,
-            "postmortem_status",
-            f"not reviewed; the review was due by the end of {last_day:%a %Y-%m-%d} "
-            f"({ctx.policy.review_business_days} business days after resolution). Hold the review and set Post-mortem status to Reviewed.",
-        )]
+        return [
+            _incident_finding(
+                "review-overdue",
+                Level.ERROR,
+                incident,
+                "postmortem_status",
+                f"not reviewed; the review was due by the end of {last_day:%a %Y-%m-%d} "
+                f"({ctx.policy.review_business_days} business days after resolution). Hold the review and set Post-mortem status to Reviewed.",
+            )
+        ]
     return NO_FINDINGS
 
 
 def draft_date_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Drafts are dated, so the 24-48 h expectation can be measured."""
     if incident.postmortem_status.drafted and _blank(incident, "draft_date"):
-        return [_incident_finding(
-            "draft-date-missing",
-            Level.WARNING,
-            incident,
-            "draft_date",
-            f"status is {incident.postmortem_status} but there is no Draft date. Add the day the draft was written.",
-        )]
+        return [
+            _incident_finding(
+                "draft-date-missing",
+                Level.WARNING,
+                incident,
+                "draft_date",
+                f"status is {incident.postmortem_status} but there is no Draft date. Add the day the draft was written.",
+            )
+        ]
     return NO_FINDINGS
 
 
 def review_date_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Reviews are dated, so the 5-business-day expectation can be measured."""
     if incident.postmortem_status.reviewed and _blank(incident, "review_date"):
-        return [_incident_finding(
-            "review-date-missing",
-            Level.ERROR,
-            incident,
-            "review_date",
-            f"status is {incident.postmortem_status} but there is no Review date. Add the day of the review.",
-        )]
+        return [
+            _incident_finding(
+                "review-date-missing",
+                Level.ERROR,
+                incident,
+                "review_date",
+                f"status is {incident.postmortem_status} but there is no Review date. Add the day of the review.",
+            )
+        ]
     return NO_FINDINGS
 
 
 def doc_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
     """Create a new post-mortem using the template (and link it from the register)."""
     if incident.postmortem_status.drafted and _blank(incident, "postmortem_doc"):
-        return [_incident_finding(
-            "doc-missing",
-            Level.WARNING,
-            incident,
-            "postmortem_doc",
-            f"status is {incident.postmortem_status} but there is no Post-mortem doc. Paste the link to the document.",
-        )]
+        return [
+            _incident_finding(
+                "doc-missing",
+                Level.WARNING,
+                incident,
+                "postmortem_doc",
+                f"status is {incident.postmortem_status} but there is no Post-mortem doc. Paste the link to the document.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -485,13 +503,15 @@ def no_actions_after_review(incident: Incident, ctx: Context) -> Sequence[Findin
     if "actions" in ctx.register.unchecked_tabs:
         return NO_FINDINGS  # the Actions tab could not be read: its rows are unknown, not absent
     if incident.postmortem_status.reviewed and incident.id is not None and not ctx.actions_of(incident):
-        return [_incident_finding(
-            "no-actions-after-review",
-            Level.ERROR,
-            incident,
-            "postmortem_status",
-            f"status is {incident.postmortem_status} but the Actions tab has no action for {incident.id}. Add the corrective actions from the review.",
-        )]
+        return [
+            _incident_finding(
+                "no-actions-after-review",
+                Level.ERROR,
+                incident,
+                "postmortem_status",
+                f"status is {incident.postmortem_status} but the Actions tab has no action for {incident.id}. Add the corrective actions from the review.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -499,11 +519,7 @@ def closed_with_open_actions(incident: Incident, ctx: Context) -> Iterator[Findi
     """Track actions until completion, then mark Status: Closed."""
     if incident.postmortem_status is not PostmortemStatus.CLOSED:
         return
-    still_open = [
-        a.id or f"row {a.ref.row}"
-        for a in ctx.actions_of(incident)
-        if not a.status.finished and not _unreadable(a, "status")
-    ]
+    still_open = [a.id or f"row {a.ref.row}" for a in ctx.actions_of(incident) if not a.status.finished and not _unreadable(a, "status")]
     if still_open:
         yield _incident_finding(
             "closed-with-open-actions",
@@ -521,13 +537,15 @@ def ready_to_close(incident: Incident, ctx: Context) -> Sequence[Finding]:
         return NO_FINDINGS
     actions = ctx.actions_of(incident)
     if actions and all(a.status.finished for a in actions):
-        return [_incident_finding(
-            "ready-to-close",
-            Level.INFO,
-            incident,
-            "postmortem_status",
-            "every action is Done or Won't do. Set Post-mortem status to Closed.",
-        )]
+        return [
+            _incident_finding(
+                "ready-to-close",
+                Level.INFO,
+                incident,
+                "postmortem_status",
+                "every action is Done or Won't do. Set Post-mortem status to Closed.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -570,13 +588,15 @@ def action_due_missing(action: Action, ctx: Context) -> Sequence[Finding]:
 def action_link_missing(action: Action, ctx: Context) -> Sequence[Finding]:
     """Every action item must have a tracking link (ticket, issue, or task ID)."""
     if _blank(action, "tracking_link"):
-        return [_action_finding(
-            "action-link-missing",
-            Level.ERROR,
-            action,
-            "tracking_link",
-            "no tracking link. File a ticket and paste its link or key (e.g. OPS-123); the post-mortem is not complete until actions are tracked.",
-        )]
+        return [
+            _action_finding(
+                "action-link-missing",
+                Level.ERROR,
+                action,
+                "tracking_link",
+                "no tracking link. File a ticket and paste its link or key (e.g. OPS-123); the post-mortem is not complete until actions are tracked.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -599,13 +619,15 @@ def action_link_invalid(action: Action, ctx: Context) -> Sequence[Finding]:
     link = action.tracking_link
     if link is None or _TRACKING_LINK.fullmatch(link):
         return NO_FINDINGS
-    return [_action_finding(
-        "action-link-invalid",
-        Level.WARNING,
-        action,
-        "tracking_link",
-        f"'{_clip(link)}' is neither a web link nor an issue key. Use https://..., OPS-123, #123 or org/repo#123.",
-    )]
+    return [
+        _action_finding(
+            "action-link-invalid",
+            Level.WARNING,
+            action,
+            "tracking_link",
+            f"'{_clip(link)}' is neither a web link nor an issue key. Use https://..., OPS-123, #123 or org/repo#123.",
+        )
+    ]
     return NO_FINDINGS
 
 
@@ -620,27 +642,31 @@ def action_overdue(action: Action, ctx: Context) -> Sequence[Finding]:
     if _unreadable(action, "status"):
         return NO_FINDINGS
     days = (ctx.today - action.due_date).days
-    return [_action_finding(
-        "action-overdue",
-        Level.ERROR,
-        action,
-        "due_date",
-        f"due {action.due_date.isoformat()}, {days} day{'s' if days != 1 else ''} overdue ({action.status}). "
-        "Finish it or agree a new due date; overdue actions are escalated at the next ops review.",
-    )]
+    return [
+        _action_finding(
+            "action-overdue",
+            Level.ERROR,
+            action,
+            "due_date",
+            f"due {action.due_date.isoformat()}, {days} day{'s' if days != 1 else ''} overdue ({action.status}). "
+            "Finish it or agree a new due date; overdue actions are escalated at the next ops review.",
+        )
+    ]
     return NO_FINDINGS
 
 
 def action_done_without_date(action: Action, ctx: Context) -> Sequence[Finding]:
     """Track actions until completion (the completion date shows they were done on time)."""
     if action.status is ActionStatus.DONE and _blank(action, "completed_on"):
-        return [_action_finding(
-            "action-done-without-date",
-            Level.WARNING,
-            action,
-            "completed_on",
-            "Done but no Completed on date. Add the day it was finished.",
-        )]
+        return [
+            _action_finding(
+                "action-done-without-date",
+                Level.WARNING,
+                action,
+                "completed_on",
+                "Done but no Completed on date. Add the day it was finished.",
+            )
+        ]
     return NO_FINDINGS
 
 
@@ -658,14 +684,16 @@ def action_due_too_far(action: Action, ctx: Context) -> Sequence[Finding]:
     limit = ctx.policy.short_term_max_days if action.type is ActionType.SHORT_TERM else ctx.policy.long_term_max_days
     days_after = (action.due_date - start).days  # a difference: start + limit could pass 9999-12-31
     if days_after > limit:
-        return [_action_finding(
-            "action-due-too-far",
-            Level.WARNING,
-            action,
-            "due_date",
-            f"a {action.type} action due {days_after} days after {start_name} "
-            f"(limit {limit}). Bring the date forward or make it {'Long-term' if action.type is ActionType.SHORT_TERM else 'smaller'}.",
-        )]
+        return [
+            _action_finding(
+                "action-due-too-far",
+                Level.WARNING,
+                action,
+                "due_date",
+                f"a {action.type} action due {days_after} days after {start_name} "
+                f"(limit {limit}). Bring the date forward or make it {'Long-term' if action.type is ActionType.SHORT_TERM else 'smaller'}.",
+            )
+        ]
     return NO_FINDINGS
 
 

@@ -43,9 +43,7 @@ RawWorkbook = Mapping[str, RawTable]
 SERIAL_EPOCH = datetime(1899, 12, 30)
 # Excel and Sheets both stop at 9999-12-31; beyond it a number is not a date.
 MAX_SERIAL = 2_958_465
-CELL_ERRORS = frozenset(
-    {"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!", "#SPILL!", "#CALC!"}
-)
+CELL_ERRORS = frozenset({"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!", "#SPILL!", "#CALC!"})
 
 
 class Kind(enum.Enum):
@@ -92,7 +90,13 @@ INCIDENTS = Tab(
         _col("severity", "Severity", Kind.ENUM, required=True, choices=Severity, width=9),
         _col("detected_at", "Detected at", Kind.DATETIME, width=17, checked_by=("dates-out-of-order",)),
         _col("resolved_at", "Resolved at", Kind.DATETIME, required=True, width=17),
-        _col("customer_impact", "Customer impact", Kind.ENUM, choices=CustomerImpact, checked_by=("postmortem-required", "postmortem-undetermined", "severity-mismatch")),
+        _col(
+            "customer_impact",
+            "Customer impact",
+            Kind.ENUM,
+            choices=CustomerImpact,
+            checked_by=("postmortem-required", "postmortem-undetermined", "severity-mismatch"),
+        ),
         _col("impact_minutes", "Impact minutes", Kind.NUMBER, width=10, checked_by=("postmortem-required", "postmortem-undetermined")),
         _col("systemic_gap", "Systemic gap", Kind.YESNO, width=10, checked_by=("postmortem-required",)),
         _col("security_concern", "Security concern", Kind.YESNO, width=10, checked_by=("postmortem-required",)),
@@ -102,7 +106,13 @@ INCIDENTS = Tab(
         _col("contributors", "Contributors", Kind.LIST, width=24),
         _col("postmortem_status", "Post-mortem status", Kind.ENUM, required=True, choices=PostmortemStatus),
         _col("draft_date", "Draft date", Kind.DATE, width=12, checked_by=("draft-date-missing", "dates-out-of-order")),
-        _col("review_date", "Review date", Kind.DATE, width=12, checked_by=("review-date-missing", "dates-out-of-order", "action-due-too-far")),
+        _col(
+            "review_date",
+            "Review date",
+            Kind.DATE,
+            width=12,
+            checked_by=("review-date-missing", "dates-out-of-order", "action-due-too-far"),
+        ),
         _col("closed_date", "Closed date", Kind.DATE, width=12, checked_by=("dates-out-of-order",)),
         _col("postmortem_doc", "Post-mortem doc", width=30, checked_by=("doc-missing",)),
         _col("summary", "Summary", width=40, checked_by=("blame-language",)),
@@ -461,8 +471,7 @@ def _duplicate_header_findings(title: str, column: Column, found: list[int]) -> 
             level=Level.ERROR,
             cell=f"{quote_tab(title)}!{column_letter(extra)}1",
             message=(
-                f"a second '{column.header}' column; the tool reads column {first} and ignores this one. "
-                "Rename or remove one of them."
+                f"a second '{column.header}' column; the tool reads column {first} and ignores this one. Rename or remove one of them."
             ),
         )
         for extra in found[1:]
@@ -578,9 +587,7 @@ def _missing_tab_finding(tab: Tab, raw: RawWorkbook) -> Finding:
 def _parse_rows(
     tab: Tab, title: str, rows: RawTable, positions: Mapping[str, int], settings: ParseSettings
 ) -> tuple[tuple[Any, ...], list[Finding]]:
-    fields = [
-        (column, positions[column.field], parser_for(column)) for column in tab.columns if column.field in positions
-    ]
+    fields = [(column, positions[column.field], parser_for(column)) for column in tab.columns if column.field in positions]
     letters = {column.field: column_letter(index) for column, index, _ in fields}
     make = _RECORD_TYPES[tab.key]
     id_field = "id" if tab.key in ("incidents", "actions") else None

@@ -252,7 +252,9 @@ class _Cycle:
         detail = f"{len(written)} draft(s) written ({'; '.join(written)})" if written else "no draft to write"
         if settings.link_base is None:
             return detail
-        updates = postmortems.planned_links(register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx)
+        updates = postmortems.planned_links(
+            register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx
+        )
         cells = postmortems.write_links(self.backend, self.raw.tables, register, updates, set_status_draft=settings.set_status_draft)
         return f"{detail}; filled {', '.join(cells)}" if cells else detail
 
@@ -292,7 +294,9 @@ class _Cycle:
     def planned(self, due: WeeklyDue, log: Sequence[LogEntry]) -> list[Planned]:
         overdue = find_overdue(self.checked.register, as_of=self.now, policy=self.policy)
         settings = self.config.reports
-        return plan(due.kinds, overdue=overdue, findings=self.checked.findings, log=log, settings=settings, templates_dir=self.config.templates_dir)
+        return plan(
+            due.kinds, overdue=overdue, findings=self.checked.findings, log=log, settings=settings, templates_dir=self.config.templates_dir
+        )
 
     def send_due(self, planned: Sequence[Planned]) -> str:
         # Read again under the lease: a worker that sent since this cycle's read has logged it by now.
@@ -301,7 +305,9 @@ class _Cycle:
         if due.state is not SlotState.DUE:
             return f"weekly reports of {due.week}: {due.state} (seen under the lease)"
         messages = [for_slot(message, due) for message in planned if message.recipients and message.rendered.kind in due.kinds]
-        outcomes = deliver(messages, transport=self.mailer, sender=self.config.mail.sender, log=log, append_log=self.append_log, clock=lambda: self.now)
+        outcomes = deliver(
+            messages, transport=self.mailer, sender=self.config.mail.sender, log=log, append_log=self.append_log, clock=lambda: self.now
+        )
         for outcome in outcomes:
             self.report_outcome(outcome, due)
         summary = f"weekly reports of {due.week}{' (late)' if due.late else ''}: " + "; ".join(outcome.line() for outcome in outcomes)
@@ -350,7 +356,6 @@ class _Cycle:
 
 
 STEPS = ("read", "check", "findings", "drafts", "reports")
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,7 +228,13 @@ class SheetLease:
         # The id is chosen here so the same request can fill the new tab.
         sheet_id = int.from_bytes(hashlib.sha256(f"{self.holder}|{now.isoformat()}".encode()).digest()[:4]) % 2_000_000_000 + 1
         properties = {"sheetId": sheet_id, "title": LEASE_TITLE, "hidden": True, "gridProperties": {"rowCount": 2, "columnCount": 3}}
-        header = {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}, "rows": [_row(LEASE_HEADERS)], "fields": "userEnteredValue"}}
+        header = {
+            "updateCells": {
+                "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                "rows": [_row(LEASE_HEADERS)],
+                "fields": "userEnteredValue",
+            }
+        }
         return [{"addSheet": {"properties": properties}}, header, self._write_request(sheet_id, expires)]
 
     def _write_request(self, sheet_id: int, expires: datetime) -> dict[str, Any]:

@@ -81,7 +81,9 @@ def _clocked_datetime(clock: Clock) -> type[datetime]:
 
 
 class Worker:
-    def __init__(self, *, cycle: Callable[[datetime], CycleResult], clock: Clock, timing: Timing, heartbeat: Path, events: EventLog) -> None:
+    def __init__(
+        self, *, cycle: Callable[[datetime], CycleResult], clock: Clock, timing: Timing, heartbeat: Path, events: EventLog
+    ) -> None:
         self._cycle = cycle
         self._clock = clock
         self._timing = timing
@@ -147,7 +149,9 @@ class Worker:
             work(now)
         except Exception as error:  # a job never kills the worker; the traceback goes to the log
             retry_at = self._backoff.failed(name, now)
-            self._events.exception("job.failed", f"job {name} raised {type(error).__name__}: {error}", error, job=name, retry_at=retry_at.isoformat())
+            self._events.exception(
+                "job.failed", f"job {name} raised {type(error).__name__}: {error}", error, job=name, retry_at=retry_at.isoformat()
+            )
         else:
             self._backoff.succeeded(name)
 

@@ -221,7 +221,9 @@ def _config_key(message: Planned) -> str:
     return "escalation" if message.rendered.kind is ReportKind.ESCALATION else "overdue"
 
 
-def _send_one(message: Planned, pending: tuple[str, ...], *, transport: Transport, sender: str, append_log: AppendLog, clock: Callable[[], datetime]) -> Outcome:
+def _send_one(
+    message: Planned, pending: tuple[str, ...], *, transport: Transport, sender: str, append_log: AppendLog, clock: Callable[[], datetime]
+) -> Outcome:
     sent_at = clock()
     try:
         delivery = transport.send(build_message(message.outgoing(sender), now=sent_at), pending, name=message.rendered.name)
@@ -238,7 +240,13 @@ def _send_one(message: Planned, pending: tuple[str, ...], *, transport: Transpor
 
 def log_entries(message: Planned, delivery: Delivery, sent_at: datetime) -> list[LogEntry]:
     return [
-        LogEntry(str(message.rendered.kind), message.week, recipient, delivery.message_id, sent_at.isoformat(timespec="seconds"), message.headline)
+        LogEntry(
+            str(message.rendered.kind),
+            message.week,
+            recipient,
+            delivery.message_id,
+            sent_at.isoformat(timespec="seconds"),
+            message.headline,
+        )
         for recipient in delivery.accepted
     ]
-

@@ -190,7 +190,9 @@ def keyring_password(service: str, username: str) -> str | None:
         return None
 
 
-def smtp_password(settings: SmtpSettings, *, environ: Mapping[str, str] | None = None, keyring_lookup: PasswordLookup = keyring_password) -> str:
+def smtp_password(
+    settings: SmtpSettings, *, environ: Mapping[str, str] | None = None, keyring_lookup: PasswordLookup = keyring_password
+) -> str:
     """From the environment variable named in mail.smtp.password_env, else the system keyring."""
     assert settings.username is not None
     env = os.environ if environ is None else environ
@@ -199,7 +201,11 @@ def smtp_password(settings: SmtpSettings, *, environ: Mapping[str, str] | None =
     stored = keyring_lookup(KEYRING_SERVICE, settings.username)
     if stored:
         return stored
-    where = f"the environment variable {settings.password_env}" if settings.password_env else "an environment variable named in mail.smtp.password_env"
+    where = (
+        f"the environment variable {settings.password_env}"
+        if settings.password_env
+        else "an environment variable named in mail.smtp.password_env"
+    )
     msg = (
         f"no SMTP password for {settings.username}: set {where}, or store it in the system keyring "
         f"(service '{KEYRING_SERVICE}', user '{settings.username}'). Passwords are never read from the config file."
@@ -303,7 +309,9 @@ def _explain(error: BaseException, *, timeout: float) -> str:
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return f"{error}. Check mail.smtp.security (starttls, ssl or none) and the port."
     # smtplib turns a read that timed out into SMTPServerDisconnected: the client gave up, the server did not hang up.
-    if isinstance(error, TimeoutError) or (isinstance(error, smtplib.SMTPServerDisconnected) and isinstance(error.__context__, TimeoutError)):
+    if isinstance(error, TimeoutError) or (
+        isinstance(error, smtplib.SMTPServerDisconnected) and isinstance(error.__context__, TimeoutError)
+    ):
         return f"no answer within {timeout:g} s (mail.smtp.timeout)"
     if isinstance(error, smtplib.SMTPServerDisconnected):
         return f"the server closed the connection ({error or 'no reason given'})"

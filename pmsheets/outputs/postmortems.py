@@ -88,7 +88,14 @@ def generate(
     existing = find_documents(folder)
     chosen = [_incident(register, only)] if only is not None else incidents_to_document(register, ctx, existing)
     return [
-        _write_document(incident, ctx, environment, existing.get(incident.id or "") or folder / document_name(incident, ctx), force=force, dry_run=dry_run)
+        _write_document(
+            incident,
+            ctx,
+            environment,
+            existing.get(incident.id or "") or folder / document_name(incident, ctx),
+            force=force,
+            dry_run=dry_run,
+        )
         for incident in chosen
     ]
 
@@ -101,7 +108,9 @@ def _incident(register: Register, wanted: str) -> Incident:
     raise UnknownIncident(msg)
 
 
-def _write_document(incident: Incident, ctx: Context, environment: jinja2.Environment, path: Path, *, force: bool, dry_run: bool) -> DocumentResult:
+def _write_document(
+    incident: Incident, ctx: Context, environment: jinja2.Environment, path: Path, *, force: bool, dry_run: bool
+) -> DocumentResult:
     incident_id = incident.id or ""
     text = document_text(incident_id, render_body(build_view(incident, ctx), environment))
     outcome = decide(_read(path) if path.exists() else None, text, incident_id, force=force)

@@ -115,7 +115,9 @@ def save_file(path: Path, write: Callable[[Path], None], *, hint: str = "Check r
 def _tables(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> list[_Table]:
     register = overdue.context.register
     return [
-        *_sheets("Incidents", INCIDENT_COLUMNS, len(register.incidents), lambda: incident_rows(overdue), _highlight("Post-mortem late", "Yes")),
+        *_sheets(
+            "Incidents", INCIDENT_COLUMNS, len(register.incidents), lambda: incident_rows(overdue), _highlight("Post-mortem late", "Yes")
+        ),
         *_sheets("Actions", ACTION_COLUMNS, len(register.actions), lambda: action_rows(overdue), _highlight("Days overdue", 0, op=">")),
         *_sheets("Overdue", OVERDUE_COLUMNS, len(escalation.items), lambda: overdue_rows(escalation), _level_highlight),
         *_sheets("Findings", FINDING_COLUMNS, len(findings), lambda: finding_rows(findings), _highlight("Level", "error")),
@@ -139,7 +141,9 @@ def _sheets(
     ]
 
 
-def _skeleton(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], tables: Sequence[_Table]) -> tuple[bytes, Styles]:
+def _skeleton(
+    overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], tables: Sequence[_Table]
+) -> tuple[bytes, Styles]:
     """The whole workbook but the data rows, and the style ids those rows are to use."""
     workbook = Workbook(write_only=True)
     _summary(workbook.create_sheet("Summary"), overdue, escalation, findings)

@@ -98,9 +98,10 @@ class StreamedSheet:
 
 def fill_package(skeleton: bytes, target: IO[bytes], sheets: Mapping[str, StreamedSheet], styles: Styles) -> None:
     """Copy the skeleton package into `target`, streaming each named sheet's rows into its part."""
-    with zipfile.ZipFile(io.BytesIO(skeleton)) as source, zipfile.ZipFile(
-        target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
-    ) as out:
+    with (
+        zipfile.ZipFile(io.BytesIO(skeleton)) as source,
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out,
+    ):
         parts = sheet_parts(source)
         streamed = {_part_of(parts, title): sheet for title, sheet in sheets.items()}
         for info in source.infolist():

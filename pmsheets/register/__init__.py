@@ -69,7 +69,6 @@ class RegisterBackend(Protocol):
         the medium is applying them."""
         ...
 
-
     def fill_blank_cells(
         self,
         tab: str,

@@ -74,7 +74,7 @@ def _parse_key(text: str, source: str) -> dict[str, Any]:
         msg = f"{source} is not a JSON service-account key. Download a JSON key for the service account in the Google Cloud console."
         raise ConfigError(msg) from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
-        msg = f"{source} is not a service-account key (its \"type\" is not \"service_account\")."
+        msg = f'{source} is not a service-account key (its "type" is not "service_account").'
         raise ConfigError(msg)
     missing = [key for key in ("client_email", "private_key", "token_uri") if not info.get(key)]
     if missing:

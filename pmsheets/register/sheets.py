@@ -99,7 +99,9 @@ class SheetsRegister:
     def _metadata(self) -> Mapping[str, Any]:
         metadata = self._call(
             "open the spreadsheet",
-            lambda: self._http.fetch_sheet_metadata(self._key, params={"fields": "properties(title,timeZone),sheets.properties(sheetId,title,index)"}),
+            lambda: self._http.fetch_sheet_metadata(
+                self._key, params={"fields": "properties(title,timeZone),sheets.properties(sheetId,title,index)"}
+            ),
         )
         self._title = metadata.get("properties", {}).get("title")
         sheets = sorted(metadata.get("sheets", []), key=lambda sheet: sheet["properties"].get("index", 0))
@@ -191,7 +193,11 @@ class SheetsRegister:
         self._call("set up the spreadsheet", lambda: self._http.batch_update(self._key, body), writes=True)
         if demo_tables:
             data = [{"range": f"{quote_range(title)}!A2", "values": rows} for title, rows in demo_tables.items() if rows]
-            self._call("write the demo rows", lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}), writes=True)
+            self._call(
+                "write the demo rows",
+                lambda: self._http.values_batch_update(self._key, {"valueInputOption": "RAW", "data": data}),
+                writes=True,
+            )
 
     # --- plumbing --------------------------------------------------------------------------------
 

@@ -157,7 +157,15 @@ def _overdue_highlight(sheet_id: int) -> dict[str, Any]:
         "addConditionalFormatRule": {
             "index": 0,
             "rule": {
-                "ranges": [{"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": GRID_ROWS, "startColumnIndex": 0, "endColumnIndex": len(ACTIONS.columns)}],
+                "ranges": [
+                    {
+                        "sheetId": sheet_id,
+                        "startRowIndex": 1,
+                        "endRowIndex": GRID_ROWS,
+                        "startColumnIndex": 0,
+                        "endColumnIndex": len(ACTIONS.columns),
+                    }
+                ],
                 "booleanRule": {
                     "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
                     "format": {"backgroundColor": {"red": 0.98, "green": 0.8, "blue": 0.8}},

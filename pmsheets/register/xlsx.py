@@ -155,10 +155,7 @@ class XlsxRegister:
         """Excel or LibreOffice would overwrite our write when the PM saves."""
         for lock in (self.path.with_name("~$" + self.path.name), self.path.with_name(f".~lock.{self.path.name}#")):
             if lock.exists():
-                msg = (
-                    f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); "
-                    "nothing was written. Close it and run again."
-                )
+                msg = f"{self.path} is open in Excel or LibreOffice (lock file {lock.name}); nothing was written. Close it and run again."
                 raise WriteRefused(msg)
 
     def _refuse_unsafe_write(self) -> None:

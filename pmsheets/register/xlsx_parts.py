@@ -57,7 +57,6 @@ def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-
 def replace_sheet(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes) -> None:
     """Copy `source` into `target` with the sheet named `title` holding `content` (added if absent)."""
     workbook = _read_text(source, "xl/workbook.xml")
@@ -138,7 +137,7 @@ def _register_new_sheet(source: zipfile.ZipFile, workbook: str, rels: str, title
     closing = re.search(r"</(\w+:)?sheets>", workbook)
     element = f"{closing.group(1) or ''}sheet" if closing else "sheet"
     # openpyxl declares the prefix on each <sheet> rather than on the root, so the new one declares it too.
-    sheet_tag = f"<{element} name={quoteattr(title)} sheetId=\"{sheet_id}\" xmlns:{prefix}=\"{REL_NS}\" {prefix}:id=\"{rel_id}\"/>"
+    sheet_tag = f'<{element} name={quoteattr(title)} sheetId="{sheet_id}" xmlns:{prefix}="{REL_NS}" {prefix}:id="{rel_id}"/>'
     new_workbook = _insert_before(workbook, r"</(?:\w+:)?sheets>", sheet_tag, "xl/workbook.xml")
     relationship = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="/{part}"/>'
     new_rels = _insert_before(rels, r"</(?:\w+:)?Relationships>", relationship, "xl/_rels/workbook.xml.rels")

@@ -60,13 +60,21 @@ def test_update_sheet_properties_applies_only_the_masked_fields(store: Store, si
 
 def test_shrinking_the_grid_drops_cells_outside_it(store: Store, sid: str) -> None:
     grid = {"rowCount": 2, "columnCount": 1}
-    _batch(store, sid, {"updateSheetProperties": {"properties": {"sheetId": 0, "gridProperties": grid}, "fields": "gridProperties(rowCount,columnCount)"}})
+    _batch(
+        store,
+        sid,
+        {"updateSheetProperties": {"properties": {"sheetId": 0, "gridProperties": grid}, "fields": "gridProperties(rowCount,columnCount)"}},
+    )
     assert store.rows(sid, "Incidents") == [["ID"], ["INC-1"]]
 
 
 def test_update_cells_with_start_sets_values_and_notes(store: Store, sid: str) -> None:
     rows = [{"values": [{"userEnteredValue": {"numberValue": 5}, "note": "checked"}]}]
-    _batch(store, sid, {"updateCells": {"start": {"sheetId": 0, "rowIndex": 3, "columnIndex": 1}, "rows": rows, "fields": "userEnteredValue,note"}})
+    _batch(
+        store,
+        sid,
+        {"updateCells": {"start": {"sheetId": 0, "rowIndex": 3, "columnIndex": 1}, "rows": rows, "fields": "userEnteredValue,note"}},
+    )
     cell = store.get(sid, ranges=["Incidents!B4"], include_grid_data=True)["sheets"][0]["data"][0]["rowData"][0]["values"][0]
     assert cell["userEnteredValue"] == {"numberValue": 5}
     assert cell["note"] == "checked"
@@ -74,7 +82,11 @@ def test_update_cells_with_start_sets_values_and_notes(store: Store, sid: str) -
 
 def test_update_cells_with_range_clears_masked_fields_the_rows_leave_out(store: Store, sid: str) -> None:
     rng = {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 0, "endColumnIndex": 1}
-    _batch(store, sid, {"updateCells": {"range": rng, "rows": [{"values": [{"userEnteredValue": {"stringValue": "X"}}]}], "fields": "userEnteredValue"}})
+    _batch(
+        store,
+        sid,
+        {"updateCells": {"range": rng, "rows": [{"values": [{"userEnteredValue": {"stringValue": "X"}}]}], "fields": "userEnteredValue"}},
+    )
     assert [row[0] for row in store.rows(sid, "Incidents")] == ["ID", "X", ""]
 
 
@@ -92,7 +104,10 @@ def test_repeat_cell_formats_and_mirrors_colour_styles(store: Store, sid: str) -
 
 
 def test_conditional_format_rule_is_listed_on_the_sheet(store: Store, sid: str) -> None:
-    rule = {"ranges": [{"sheetId": 0, "startRowIndex": 1}], "booleanRule": {"condition": {"type": "BLANK"}, "format": {"textFormat": {"bold": True}}}}
+    rule = {
+        "ranges": [{"sheetId": 0, "startRowIndex": 1}],
+        "booleanRule": {"condition": {"type": "BLANK"}, "format": {"textFormat": {"bold": True}}},
+    }
     _batch(store, sid, {"addConditionalFormatRule": {"rule": rule, "index": 0}})
     assert store.get(sid)["sheets"][0]["conditionalFormats"] == [{"ranges": [{"startRowIndex": 1}], "booleanRule": rule["booleanRule"]}]
 
@@ -113,7 +128,11 @@ def test_delete_columns_shifts_the_rest_left(store: Store, sid: str) -> None:
 
 
 def test_sort_range_keeps_formats_with_their_rows(store: Store, sid: str) -> None:
-    _batch(store, sid, {"sortRange": {"range": {"sheetId": 0, "startRowIndex": 1}, "sortSpecs": [{"dimensionIndex": 1, "sortOrder": "ASCENDING"}]}})
+    _batch(
+        store,
+        sid,
+        {"sortRange": {"range": {"sheetId": 0, "startRowIndex": 1}, "sortSpecs": [{"dimensionIndex": 1, "sortOrder": "ASCENDING"}]}},
+    )
     assert store.rows(sid, "Incidents", render="FORMATTED_VALUE")[1:] == [["INC-2", "a", "2026-11-21"], ["INC-1", "b", "2026-11-20"]]
 
 
@@ -150,8 +169,12 @@ def test_cell_limit_of_ten_million_is_enforced(store: Store, sid: str) -> None:
     ("fields", "expected"),
     [
         pytest.param("properties.timeZone", {"properties": {"timeZone": "Etc/GMT"}}, id="nested-path"),
-        pytest.param("sheets.properties(title,index)", {"sheets": [{"properties": {"title": "Incidents", "index": 0}}]}, id="sub-selection"),
-        pytest.param("sheets/properties/gridProperties/rowCount", {"sheets": [{"properties": {"gridProperties": {"rowCount": 1000}}}]}, id="slashes"),
+        pytest.param(
+            "sheets.properties(title,index)", {"sheets": [{"properties": {"title": "Incidents", "index": 0}}]}, id="sub-selection"
+        ),
+        pytest.param(
+            "sheets/properties/gridProperties/rowCount", {"sheets": [{"properties": {"gridProperties": {"rowCount": 1000}}}]}, id="slashes"
+        ),
         pytest.param("namedRanges", {}, id="absent-field"),
     ],
 )

@@ -25,7 +25,9 @@ def register_path(tmp_path: Path) -> Path:
     return path
 
 
-def test_emulator_command_serves_the_workbook_to_the_key_file_holder(register_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_emulator_command_serves_the_workbook_to_the_key_file_holder(
+    register_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ready, stop = threading.Event(), threading.Event()
     key, saved = tmp_path / "key.json", tmp_path / "saved.xlsx"
     argv = ["--load", str(register_path), "--key-out", str(key), "--save-on-exit", str(saved)]

@@ -39,7 +39,9 @@ def test_injected_errors_use_google_error_bodies(gspread_client: gspread.Client,
     assert caught.value.error == {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}
 
 
-def test_random_failures_repeat_with_the_same_seed(register_id: str, sheets_emulator: SheetsEmulator, gspread_client: gspread.Client) -> None:
+def test_random_failures_repeat_with_the_same_seed(
+    register_id: str, sheets_emulator: SheetsEmulator, gspread_client: gspread.Client
+) -> None:
     def run() -> list[int]:
         sheets_emulator.faults.fail_randomly(0.5, seed=7)
         return [_status_of(lambda: gspread_client.http_client.fetch_sheet_metadata(register_id)) for _ in range(12)]
@@ -58,7 +60,9 @@ def test_latency_is_added_to_every_api_request(gspread_client: gspread.Client, r
     assert slept == [0.25, 0.25]
 
 
-def test_dropped_connection_fails_only_that_request(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator) -> None:
+def test_dropped_connection_fails_only_that_request(
+    gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator
+) -> None:
     sheets_emulator.faults.drop_connections(1)
     with pytest.raises(requests.ConnectionError):
         gspread_client.open_by_key(register_id)
@@ -106,7 +110,9 @@ def test_quota_is_counted_per_user(register_id: str, sheets_emulator: SheetsEmul
     assert [r.status for r in sheets_emulator.requests] == [200, 200]
 
 
-def test_writes_have_their_own_quota(register_id: str, sheets_emulator: SheetsEmulator, gspread_client: gspread.Client, clock: FakeClock) -> None:
+def test_writes_have_their_own_quota(
+    register_id: str, sheets_emulator: SheetsEmulator, gspread_client: gspread.Client, clock: FakeClock
+) -> None:
     sheets_emulator.quota.limits["write"] = 1
     ws = gspread_client.open_by_key(register_id).sheet1
     ws.update([["a"]], "E1")
@@ -116,13 +122,17 @@ def test_writes_have_their_own_quota(register_id: str, sheets_emulator: SheetsEm
     assert _status_of(lambda: ws.update([["b"]], "E2")) == 200
 
 
-def test_unsharing_between_two_requests_turns_the_next_into_a_403(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator) -> None:
+def test_unsharing_between_two_requests_turns_the_next_into_a_403(
+    gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator
+) -> None:
     sheets_emulator.faults.after_request(1, lambda emu: emu.store.unshare(register_id, DEFAULT_EMAIL))
     gspread_client.http_client.fetch_sheet_metadata(register_id)
     assert _status_of(lambda: gspread_client.http_client.fetch_sheet_metadata(register_id)) == 403
 
 
-def test_renamed_tab_makes_the_old_range_unparsable(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator) -> None:
+def test_renamed_tab_makes_the_old_range_unparsable(
+    gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator
+) -> None:
     sheets_emulator.faults.after_request(1, lambda emu: emu.store.rename_sheet(register_id, "Incidents", "Incidents 2026"))
     gspread_client.http_client.values_get(register_id, "Incidents!A1")
     assert _status_of(lambda: gspread_client.http_client.values_get(register_id, "Incidents!A1")) == 400

@@ -94,7 +94,9 @@ def test_data_validation_is_stored_per_cell(gspread_client: gspread.Client, regi
     assert rule["strict"] is True
 
 
-def test_protected_range_lists_the_caller_as_editor(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator) -> None:
+def test_protected_range_lists_the_caller_as_editor(
+    gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator
+) -> None:
     ws = _incidents(gspread_client, register_id)
     ws.add_protected_range("A1:C1", description="headers")
     protected = ws.spreadsheet.fetch_sheet_metadata()["sheets"][0]["protectedRanges"]
@@ -116,7 +118,9 @@ def test_unshared_spreadsheet_is_a_403(gspread_client: gspread.Client, sheets_em
     assert caught.value.error["message"] == "The caller does not have permission"
 
 
-def test_open_by_key_of_unshared_spreadsheet_raises_permission_error(gspread_client: gspread.Client, sheets_emulator: SheetsEmulator) -> None:
+def test_open_by_key_of_unshared_spreadsheet_raises_permission_error(
+    gspread_client: gspread.Client, sheets_emulator: SheetsEmulator
+) -> None:
     private = sheets_emulator.create_spreadsheet("Private", shared_with=(OTHER_EMAIL,))
     with pytest.raises(PermissionError):
         gspread_client.open_by_key(private)
@@ -147,7 +151,9 @@ def test_expired_token_without_refresh_is_a_401(sheets_emulator: SheetsEmulator,
     assert caught.value.error["status"] == "UNAUTHENTICATED"
 
 
-def test_expired_token_is_refreshed_by_google_auth(gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator, clock: FakeClock) -> None:
+def test_expired_token_is_refreshed_by_google_auth(
+    gspread_client: gspread.Client, register_id: str, sheets_emulator: SheetsEmulator, clock: FakeClock
+) -> None:
     gspread_client.open_by_key(register_id)
     clock.advance(3601)
     gspread_client.open_by_key(register_id)
@@ -155,7 +161,9 @@ def test_expired_token_is_refreshed_by_google_auth(gspread_client: gspread.Clien
     assert sheets_emulator.api.token_requests == 2
 
 
-def test_quota_exceeded_is_a_429_until_the_minute_passes(register_id: str, sheets_emulator: SheetsEmulator, gspread_client: gspread.Client, clock: FakeClock) -> None:
+def test_quota_exceeded_is_a_429_until_the_minute_passes(
+    register_id: str, sheets_emulator: SheetsEmulator, gspread_client: gspread.Client, clock: FakeClock
+) -> None:
     sheets_emulator.quota.limits["read"] = 2
     gspread_client.open_by_key(register_id)
     gspread_client.open_by_key(register_id)

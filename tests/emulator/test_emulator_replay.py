@@ -129,7 +129,11 @@ def differences(recorded: Any, actual: Any, path: str = "", *, loose_lists: bool
         return [f"{path}: {actual!r} is not like recorded {recorded!r}"]
     if isinstance(recorded, str) and path.rsplit(".", 1)[-1] in ("message", "createdTime", "modifiedTime"):
         return []
-    return [] if recorded == actual or _both_numbers(recorded, actual) and abs(recorded - actual) < 1e-6 else [f"{path}: {actual!r} != recorded {recorded!r}"]
+    return (
+        []
+        if recorded == actual or _both_numbers(recorded, actual) and abs(recorded - actual) < 1e-6
+        else [f"{path}: {actual!r} != recorded {recorded!r}"]
+    )
 
 
 def _kind(value: Any) -> str:

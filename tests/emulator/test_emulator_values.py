@@ -185,7 +185,10 @@ def test_batch_update_values_is_all_or_nothing(store: Store, sid: str) -> None:
 
 
 def test_batch_update_values_totals(store: Store, sid: str) -> None:
-    body = {"valueInputOption": "RAW", "data": [{"range": "Incidents!A1:B1", "values": [["a", "b"]]}, {"range": "Incidents!A4", "values": [["c"]]}]}
+    body = {
+        "valueInputOption": "RAW",
+        "data": [{"range": "Incidents!A1:B1", "values": [["a", "b"]]}, {"range": "Incidents!A4", "values": [["c"]]}],
+    }
     answer = store.values_batch_update(sid, body)
     totals = {k: v for k, v in answer.items() if k.startswith("total")}
     assert totals == {"totalUpdatedRows": 2, "totalUpdatedColumns": 2, "totalUpdatedCells": 3, "totalUpdatedSheets": 1}

@@ -35,7 +35,9 @@ def test_load_xlsx_serves_every_tab(sheets_emulator: SheetsEmulator, workbook_pa
 def test_load_xlsx_turns_dates_into_serials_with_date_formats(sheets_emulator: SheetsEmulator, workbook_path: Path) -> None:
     sid = sheets_emulator.load_xlsx(workbook_path)
     store = sheets_emulator.store
-    assert store.values_get(sid, "Incidents!B2:D2", value_render="UNFORMATTED_VALUE")["values"] == [[pytest.approx(46346.5868055), 46353, 45]]
+    assert store.values_get(sid, "Incidents!B2:D2", value_render="UNFORMATTED_VALUE")["values"] == [
+        [pytest.approx(46346.5868055), 46353, 45]
+    ]
     assert store.values_get(sid, "Incidents!B2:D2")["values"] == [["2026-11-20 14:05:00", "2026-11-27", "45"]]
 
 
