@@ -27,12 +27,12 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
-from validate import AS_OF, build_tables  # noqa: E402  (the validate benchmark's register)
+from validate import AS_OF, build_tables
 
-from pmsheets.core import policy  # noqa: E402
-from pmsheets.core.overdue import Overdue, escalation_report, find_overdue  # noqa: E402
-from pmsheets.core.schema import parse  # noqa: E402
-from pmsheets.outputs.snapshot import (  # noqa: E402
+from pmsheets.core import policy
+from pmsheets.core.overdue import Overdue, escalation_report, find_overdue
+from pmsheets.core.schema import parse
+from pmsheets.outputs.snapshot import (
     ACTION_COLUMNS,
     FINDING_COLUMNS,
     INCIDENT_COLUMNS,
@@ -89,7 +89,7 @@ def _rss_kib() -> int:
 def measure(name: str, incidents: int, per_incident: int) -> dict[str, Any]:
     overdue, findings = prepared(incidents, per_incident)
     if name == "pandas to_excel":
-        import pandas  # noqa: F401  (imported before the clock, like openpyxl for the snapshot)
+        import pandas
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "out.xlsx"
         before = _rss_kib()

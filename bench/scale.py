@@ -51,9 +51,9 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
-from validate import AS_OF, build_tables  # noqa: E402  (the validate benchmark's register)
+from validate import AS_OF, build_tables
 
-from pmsheets.core.schema import PEOPLE, TIMELINE  # noqa: E402
+from pmsheets.core.schema import PEOPLE, TIMELINE
 
 CELL_LIMIT = 10_000_000
 CELLS_PER_REQUEST = 250_000  # about 4 MB of JSON: the service refuses bodies over 10 MiB
@@ -123,7 +123,8 @@ def seed(url: str, key_file: Path, tables: dict[str, list[list[Any]]]) -> str:
     def call(method: str, path: str, body: Any = None, **params: str) -> Any:
         response = session.request(method, f"{url}/v4/spreadsheets{path}", json=body, params=params, timeout=600)
         if response.status_code != 200:
-            raise SystemExit(f"seeding failed: {method} {path}: {response.status_code} {response.text[:300]}")
+            msg = f"seeding failed: {method} {path}: {response.status_code} {response.text[:300]}"
+            raise SystemExit(msg)
         return response.json()
 
     key = call("POST", "", {"properties": {"title": "pmsheets scale register", "timeZone": "Etc/GMT"}})["spreadsheetId"]

@@ -21,14 +21,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from validate import AS_OF, build_tables, write_workbook  # noqa: E402
+from validate import AS_OF, build_tables, write_workbook
 
-from pmsheets.core.check import findings_rows  # noqa: E402
-from pmsheets.core.policy import Policy  # noqa: E402
-from pmsheets.register.google import open_sheets_register  # noqa: E402
-from pmsheets.config import RegisterConfig  # noqa: E402
-from pmsheets.core.schema import ParseSettings  # noqa: E402
-from pmsheets.core.check import validate  # noqa: E402
+from pmsheets.config import RegisterConfig
+from pmsheets.core.check import (
+    findings_rows,
+    validate,
+)
+from pmsheets.core.policy import Policy
+from pmsheets.core.schema import ParseSettings
+from pmsheets.register.google import open_sheets_register
 
 
 def serve(workbook: Path, key_file: Path) -> tuple[subprocess.Popen[str], str, str]:

@@ -21,10 +21,10 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pmsheets.core import policy  # noqa: E402
-from pmsheets.gc_pause import paused_gc  # noqa: E402
-from pmsheets.register.xlsx import XlsxRegister  # noqa: E402
-from pmsheets.core.schema import ACTIONS, INCIDENTS, ParseSettings, parse  # noqa: E402
+from pmsheets.core import policy
+from pmsheets.core.schema import ACTIONS, INCIDENTS, ParseSettings, parse
+from pmsheets.gc_pause import paused_gc
+from pmsheets.register.xlsx import XlsxRegister
 
 AS_OF = datetime(2026, 11, 27, 9, tzinfo=ZoneInfo("UTC"))
 

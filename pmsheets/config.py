@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from pmsheets.errors import ConfigError
-from pmsheets.outputs.mail import SmtpSettings, is_address
 from pmsheets.core.policy import DEFAULT_BLAME_PHRASES, Policy
 from pmsheets.core.schema import ParseSettings
+from pmsheets.errors import ConfigError
+from pmsheets.outputs.mail import SmtpSettings, is_address
 
 CONFIG_ENV = "PMSHEETS_CONFIG"
 DEFAULT_CONFIG = Path("pmsheets.yaml")
@@ -230,8 +230,8 @@ def _spreadsheet_key(value: Any) -> str:
     text = _text(value)
     if "://" not in text:
         return text
-    from gspread.utils import extract_id_from_url  # deferred: gspread is slow to import
     from gspread.exceptions import NoValidUrlKeyFound
+    from gspread.utils import extract_id_from_url  # deferred: gspread is slow to import
 
     try:
         return str(extract_id_from_url(text))

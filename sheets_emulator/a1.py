@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sheets_emulator.errors import ApiError
 from pmsheets.core.schema import column_index, column_letter
+from sheets_emulator.errors import ApiError
 
 _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 _PLAIN_TITLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

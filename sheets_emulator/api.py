@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from pmsheets.gc_pause import paused_gc
 from sheets_emulator import drive
 from sheets_emulator.auth import DRIVE_SCOPES, READ_SCOPES, WRITE_SCOPES, Authority, Token, TokenError, require_scope
 from sheets_emulator.errors import ApiError
 from sheets_emulator.faults import DROP, Faults, LoggedRequest, Quota, fault_error
 from sheets_emulator.routes import Route, match
 from sheets_emulator.store import Store
-from pmsheets.gc_pause import paused_gc
 
 PERMISSION_DENIED = "The caller does not have permission"
 
@@ -90,12 +90,13 @@ class Api:
             if route is None:
                 raise ApiError(501, f"The emulator does not serve {request.method} {request.path}.", "UNIMPLEMENTED")
             if len(request.body) > self.max_request_bytes:
-                raise ApiError.invalid(f"Request payload size exceeds the limit: {self.max_request_bytes} bytes.")
+                msg = f"Request payload size exceeds the limit: {self.max_request_bytes} bytes."
+                raise ApiError.invalid(msg)
             self._check_scope_and_quota(route, token)
             response = self._dispatch(route, request, token)
         except ApiError as error:
             response = HttpResponse(error.code, error.body())
-        except Exception as error:  # noqa: BLE001 - a bug in the emulator must still answer, and be visible
+        except Exception as error:
             self.internal_errors.append(error)
             response = HttpResponse(500, ApiError(500, f"Emulator bug: {error!r}").body())
         self._record(number, request, route, response.status, user)
@@ -109,7 +110,7 @@ class Api:
                 self.on_exchange(route, request, response)
             for hook in self.faults.hooks_after(number):
                 hook(self.emulator)
-        except Exception as error:  # noqa: BLE001 - see internal_errors
+        except Exception as error:
             self.internal_errors.append(error)
 
     def _record(self, number: int, request: HttpRequest, route: Route | None, status: int, user: str) -> None:
@@ -142,9 +143,11 @@ def _json_body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw)
     except ValueError:
-        raise ApiError.invalid("Invalid JSON payload received.") from None
+        msg = "Invalid JSON payload received."
+        raise ApiError.invalid(msg) from None
     if not isinstance(body, dict):
-        raise ApiError.invalid("Invalid JSON payload received. Expected an object.")
+        msg = "Invalid JSON payload received. Expected an object."
+        raise ApiError.invalid(msg)
     return body
 
 

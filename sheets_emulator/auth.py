@@ -109,11 +109,13 @@ class Authority:
     def exchange(self, form: dict[str, str], token_uri: str) -> dict[str, Any]:
         """The token endpoint: a signed jwt-bearer assertion in, a bearer token out."""
         if form.get("grant_type") != JWT_BEARER:
-            raise TokenError("unsupported_grant_type", "Invalid grant_type: " + form.get("grant_type", ""))
+            msg = "unsupported_grant_type"
+            raise TokenError(msg, "Invalid grant_type: " + form.get("grant_type", ""))
         claims = self._verified_claims(form.get("assertion", ""), token_uri)
         scopes = frozenset(str(claims.get("scope", "")).split())
         if not scopes:
-            raise TokenError("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
+            msg = "invalid_scope"
+            raise TokenError(msg, "Invalid OAuth scope or ID token audience provided.")
         access_token = "ya29.emulator-" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[access_token] = Token(claims["iss"], scopes, self.clock() + self.token_lifetime)
@@ -123,18 +125,22 @@ class Authority:
         try:
             header = jwt.decode_header(assertion)
         except (ValueError, google_exceptions.GoogleAuthError):
-            raise TokenError("invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe") from None
+            msg = "invalid_grant"
+            raise TokenError(msg, "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe") from None
         with self._lock:
             known = self._public_keys.get(str(header.get("kid")))
         if known is None:
-            raise TokenError("invalid_grant", "Invalid grant: account not found")
+            msg = "invalid_grant"
+            raise TokenError(msg, "Invalid grant: account not found")
         email, public = known
         try:
             claims = jwt.decode(assertion, certs={header["kid"]: public}, audience=[GOOGLE_TOKEN_AUDIENCE, token_uri])
         except (ValueError, google_exceptions.GoogleAuthError):
-            raise TokenError("invalid_grant", "Invalid JWT Signature.") from None
+            msg = "invalid_grant"
+            raise TokenError(msg, "Invalid JWT Signature.") from None
         if claims.get("iss") != email:
-            raise TokenError("invalid_grant", "Invalid JWT: issuer does not own this key.")
+            msg = "invalid_grant"
+            raise TokenError(msg, "Invalid JWT: issuer does not own this key.")
         return claims
 
     def token_for(self, authorization: str | None) -> Token:

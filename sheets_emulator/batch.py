@@ -91,24 +91,28 @@ class BatchContext:
 
 def apply_requests(ctx: BatchContext, requests: Any) -> list[dict[str, Any]]:
     if not isinstance(requests, list):
-        raise ApiError.invalid("Invalid value at 'requests': expected a list of Request objects")
+        msg = "Invalid value at 'requests': expected a list of Request objects"
+        raise ApiError.invalid(msg)
     return [_apply_one(ctx, index, request) for index, request in enumerate(requests)]
 
 
 def _apply_one(ctx: BatchContext, index: int, request: Any) -> dict[str, Any]:
     kinds = [k for k, v in (request or {}).items() if v is not None] if isinstance(request, dict) else []
     if not kinds:
-        raise ApiError.invalid(f"Invalid requests[{index}]: No request set.")
+        msg = f"Invalid requests[{index}]: No request set."
+        raise ApiError.invalid(msg)
     kind = kinds[0]
     if len(kinds) > 1:
-        raise ApiError.invalid(f"Invalid requests[{index}]: more than one request kind set ({', '.join(kinds)}).")
+        msg = f"Invalid requests[{index}]: more than one request kind set ({', '.join(kinds)})."
+        raise ApiError.invalid(msg)
     handler = HANDLERS.get(kind)
     if handler is None:
         raise _unknown_kind(index, kind)
     try:
         return handler(ctx, normalise_colours(request[kind] or {}))
     except RequestError as error:
-        raise ApiError.invalid(f"Invalid requests[{index}].{kind}: {error.message}") from None
+        msg = f"Invalid requests[{index}].{kind}: {error.message}"
+        raise ApiError.invalid(msg) from None
 
 
 def _unknown_kind(index: int, kind: str) -> ApiError:
@@ -120,7 +124,8 @@ def _unknown_kind(index: int, kind: str) -> ApiError:
 def _mask(body: dict[str, Any]) -> Any:
     fields = body.get("fields")
     if not fields:
-        raise RequestError("At least one field must be updated, but 'fields' is empty.")
+        msg = "At least one field must be updated, but 'fields' is empty."
+        raise RequestError(msg)
     return parse_mask(fields)
 
 
@@ -135,7 +140,8 @@ def add_sheet(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     if sheet_id is None:
         sheet_id = ctx.new_id()
     elif any(s.sheet_id == sheet_id for s in ctx.ss.sheets):
-        raise RequestError(f"A sheet with the id {sheet_id} already exists.")
+        msg = f"A sheet with the id {sheet_id} already exists."
+        raise RequestError(msg)
     grid = {"rowCount": DEFAULT_ROWS, "columnCount": DEFAULT_COLUMNS, **(wanted.get("gridProperties") or {})}
     props = {**wanted, "sheetId": sheet_id, "title": title, "sheetType": wanted.get("sheetType", "GRID"), "gridProperties": grid}
     sheet = Sheet(_ordered_props(props))
@@ -164,13 +170,15 @@ def _free_title(ss: Spreadsheet) -> str:
 def _check_title_free(ss: Spreadsheet, title: str, sheet_id: int | None = None) -> None:
     other = ss.sheet_by_title(title)
     if other is not None and other.sheet_id != sheet_id:
-        raise RequestError(f'A sheet with the name "{title}" already exists. Please enter another name.')
+        msg = f'A sheet with the name "{title}" already exists. Please enter another name.'
+        raise RequestError(msg)
 
 
 def delete_sheet(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     sheet = sheet_of(ctx.ss, body)
     if len(ctx.ss.sheets) == 1:
-        raise RequestError("You can't remove all the sheets in a document.")
+        msg = "You can't remove all the sheets in a document."
+        raise RequestError(msg)
     ctx.ss.sheets.remove(sheet)
     ctx.ss.named_ranges = [n for n in ctx.ss.named_ranges if n.get("range", {}).get("sheetId", 0) != sheet.sheet_id]
     ctx.ss.renumber()
@@ -193,7 +201,8 @@ def update_sheet_properties(ctx: BatchContext, body: dict[str, Any]) -> dict[str
     sheet.props = props
     _move_sheet(ctx.ss, sheet, wanted.get("index") if "index" in mask else None)
     if all(s.props.get("hidden") for s in ctx.ss.sheets):
-        raise RequestError("You can't hide all the sheets in a document.")
+        msg = "You can't hide all the sheets in a document."
+        raise RequestError(msg)
     ctx.ss.check_cell_limit()
     return {}
 
@@ -202,7 +211,8 @@ def _resize(sheet: Sheet, grid: dict[str, Any]) -> None:
     """Shrinking the grid drops the cells that fall outside it."""
     rows, cols = int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0))
     if rows < 1 or cols < 1:
-        raise RequestError("rowCount and columnCount must be at least 1.")
+        msg = "rowCount and columnCount must be at least 1."
+        raise RequestError(msg)
     if rows < len(sheet.rows):
         del sheet.rows[rows:]
         del sheet.meta[rows:]
@@ -262,7 +272,8 @@ def update_cells(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
         origin, limit = (int(body["start"].get("rowIndex", 0)), int(body["start"].get("columnIndex", 0))), None
         _check_fits(sheet, origin, rows)
     else:
-        raise RequestError("One of 'start' or 'range' must be set.")
+        msg = "One of 'start' or 'range' must be set."
+        raise RequestError(msg)
     cellops.update_cells(sheet, origin, rows, _mask(body), limit)
     return {}
 
@@ -271,16 +282,19 @@ def _check_fits(sheet: Sheet, origin: tuple[int, int], rows: list[dict[str, Any]
     last_row = origin[0] + len(rows) - 1
     last_col = origin[1] + max((len(r.get("values", [])) for r in rows), default=0) - 1
     if last_row >= sheet.row_count:
-        raise RequestError(f"GridCoordinate.rowIndex[{last_row}] is after last row in grid[{sheet.row_count - 1}]")
+        msg = f"GridCoordinate.rowIndex[{last_row}] is after last row in grid[{sheet.row_count - 1}]"
+        raise RequestError(msg)
     if last_col >= sheet.column_count:
-        raise RequestError(f"GridCoordinate.columnIndex[{last_col}] is after last column in grid[{sheet.column_count - 1}]")
+        msg = f"GridCoordinate.columnIndex[{last_col}] is after last column in grid[{sheet.column_count - 1}]"
+        raise RequestError(msg)
 
 
 def set_data_validation(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     sheet, bounds = grid_bounds(ctx.ss, body.get("range") or {})
     rule = body.get("rule")
     if rule is not None and not (rule.get("condition") or {}).get("type"):
-        raise RequestError("rule.condition.type is required.")
+        msg = "rule.condition.type is required."
+        raise RequestError(msg)
     cellops.set_validation(sheet, bounds, rule)
     return {}
 
@@ -289,10 +303,12 @@ def add_conditional_format_rule(ctx: BatchContext, body: dict[str, Any]) -> dict
     rule = body.get("rule") or {}
     ranges = rule.get("ranges") or []
     if not ranges or not ("booleanRule" in rule or "gradientRule" in rule):
-        raise RequestError("A conditional format rule needs ranges and a booleanRule or gradientRule.")
+        msg = "A conditional format rule needs ranges and a booleanRule or gradientRule."
+        raise RequestError(msg)
     sheets = {grid_bounds(ctx.ss, r)[0].sheet_id for r in ranges}
     if len(sheets) != 1:
-        raise RequestError("All ranges of a conditional format rule must be on one sheet.")
+        msg = "All ranges of a conditional format rule must be on one sheet."
+        raise RequestError(msg)
     sheet = sheet_of(ctx.ss, ranges[0])
     rules = sheet.extra.setdefault("conditionalFormats", [])
     rules.insert(min(int(body.get("index", 0)), len(rules)), rule)
@@ -325,7 +341,8 @@ def delete_protected_range(ctx: BatchContext, body: dict[str, Any]) -> dict[str,
         if any(p["protectedRangeId"] == wanted for p in ranges):
             sheet.extra["protectedRanges"] = [p for p in ranges if p["protectedRangeId"] != wanted]
             return {}
-    raise RequestError(f"No protected range with id: {wanted}")
+    msg = f"No protected range with id: {wanted}"
+    raise RequestError(msg)
 
 
 def merge_cells(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -353,9 +370,11 @@ def insert_dimension(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     sheet, dimension, start, end = dimension_bounds(ctx.ss, body.get("range") or {})
     size = sheet.row_count if dimension == "ROWS" else sheet.column_count
     if start > size:
-        raise RequestError(f"range.startIndex[{start}] is after the last {dimension.lower()[:-1]} in the grid[{size}]")
+        msg = f"range.startIndex[{start}] is after the last {dimension.lower()[:-1]} in the grid[{size}]"
+        raise RequestError(msg)
     if start == 0 and body.get("inheritFromBefore"):
-        raise RequestError("Cannot inherit properties from before if inserting at the start.")
+        msg = "Cannot inherit properties from before if inserting at the start."
+        raise RequestError(msg)
     cellops.insert_dimension(ctx.ss, sheet, dimension, start, end, bool(body.get("inheritFromBefore")))
     return {}
 
@@ -364,11 +383,13 @@ def delete_dimension(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     sheet, dimension, start, end = dimension_bounds(ctx.ss, body.get("range") or {})
     size = sheet.row_count if dimension == "ROWS" else sheet.column_count
     if end > size:
+        msg = f"Cannot delete a {dimension.lower()[:-1]} that doesn't exist. Tried to delete index {end - 1} but there are only {size}."
         raise RequestError(
-            f"Cannot delete a {dimension.lower()[:-1]} that doesn't exist. Tried to delete index {end - 1} but there are only {size}."
+            msg
         )
     if start == 0 and end >= size:
-        raise RequestError(f"You can't delete all the {dimension.lower()} on the sheet.")
+        msg = f"You can't delete all the {dimension.lower()} on the sheet."
+        raise RequestError(msg)
     cellops.delete_dimension(ctx.ss, sheet, dimension, start, end)
     return {}
 
@@ -386,7 +407,8 @@ def add_named_range(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     wanted = body.get("namedRange") or {}
     name = wanted.get("name")
     if not name or any(n["name"] == name for n in ctx.ss.named_ranges):
-        raise RequestError(f"A named range needs a unique name; '{name}' is taken or empty.")
+        msg = f"A named range needs a unique name; '{name}' is taken or empty."
+        raise RequestError(msg)
     grid_bounds(ctx.ss, wanted.get("range") or {})
     named = {"namedRangeId": wanted.get("namedRangeId") or str(ctx.new_id()), "name": name, "range": wanted.get("range", {})}
     ctx.ss.named_ranges.append(named)
@@ -397,7 +419,8 @@ def update_named_range(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any
     wanted = body.get("namedRange") or {}
     named = next((n for n in ctx.ss.named_ranges if n["namedRangeId"] == wanted.get("namedRangeId")), None)
     if named is None:
-        raise RequestError(f"No named range with id {wanted.get('namedRangeId')}")
+        msg = f"No named range with id {wanted.get('namedRangeId')}"
+        raise RequestError(msg)
     update_with_mask(named, wanted, _mask(body))
     return {}
 
@@ -406,7 +429,8 @@ def delete_named_range(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any
     before = len(ctx.ss.named_ranges)
     ctx.ss.named_ranges = [n for n in ctx.ss.named_ranges if n["namedRangeId"] != body.get("namedRangeId")]
     if len(ctx.ss.named_ranges) == before:
-        raise RequestError(f"No named range with id {body.get('namedRangeId')}")
+        msg = f"No named range with id {body.get('namedRangeId')}"
+        raise RequestError(msg)
     return {}
 
 

@@ -175,7 +175,7 @@ def _insert_columns(sheet: Sheet, at: int, count: int, inherit_before: bool) -> 
         if meta and max(meta) >= at - 1:
             source = meta.get(at - 1 if inherit_before else at)
             shifted = {c + count if c >= at else c: m for c, m in meta.items()}
-            shifted.update({c: source for c in range(at, at + count)} if source else {})
+            shifted.update(dict.fromkeys(range(at, at + count), source) if source else {})
             sheet.meta[r] = None
             sheet.writable_meta(r).update(shifted)
 

@@ -59,7 +59,8 @@ def _split_top(text: str) -> list[tuple[str, str | None]]:
             items.append(_item(text[start:i], paren - start if paren >= start else -1))
             start = i + 1
     if depth:
-        raise ApiError.invalid(f"Invalid field selection {text}")
+        msg = f"Invalid field selection {text}"
+        raise ApiError.invalid(msg)
     return [item for item in items if item[0]]
 
 

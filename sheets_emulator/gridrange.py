@@ -23,11 +23,14 @@ def grid_bounds(ss: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, Bounds]:
     c0 = int(rng.get("startColumnIndex", 0))
     c1 = int(rng.get("endColumnIndex", sheet.column_count))
     if not 0 <= r0 <= r1 or not 0 <= c0 <= c1:
-        raise RequestError(f"Invalid range: start index must be before end index ({rng})")
+        msg = f"Invalid range: start index must be before end index ({rng})"
+        raise RequestError(msg)
     if r1 > sheet.row_count:
-        raise RequestError(f"GridCoordinate.rowIndex[{r1 - 1}] is after last row in grid[{sheet.row_count - 1}]")
+        msg = f"GridCoordinate.rowIndex[{r1 - 1}] is after last row in grid[{sheet.row_count - 1}]"
+        raise RequestError(msg)
     if c1 > sheet.column_count:
-        raise RequestError(f"GridCoordinate.columnIndex[{c1 - 1}] is after last column in grid[{sheet.column_count - 1}]")
+        msg = f"GridCoordinate.columnIndex[{c1 - 1}] is after last column in grid[{sheet.column_count - 1}]"
+        raise RequestError(msg)
     return sheet, (r0, r1, c0, c1)
 
 
@@ -36,18 +39,21 @@ def sheet_of(ss: Spreadsheet, holder: dict[str, Any]) -> Sheet:
     for sheet in ss.sheets:
         if sheet.sheet_id == sheet_id:
             return sheet
-    raise RequestError(f"No grid with id: {sheet_id}")
+    msg = f"No grid with id: {sheet_id}"
+    raise RequestError(msg)
 
 
 def dimension_bounds(ss: Spreadsheet, rng: dict[str, Any]) -> tuple[Sheet, str, int, int]:
     sheet = sheet_of(ss, rng)
     dimension = rng.get("dimension")
     if dimension not in ("ROWS", "COLUMNS"):
-        raise RequestError("range.dimension must be ROWS or COLUMNS")
+        msg = "range.dimension must be ROWS or COLUMNS"
+        raise RequestError(msg)
     size = sheet.row_count if dimension == "ROWS" else sheet.column_count
     start, end = int(rng.get("startIndex", 0)), int(rng.get("endIndex", size))
     if not 0 <= start < end:
-        raise RequestError(f"Invalid dimension range: [{start}, {end})")
+        msg = f"Invalid dimension range: [{start}, {end})"
+        raise RequestError(msg)
     return sheet, dimension, start, end
 
 

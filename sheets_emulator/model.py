@@ -168,4 +168,5 @@ class Spreadsheet:
 
     def check_cell_limit(self) -> None:
         if self.cell_count() > CELL_LIMIT:
-            raise ApiError.invalid(f"This action would increase the number of cells in the workbook above the limit of {CELL_LIMIT} cells.")
+            msg = f"This action would increase the number of cells in the workbook above the limit of {CELL_LIMIT} cells."
+            raise ApiError.invalid(msg)

@@ -57,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -110,7 +110,8 @@ class SheetsEmulator:
         validate_schema: bool = False,
     ) -> None:
         if host not in (LOOPBACK, "localhost"):
-            raise ValueError(f"The emulator binds 127.0.0.1 only, not {host!r}.")
+            msg = f"The emulator binds 127.0.0.1 only, not {host!r}."
+            raise ValueError(msg)
         self.clock = clock
         self.store = Store(clock=self._now, seed=seed)
         self.authority = Authority(self._now, token_lifetime=token_lifetime)

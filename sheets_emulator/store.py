@@ -69,7 +69,7 @@ THEME: dict[str, Any] = {
 
 
 def rfc3339(seconds: float) -> str:
-    moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -330,7 +330,8 @@ def _append(
 def _sheet(ss: Spreadsheet, title: str) -> Sheet:
     sheet = ss.sheet_by_title(title)
     if sheet is None:
-        raise ApiError.invalid(f"Unable to parse range: {title}")
+        msg = f"Unable to parse range: {title}"
+        raise ApiError.invalid(msg)
     return sheet
 
 
@@ -340,19 +341,22 @@ def _escape(title: str) -> str:
 
 def _check_enum(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ApiError.invalid(f"Invalid value at '{name}', \"{value}\"")
+        msg = f"Invalid value at '{name}', \"{value}\""
+        raise ApiError.invalid(msg)
 
 
 def _check_input_option(option: str | None) -> None:
     if not option:
-        raise ApiError.invalid("'valueInputOption' is required but not specified")
+        msg = "'valueInputOption' is required but not specified"
+        raise ApiError.invalid(msg)
     _check_enum("value_input_option", option, _INPUT_OPTIONS)
 
 
 def _check_body_range(body: dict[str, Any], range_: str) -> None:
     declared = body.get("range")
     if declared and declared != range_ and declared.replace("'", "") != range_.replace("'", ""):
-        raise ApiError.invalid(f"Requested writing within range [{range_}], but tried writing to range [{declared}]")
+        msg = f"Requested writing within range [{range_}], but tried writing to range [{declared}]"
+        raise ApiError.invalid(msg)
 
 
 def _counts(written: valueops.Written) -> dict[str, int]:

@@ -17,8 +17,8 @@ import gspread
 import pytest
 from google.oauth2.service_account import Credentials
 
-from sheets_emulator.server import DEFAULT_EMAIL, SheetsEmulator
 from pmsheets.register.google_session import EndpointSession
+from sheets_emulator.server import DEFAULT_EMAIL, SheetsEmulator
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pmsheets.core.schema import column_letter
+from pmsheets.gc_pause import paused_gc  # bulk row copies: the collector would rescan every stored row
 from sheets_emulator.a1 import A1Range, format_range, parse_cells, split_title
 from sheets_emulator.errors import ApiError
 from sheets_emulator.model import RowMeta, Sheet, Spreadsheet
 from sheets_emulator.values import SKIP, parse_raw, parse_user_entered, render
-from pmsheets.gc_pause import paused_gc  # bulk row copies: the collector would rescan every stored row
-from pmsheets.core.schema import column_letter
 
 Bounds = tuple[int, int, int, int]
 
@@ -28,7 +28,8 @@ def resolve(ss: Spreadsheet, text: str) -> tuple[Sheet, A1Range]:
         return ss.first_sheet(), parse_cells(text, cells, None)
     sheet = ss.sheet_by_title(title)
     if sheet is None:
-        raise ApiError.invalid(f"Unable to parse range: {text}")
+        msg = f"Unable to parse range: {text}"
+        raise ApiError.invalid(msg)
     return sheet, parse_cells(text, cells, title)
 
 
@@ -126,10 +127,12 @@ def check_values(values: Any, field: str = "data.values") -> list[list[Any]]:
         raise _list_error(field, values)
     for index, row in enumerate(values):
         if not isinstance(row, list):
-            raise _list_error(f"{field}[{index}]", row)
+            msg = f"{field}[{index}]"
+            raise _list_error(msg, row)
         if not _SCALARS.issuperset(map(type, row)):
             bad = next(cell for cell in row if type(cell) not in _SCALARS)
-            raise ApiError.invalid(f"Invalid values[{index}]: {bad!r}")
+            msg = f"Invalid values[{index}]: {bad!r}"
+            raise ApiError.invalid(msg)
     return values
 
 
@@ -168,9 +171,11 @@ def _check_within_request(a1: A1Range, bounds: Bounds, requested: str, sheet: Sh
     r0, r1, c0, c1 = bounds
     shown = f"'{sheet.title}'!{requested.rpartition('!')[2]}" if "!" in requested else requested
     if a1.row1 is not None and r1 > a1.row1:
-        raise ApiError.invalid(f"Requested writing within range [{shown}], but tried writing to row [{a1.row1 + 1}]")
+        msg = f"Requested writing within range [{shown}], but tried writing to row [{a1.row1 + 1}]"
+        raise ApiError.invalid(msg)
     if a1.col1 is not None and c1 > a1.col1:
-        raise ApiError.invalid(f"Requested writing within range [{shown}], but tried writing to column [{column_letter(a1.col1)}]")
+        msg = f"Requested writing within range [{shown}], but tried writing to column [{column_letter(a1.col1)}]"
+        raise ApiError.invalid(msg)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def from_serial(serial: float) -> dt.datetime:
     return EPOCH + dt.timedelta(milliseconds=millis)
 
 
-_DATE_TOKENS = re.compile(r'"[^"]*"|yyyy|yy|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|\.000|.', re.DOTALL | re.I)
+_DATE_TOKENS = re.compile(r'"[^"]*"|yyyy|yy|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|\.000|.', re.DOTALL | re.IGNORECASE)
 
 
 def format_date(serial: float, pattern: str) -> str:
@@ -222,7 +222,8 @@ def _eval_node(node: ast.AST) -> float:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _eval_node(node.operand)
         return -operand if isinstance(node.op, ast.USub) else operand
-    raise ValueError("unsupported formula")
+    msg = "unsupported formula"
+    raise ValueError(msg)
 
 
 # ---------------------------------------------------------------- output
@@ -272,7 +273,7 @@ def general_number(value: float) -> str:
 
 
 def _format_pattern(value: float, pattern: str) -> str:
-    section = pattern.split(";")[0]
+    section = pattern.split(";", maxsplit=1)[0]
     percent = "%" in section
     if percent:
         value *= 100

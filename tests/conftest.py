@@ -14,15 +14,15 @@ import pytest
 from google.oauth2.service_account import Credentials
 from hypothesis import settings
 
-from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.core.check import Validation, validate
 from pmsheets.core.policy import Policy
+from pmsheets.core.schema import ACTIONS, INCIDENTS, ParseSettings
 from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.google_auth import SCOPES
 from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.core.schema import ACTIONS, INCIDENTS, ParseSettings
-from pmsheets.core.check import Validation, validate
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 
 UTC = ZoneInfo("UTC")
 AS_OF = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday

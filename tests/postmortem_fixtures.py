@@ -8,13 +8,13 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from tests.conftest import AS_OF, action_row, incident_row, tables
 
-from pmsheets.outputs.postmortem_doc import policy_context, render_body
-from pmsheets.model import Register
 from pmsheets.core.policy import Policy
-from pmsheets.outputs.postmortems import template_environment
 from pmsheets.core.schema import parse
+from pmsheets.model import Register
+from pmsheets.outputs.postmortem_doc import policy_context, render_body
+from pmsheets.outputs.postmortems import template_environment
+from tests.conftest import AS_OF, action_row, incident_row, tables
 
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
 LINK_BASE = "https://git.example.com/ops/blob/main/docs/postmortems"

@@ -10,10 +10,10 @@ from typing import Any
 
 from conftest import AS_OF, UTC, action_row, incident_row, tables
 
-from pmsheets.model import Register
-from pmsheets.core.policy import Policy
 from pmsheets.core.overdue import Overdue, find_overdue
+from pmsheets.core.policy import Policy
 from pmsheets.core.schema import parse
+from pmsheets.model import Register
 
 PEOPLE_HEADERS = ["Name", "Email", "Team", "Manager email"]
 PEOPLE = [

@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import AS_OF, UTC, action_row, in_memory, incident_row, run_checks, tables
 
-from pmsheets.model import Finding
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import ParseSettings
+from pmsheets.model import Finding
+from tests.conftest import AS_OF, UTC, action_row, in_memory, incident_row, run_checks, tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime

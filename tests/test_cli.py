@@ -6,10 +6,9 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-
-from collections.abc import Callable
 from typing import Any
 
 import openpyxl
@@ -157,7 +156,8 @@ def test_missing_config_is_a_clear_exit_2(tmp_path: Path) -> None:
     code, out, err = run("--config", str(tmp_path / "nope.yaml"), "validate")
     assert code == 2
     assert out == ""
-    assert "no config file at" in err and "config.example.yaml" in err
+    assert "no config file at" in err
+    assert "config.example.yaml" in err
     assert "Traceback" not in err
 
 
@@ -183,7 +183,8 @@ def test_workbook_that_is_not_a_register_exits_2(tmp_path: Path) -> None:
     other = write_workbook(tmp_path / "register.xlsx", {"Budget": [["Item", "Cost"], ["Laptop", 1200]]})
     code, out, err = run("--config", str(make_config(tmp_path, other)), "validate")
     assert code == 2
-    assert "does not look like a post-mortem register" in err and "'Budget'" in err
+    assert "does not look like a post-mortem register" in err
+    assert "'Budget'" in err
     assert out == ""
 
 
@@ -205,7 +206,8 @@ def test_missing_register_suggests_init(tmp_path: Path) -> None:
 def test_init_creates_register_that_validates(tmp_path: Path) -> None:
     register = tmp_path / "register.xlsx"
     code, out, _ = run("init", "--xlsx", str(register))
-    assert code == 0 and "Created empty register" in out
+    assert code == 0
+    assert "Created empty register" in out
     code, _, err = run("--config", str(make_config(tmp_path, register)), "validate", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 
@@ -213,7 +215,8 @@ def test_init_creates_register_that_validates(tmp_path: Path) -> None:
 def test_init_refuses_to_overwrite(tmp_path: Path, clean_register: Path) -> None:
     before = clean_register.read_bytes()
     code, _, err = run("init", "--xlsx", str(clean_register), "--demo")
-    assert code == 2 and "already exists" in err
+    assert code == 2
+    assert "already exists" in err
     assert clean_register.read_bytes() == before
 
 
@@ -229,7 +232,8 @@ def test_demo_register_trips_most_rules(configure: Callable[..., ConfiguredRegis
 def test_python_dash_m_shows_help() -> None:
     done = subprocess.run([sys.executable, "-m", "pmsheets", "--help"], capture_output=True, text=True, check=False)
     assert done.returncode == 0
-    assert "validate" in done.stdout and "init" in done.stdout
+    assert "validate" in done.stdout
+    assert "init" in done.stdout
 
 
 def test_output_cut_short_by_the_reader_shows_no_traceback(tmp_path: Path) -> None:
@@ -239,7 +243,8 @@ def test_output_cut_short_by_the_reader_shows_no_traceback(tmp_path: Path) -> No
     command = f"{sys.executable} -m pmsheets --config {config} validate --as-of {AS_OF} --no-write | head -1"
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "Actions"
-    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "BrokenPipe" not in done.stderr
 
 
 def test_workbook_with_damaged_xml_exits_2_without_traceback(tmp_path: Path, clean_register: Path) -> None:
@@ -252,14 +257,16 @@ def test_workbook_with_damaged_xml_exits_2_without_traceback(tmp_path: Path, cle
             target.writestr(info, b"<worksheet><sheetData><row" if info.filename.startswith("xl/worksheets/") else data)
     code, _, err = run("--config", str(make_config(tmp_path, damaged)), "validate")
     assert code == 2
-    assert "is not a readable .xlsx workbook" in err and "Traceback" not in err
+    assert "is not a readable .xlsx workbook" in err
+    assert "Traceback" not in err
 
 
 def test_init_writes_a_starter_config_that_validate_uses(tmp_path: Path) -> None:
     config = tmp_path / "team" / "pmsheets.yaml"
     register = tmp_path / "register.xlsx"
     code, out, _ = run("--config", str(config), "init", "--xlsx", str(register))
-    assert code == 0 and f"the config {config} that points at it" in out
+    assert code == 0
+    assert f"the config {config} that points at it" in out
     code, _, err = run("--config", str(config), "validate", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 

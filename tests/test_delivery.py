@@ -14,11 +14,11 @@ from report_fixtures import sample_overdue
 from smtp_server import HOST, dropping_server, free_port, running_server
 
 from pmsheets.config import ReportsConfig
+from pmsheets.core.overdue import Headline
+from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, missing_recipients, previous_headline, read_log
 from pmsheets.outputs.delivery import Planned, deliver, kinds_for, plan, write_previews
 from pmsheets.outputs.mail import FileTransport, SmtpSettings, SmtpTransport
-from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, missing_recipients, previous_headline, read_log
 from pmsheets.outputs.report_render import ReportKind
-from pmsheets.core.overdue import Headline
 
 SENDER = "pmsheets <reports@example.com>"
 SETTINGS = ReportsConfig(overdue_to=("team@example.com",), escalation_to=("ops@example.com",))
@@ -163,7 +163,8 @@ def test_deliver_logs_only_the_recipients_the_server_accepted() -> None:
     with running_server(refuse={"dana@example.com"}) as server:
         outcomes = send_all(server.port, log)
     assert [e.recipient for e in log.entries if e.kind == "escalation"] == ["ops@example.com"]
-    assert outcomes[1].failed and "dana@example.com" in outcomes[1].refused  # type: ignore[attr-defined]
+    assert outcomes[1].failed
+    assert "dana@example.com" in outcomes[1].refused
 
 
 def test_deliver_retry_sends_only_to_the_refused_recipient() -> None:

@@ -87,7 +87,8 @@ def test_dockerfile_uses_only_known_instructions() -> None:
 def test_dockerfile_base_image_has_a_supported_python() -> None:
     image = instructions()[0][1]
     match = re.fullmatch(r"python:3\.(\d+)(?:[-.].*)?", image)
-    assert match is not None and int(match[1]) >= 11
+    assert match is not None
+    assert int(match[1]) >= 11
 
 
 def test_dockerfile_runs_as_a_non_root_user() -> None:

@@ -6,6 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+
+from pmsheets.core.policy import Policy
+from pmsheets.outputs.postmortem_doc import Outcome, decide, document_name, document_text, incidents_to_document, policy_context
 from tests.conftest import AS_OF, action_row, incident_row
 from tests.postmortem_fixtures import (
     P2_NOT_REQUIRED,
@@ -16,9 +19,6 @@ from tests.postmortem_fixtures import (
     sample_tables,
     table_under,
 )
-
-from pmsheets.outputs.postmortem_doc import Outcome, decide, document_name, document_text, incidents_to_document, policy_context
-from pmsheets.core.policy import Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 BLANK_TEMPLATE = ROOT / "docs" / "postmortems" / "INCIDENT_POSTMORTEM_TEMPLATE.md"

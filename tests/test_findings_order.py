@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pmsheets.model import Finding, Level, Register
 from pmsheets.core.check import sort_findings
+from pmsheets.model import Finding, Level, Register
 
 
 def at(cell: str | None, rule: str = "owner-missing") -> Finding:

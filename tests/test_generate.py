@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import AS_OF, INCIDENT_HEADERS, incident_row, tables, write_workbook
-from tests.postmortem_fixtures import LINK_BASE, P0, P1, P2, P2_NOT_REQUIRED, P1_REVIEWED, sample_tables
 
 from pmsheets.cli.main import main
-from pmsheets.outputs.postmortem_doc import document_text, read_front_matter, body_hash
-from pmsheets.register.xlsx import XlsxRegister
 from pmsheets.core.schema import parse
+from pmsheets.outputs.postmortem_doc import body_hash, document_text, read_front_matter
+from pmsheets.register.xlsx import XlsxRegister
+from tests.conftest import AS_OF, INCIDENT_HEADERS, incident_row, tables, write_workbook
+from tests.postmortem_fixtures import LINK_BASE, P1, P1_REVIEWED, P2, P2_NOT_REQUIRED, sample_tables
 
 EXPECTED_NAMES = {
     "2026-11-20-inc-1-checkout-api-outage.md",

@@ -10,9 +10,9 @@ from pathlib import Path
 import gspread
 import pytest
 
-from sheets_emulator import SheetsEmulator
 from pmsheets.ops.lease import LEASE_TITLE, FileLease, Lease, SheetLease, lease_for
 from pmsheets.register.xlsx import XlsxRegister
+from sheets_emulator import SheetsEmulator
 from tests.conftest import sheets_register, tables, write_workbook
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

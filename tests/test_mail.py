@@ -115,7 +115,8 @@ def test_smtp_received_message_has_both_parts(plain_server: SmtpServer) -> None:
     message = plain_server.handler.received[0].message
     assert message.get_body(("plain",)).get_content() == "Plain words.\r\n"  # type: ignore[union-attr]
     assert "<b>words</b>" in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert message["Message-ID"] and message["Date"]
+    assert message["Message-ID"]
+    assert message["Date"]
 
 
 def test_smtp_sends_lines_ending_in_crlf_so_a_long_message_arrives(plain_server: SmtpServer) -> None:

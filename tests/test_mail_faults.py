@@ -26,11 +26,11 @@ from smtp_server import HOST, TEMPFAIL, Handler, Received, free_port, running_se
 
 from pmsheets.cli.main import main
 from pmsheets.config import ReportsConfig
+from pmsheets.core.report_log import LogEntry, read_log
 from pmsheets.outputs.delivery import deliver, plan
 from pmsheets.outputs.mail import SmtpSettings, SmtpTransport
-from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.core.report_log import LogEntry, read_log
 from pmsheets.outputs.report_render import ReportKind
+from pmsheets.register.xlsx import XlsxRegister
 
 AS_OF = "2026-11-27T09:00"  # Friday of ISO week 2026-W48
 WEEK = "2026-W48"
@@ -372,7 +372,8 @@ def test_send_while_the_log_cannot_be_written_sends_nothing_and_exits_2(folder: 
     open_in_libreoffice(folder)
     with running_server() as server:
         result = send(folder, server.port)
-    assert result.code == 2 and "is open in Excel or LibreOffice" in result.err
+    assert result.code == 2
+    assert "is open in Excel or LibreOffice" in result.err
     assert deliveries(server.handler) == Counter()
 
 
@@ -380,7 +381,8 @@ def refusing_log(_rows: Any) -> None:
     """The log became unwritable after the check before sending (a PM opened the workbook mid-run)."""
     from pmsheets.errors import WriteRefused
 
-    raise WriteRefused("register.xlsx is open in Excel or LibreOffice (lock file ~$register.xlsx); nothing was written.")
+    msg = "register.xlsx is open in Excel or LibreOffice (lock file ~$register.xlsx); nothing was written."
+    raise WriteRefused(msg)
 
 
 def deliver_with_refusing_log(server_port: int) -> list[Any]:

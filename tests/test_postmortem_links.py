@@ -10,15 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import AS_OF, INCIDENT_HEADERS, Tables
-from tests.postmortem_fixtures import LINK_BASE, P0, P1, P1_REVIEWED, P2, sample_tables
-
-from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome, policy_context
-from pmsheets.model import Incident
 from pmsheets.core.policy import Policy
+from pmsheets.core.schema import parse
+from pmsheets.model import Incident
+from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome, policy_context
 from pmsheets.outputs.postmortems import DocumentResult, planned_links, write_links
 from pmsheets.register import RegisterBackend
-from pmsheets.core.schema import parse
+from tests.conftest import AS_OF, INCIDENT_HEADERS, Tables
+from tests.postmortem_fixtures import LINK_BASE, P0, P1, P1_REVIEWED, P2, sample_tables
 
 Build = Callable[[Tables], RegisterBackend]
 

@@ -23,12 +23,10 @@ import openpyxl
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 from pmsheets.cli.main import main
-from pmsheets.model import Finding
+from pmsheets.core.check import Validation, validate
 from pmsheets.core.policy import Policy
-from pmsheets.register.xlsx import XlsxRegister
 from pmsheets.core.schema import (
     ACTIONS,
     CELL_ERRORS,
@@ -43,7 +41,9 @@ from pmsheets.core.schema import (
     normalize,
     parser_for,
 )
-from pmsheets.core.check import Validation, validate
+from pmsheets.model import Finding
+from pmsheets.register.xlsx import XlsxRegister
+from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 # --- what a person can put in a cell ----------------------------------------------------------------
 
@@ -312,7 +312,8 @@ def test_duplicate_headers_are_reported_in_row_1(tab: Tab, data: st.DataObject) 
     content = {**tables(), tab.title: [row]}
     for finding in check(content, ParseSettings()).findings:
         if finding.rule == "header-duplicate":
-            assert finding.cell is not None and re.fullmatch(rf"{tab.title}![A-Z]+1", finding.cell)
+            assert finding.cell is not None
+            assert re.fullmatch(rf"{tab.title}![A-Z]+1", finding.cell)
 
 
 # --- the Findings tab in a workbook -----------------------------------------------------------------

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from report_fixtures import sample_overdue
 
-from pmsheets.outputs.report_render import render
 from pmsheets.core.overdue import escalation_report
+from pmsheets.outputs.report_render import render
 
 CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -38,4 +38,5 @@ def test_escalation_email_renders_to_a_non_trivial_screenshot(tmp_path: Path) ->
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
     # A blank page compresses to a few hundred bytes; tables, text and the bar chart do not.
-    assert data.startswith(PNG_MAGIC) and len(data) > 20_000
+    assert data.startswith(PNG_MAGIC)
+    assert len(data) > 20_000

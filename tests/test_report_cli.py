@@ -53,7 +53,8 @@ def test_report_without_send_writes_previews_and_says_where(tmp_path: Path) -> N
         "escalation-2026-W48.eml", "escalation-2026-W48.html", "escalation-2026-W48.txt",
         "overdue-2026-W48.eml", "overdue-2026-W48.html", "overdue-2026-W48.txt",
     ]  # fmt: skip
-    assert "nothing was sent" in out and str(tmp_path / "reports") in out
+    assert "nothing was sent" in out
+    assert str(tmp_path / "reports") in out
 
 
 def test_report_without_send_logs_nothing(tmp_path: Path) -> None:
@@ -72,7 +73,8 @@ def test_report_send_twice_says_already_sent(tmp_path: Path) -> None:
     config = setup(tmp_path)
     run(config, "report", "overdue", "--as-of", AS_OF, "--send")
     code, out, _ = run(config, "report", "overdue", "--as-of", AS_OF, "--send")
-    assert code == 0 and "already sent this week" in out
+    assert code == 0
+    assert "already sent this week" in out
     assert len(list((tmp_path / "outbox").iterdir())) == 1
 
 
@@ -90,7 +92,8 @@ def test_report_send_over_smtp_delivers_with_the_snapshot_attached(tmp_path: Pat
 def test_report_send_to_an_unreachable_server_fails_and_logs_nothing(tmp_path: Path) -> None:
     config = setup(tmp_path, transport="smtp", smtp={"host": HOST, "port": free_port(), "security": "none", "timeout": 5})
     code, _, err = run(config, "report", "--as-of", AS_OF, "--send")
-    assert code == 1 and "NOT sent" in err
+    assert code == 1
+    assert "NOT sent" in err
     assert logged(tmp_path) == []
 
 
@@ -98,7 +101,9 @@ def test_report_send_while_the_workbook_is_open_sends_nothing(tmp_path: Path) ->
     config = setup(tmp_path)
     (tmp_path / "~$register.xlsx").write_bytes(b"lock")
     code, _, err = run(config, "report", "--as-of", AS_OF, "--send")
-    assert code == 2 and "open in Excel or LibreOffice" in err and "--no-write" not in err
+    assert code == 2
+    assert "open in Excel or LibreOffice" in err
+    assert "--no-write" not in err
     assert not (tmp_path / "outbox").exists() or not any((tmp_path / "outbox").iterdir())
 
 
@@ -116,13 +121,15 @@ def test_report_to_overrides_recipients(tmp_path: Path) -> None:
 )
 def test_report_rejects_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
     code, _, err = run(setup(tmp_path), "report", "--as-of", AS_OF, *args)
-    assert code == 2 and message in err
+    assert code == 2
+    assert message in err
 
 
 def test_export_writes_the_dated_snapshot_under_reports(tmp_path: Path) -> None:
     code, out, _ = run(setup(tmp_path), "export", "--as-of", AS_OF)
     path = tmp_path / "reports" / "snapshot-2026-11-27.xlsx"
-    assert code == 0 and str(path) in out
+    assert code == 0
+    assert str(path) in out
     assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Incidents", "Actions", "Overdue", "Findings"]
 
 

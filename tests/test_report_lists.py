@@ -11,11 +11,11 @@ from conftest import AS_OF, UTC, tables
 from report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue
 
 from pmsheets.config import ReportsConfig
-from pmsheets.outputs.delivery import plan
-from pmsheets.core.policy import Policy
-from pmsheets.outputs.report_render import ReportKind, render, shown, shown_groups
 from pmsheets.core.overdue import Overdue, OwnerGroup, escalation_report, find_overdue, overdue_report, owner_digests
+from pmsheets.core.policy import Policy
 from pmsheets.core.schema import parse
+from pmsheets.outputs.delivery import plan
+from pmsheets.outputs.report_render import ReportKind, render, shown, shown_groups
 
 OWNERS = ["Priya Shah", "Lena Vogel", "Sam Okafor", "Jo Park"]
 GMAIL_CLIPS_AT = 102 * 1024

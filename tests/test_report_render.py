@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from report_fixtures import sample_overdue
 
-from pmsheets.errors import ConfigError
-from pmsheets.outputs.report_render import ReportKind, Rendered, render, web_link
 from pmsheets.core.overdue import Headline, escalation_report, overdue_report, owner_digests
+from pmsheets.errors import ConfigError
+from pmsheets.outputs.report_render import Rendered, ReportKind, render, web_link
 
 
 class Tags(HTMLParser):
@@ -77,13 +77,15 @@ def test_render_escalation_text_shows_register_text_unescaped() -> None:
 
 def test_render_overdue_draws_the_age_chart_as_sized_cells() -> None:
     html = render(overdue_report(sample_overdue())).html
-    assert 'width="100%" height="16"' in html and 'width="25%" height="16"' in html
+    assert 'width="100%" height="16"' in html
+    assert 'width="25%" height="16"' in html
 
 
 def test_render_overdue_shows_the_change_since_last_week() -> None:
     report = overdue_report(sample_overdue(), previous=Headline(overdue_actions=6, overdue_postmortems=2, not_tracked=0))
     rendered = render(report)
-    assert "−2 since last week" in rendered.text and "−2 since last week" in rendered.html
+    assert "−2 since last week" in rendered.text
+    assert "−2 since last week" in rendered.html
 
 
 def test_render_overdue_without_a_previous_week_says_first_report() -> None:
@@ -93,7 +95,8 @@ def test_render_overdue_without_a_previous_week_says_first_report() -> None:
 def test_render_subject_has_no_line_breaks() -> None:
     digest = replace(owner_digests(sample_overdue())[0], owner="Eve\r\nBcc: victim@example.com")
     subject = render(digest).subject
-    assert "\n" not in subject and "\r" not in subject
+    assert "\n" not in subject
+    assert "\r" not in subject
     assert subject.endswith("Eve Bcc: victim@example.com")
 
 

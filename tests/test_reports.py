@@ -8,7 +8,6 @@ import pytest
 from conftest import AS_OF, UTC, tables
 from report_fixtures import open_action, reviewed_incident, sample_overdue
 
-from pmsheets.core.policy import Policy
 from pmsheets.core.overdue import (
     EscalationLevel,
     Headline,
@@ -18,6 +17,7 @@ from pmsheets.core.overdue import (
     overdue_report,
     owner_digests,
 )
+from pmsheets.core.policy import Policy
 from pmsheets.core.schema import parse
 
 

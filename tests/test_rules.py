@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.conftest import AS_OF, INCIDENT_HEADERS, action_row, in_memory, incident_row, run_checks, tables
 
-from pmsheets.model import Finding, Level
 from pmsheets.core.policy import RULE_LEVELS, Policy
+from pmsheets.model import Finding, Level
+from tests.conftest import AS_OF, INCIDENT_HEADERS, action_row, in_memory, incident_row, run_checks, tables
 
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
@@ -755,8 +755,8 @@ def test_action_of_unknown_incident_is_not_checked_for_due_too_far():
 
 def test_every_rule_returns_an_iterable_even_when_a_tab_is_unchecked():
     from pmsheets.core import policy
-    from pmsheets.model import Register
     from pmsheets.core.schema import ParseSettings, parse
+    from pmsheets.model import Register
 
     parsed = parse(register([incident(post_mortem_status="Reviewed")]), ParseSettings()).register
     blind = Register(incidents=parsed.incidents, unchecked_tabs=frozenset({"actions"}))

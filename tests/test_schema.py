@@ -12,11 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, UTC, action_row, incident_row, run_checks, tables
 
-from pmsheets.model import ActionStatus, ActionType, CustomerImpact, Finding, PostmortemStatus, Severity
-from pmsheets.core.schema import ParseSettings, parse
 from pmsheets.core.check import NotARegister
+from pmsheets.core.schema import ParseSettings, parse
+from pmsheets.model import ActionStatus, ActionType, CustomerImpact, Finding, PostmortemStatus, Severity
+from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, UTC, action_row, incident_row, run_checks, tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # 2026-11-20 14:05 as a spreadsheet serial number (days since 1899-12-30).

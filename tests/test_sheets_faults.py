@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import EMULATOR_EPOCH, action_row, incident_row, tables, write_workbook
 
 from pmsheets.cli.main import main
-from sheets_emulator import SheetsEmulator
-from sheets_emulator.testing import FakeClock
+from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.register import google
 from pmsheets.register.sheets import SheetsRegister
-from pmsheets.core.schema import FINDINGS_HEADERS
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import FakeClock
+from tests.conftest import EMULATOR_EPOCH, action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 PM_TABS = ("Incidents", "Actions")

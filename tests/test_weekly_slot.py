@@ -9,8 +9,8 @@ import pytest
 
 from pmsheets.config import ReportsConfig
 from pmsheets.core.report_log import LogEntry
-from pmsheets.outputs.report_render import ReportKind
 from pmsheets.core.weekly import SlotState, WeeklySchedule, latest_slot, wanted_kinds, weekly_due
+from pmsheets.outputs.report_render import ReportKind
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from report_fixtures import sample_tables as report_tables
+
+from pmsheets.core.report_log import read_log
+from pmsheets.errors import RegisterError, WriteRefused
+from pmsheets.ops.cycle import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
+from pmsheets.ops.lease import FileLease, lease_for
+from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from tests.conftest import Tables
 from tests.postmortem_fixtures import LINK_BASE
 from tests.postmortem_fixtures import sample_tables as postmortem_tables
 from tests.worker_fixtures import MONDAY_0900, Cycles, MemoryRegister, log_rows, memory_cycles, memory_register, worker_config
-
-from pmsheets.errors import RegisterError, WriteRefused
-from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
-from pmsheets.ops.lease import FileLease, lease_for
-from pmsheets.core.report_log import read_log
-from pmsheets.ops.cycle import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
-from report_fixtures import sample_tables as report_tables
 
 OVERDUE_AND_ESCALATION = 2
 
@@ -118,7 +118,8 @@ def test_cycle_step_raising_unexpectedly_is_logged_with_its_traceback(tmp_path: 
 def test_cycle_unreadable_register_skips_every_other_step(tmp_path: Path) -> None:
     class Unreachable(MemoryRegister):
         def read(self, wanted: TabFilter = every_tab) -> RawRegister:
-            raise RegisterError("could not open the spreadsheet: no answer from the API")
+            msg = "could not open the spreadsheet: no answer from the API"
+            raise RegisterError(msg)
 
     result = memory_cycles(tmp_path, Unreachable({})).run()
     assert [(step.step, step.status) for step in result.steps] == [
@@ -182,7 +183,8 @@ def test_cycle_keeps_rows_the_log_refused_so_the_report_is_not_sent_again(tmp_pa
 
         def append_rows(self, title: str, headers: Any, rows: Any) -> None:
             if self.log_down:
-                raise RegisterError("register.xlsx is open in Excel")
+                msg = "register.xlsx is open in Excel"
+                raise RegisterError(msg)
             super().append_rows(title, headers, rows)
 
     register = LogDown(report_tables())

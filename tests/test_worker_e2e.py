@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-
-from sheets_emulator import SheetsEmulator
-from pmsheets.ops.heartbeat import read_beat
 from report_fixtures import sample_tables
+
+from pmsheets.ops.heartbeat import read_beat
+from sheets_emulator import SheetsEmulator
 from tests.conftest import write_workbook
 from tests.smtp_server import HOST, running_server
 
@@ -52,7 +52,7 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while not condition(self.seen):
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.process.poll() is not None and self.lines.empty():
+            if remaining <= 0 or (self.process.poll() is not None and self.lines.empty()):
                 pytest.fail(f"the worker never got there; its log: {self.seen}")
             try:
                 line = self.lines.get(timeout=min(remaining, 0.5))

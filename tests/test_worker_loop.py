@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 import gspread
 import pytest
+from report_fixtures import sample_tables
 
-from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from pmsheets.ops.cycle import CycleResult
 from pmsheets.ops.heartbeat import read_beat
 from pmsheets.ops.lease import SheetLease
-from pmsheets.register.sheets import SheetsRegister
-from pmsheets.ops.cycle import CycleResult
 from pmsheets.ops.loop import IDLE_BEAT_SECONDS, Timing, Worker
-from report_fixtures import sample_tables
+from pmsheets.register.sheets import SheetsRegister
+from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 from tests.conftest import sheets_register, write_workbook
 from tests.worker_fixtures import (
     BERLIN,
@@ -136,7 +136,8 @@ def test_worker_next_weekly_run_is_0900_local_after_a_dst_change(tmp_path: Path)
 def raising_worker(tmp_path: Path, clock: FakeClock, calls: list[datetime]) -> tuple[Worker, EventLines]:
     def cycle(now: datetime) -> CycleResult:
         calls.append(now)
-        raise RuntimeError("a bug in the cycle")
+        msg = "a bug in the cycle"
+        raise RuntimeError(msg)
 
     events = EventLines(clock)
     timing = Timing(sync_seconds=60, weekly_day="monday", weekly_time="09:00", timezone="Europe/Berlin")

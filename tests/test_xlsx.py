@@ -14,9 +14,9 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pmsheets.core.schema import PM_TABS
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register.xlsx import XlsxRegister, create_register
-from pmsheets.core.schema import PM_TABS
 from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
 
 FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due 2026-11-20, 7 days overdue"]
@@ -184,7 +184,8 @@ def test_failed_save_leaves_the_original_and_no_temp_file(tmp_path: Path, monkey
 
     def crash_half_way(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes) -> None:
         target.writestr("xl/workbook.xml", b"half")
-        raise OSError("disk full")
+        msg = "disk full"
+        raise OSError(msg)
 
     monkeypatch.setattr("pmsheets.register.xlsx.replace_sheet", crash_half_way)
     with pytest.raises(RegisterError, match="disk full"):
@@ -200,7 +201,8 @@ def test_init_workbook_has_tabs_headers_dropdowns_and_formats(tmp_path: Path) ->
     assert workbook.sheetnames == [tab.title for tab in PM_TABS] + ["Findings"]
     incidents = workbook["Incidents"]
     assert [c.value for c in incidents[1]] == INCIDENT_HEADERS
-    assert incidents["A1"].font.bold and incidents.freeze_panes == "A2"
+    assert incidents["A1"].font.bold
+    assert incidents.freeze_panes == "A2"
     dropdowns = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in incidents.data_validations.dataValidation}
     assert dropdowns["C2"] == '"P0,P1,P2"'
     assert dropdowns["N2"] == '"Not started,Draft,Reviewed,Closed"'
@@ -213,4 +215,5 @@ def test_demo_dates_are_real_date_cells(tmp_path: Path) -> None:
     path = tmp_path / "register.xlsx"
     create_register(path, demo_rows(datetime(2026, 11, 27, 9)))
     actions = openpyxl.load_workbook(path)["Actions"]
-    assert actions["F2"].is_date and actions.max_row == 41
+    assert actions["F2"].is_date
+    assert actions.max_row == 41

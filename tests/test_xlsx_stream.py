@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import openpyxl
@@ -12,8 +12,8 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from pmsheets.register.xlsx_parts import PackageError
 from pmsheets.outputs.xlsx_stream import Kind, StreamedSheet, Styles, fill_package
+from pmsheets.register.xlsx_parts import PackageError
 
 KINDS = [Kind.TEXT, Kind.NUMBER, Kind.DATE, Kind.DATETIME, Kind.LINK]
 BERLIN_WINTER = timezone(timedelta(hours=1))
@@ -51,7 +51,7 @@ def test_dates_are_date_cells_in_the_date_format() -> None:
 
 
 def test_aware_times_are_written_in_the_sheet_time_zone() -> None:
-    moment = datetime(2026, 11, 27, 8, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
     cell = filled([[None, None, None, moment, None]])["Data"]["D2"]
     assert (cell.value, cell.number_format) == (datetime(2026, 11, 27, 9, 30), "yyyy-mm-dd hh:mm")
 

@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 from report_fixtures import sample_tables
 
 from pmsheets import config as config_module
-from pmsheets.ops.events import EventLog, Redactor
-from pmsheets.outputs.mail import Delivery, MailError
-from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
-from pmsheets.ops.lease import FileLease, Lease
-from pmsheets.register.locate import blank_cell_writes
 from pmsheets.core.report_log import LOG_TITLE
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, column_index
 from pmsheets.ops.cycle import CycleResult, CycleState, run_cycle
+from pmsheets.ops.events import EventLog, Redactor
+from pmsheets.ops.lease import FileLease, Lease
+from pmsheets.outputs.mail import Delivery, MailError
+from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
+from pmsheets.register.locate import blank_cell_writes
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmsheets import config as config_module
+from pmsheets.core.schema import parse
 from pmsheets.errors import PmsheetsError
 from pmsheets.model import Level
 from pmsheets.register import RegisterBackend
 from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.core.schema import parse
 
 
 @dataclass(frozen=True, slots=True)

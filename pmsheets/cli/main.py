@@ -15,16 +15,16 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from pmsheets import config as config_module
-from pmsheets.outputs import postmortems
-from pmsheets.cli.session import check_register, open_backend, parse_as_of
-from pmsheets.cli.reports import add_report_commands
-from pmsheets.cli.worker import add_worker_commands
 from pmsheets.cli.demo import demo_rows
-from pmsheets.outputs.postmortem_doc import Outcome, policy_context
+from pmsheets.cli.reports import add_report_commands
+from pmsheets.cli.session import check_register, parse_as_of
+from pmsheets.cli.worker import add_worker_commands
+from pmsheets.core.check import Validation, findings_rows, not_all_shown
 from pmsheets.errors import PmsheetsError, WriteRefused
 from pmsheets.model import Level
+from pmsheets.outputs import postmortems
+from pmsheets.outputs.postmortem_doc import Outcome, policy_context
 from pmsheets.register.xlsx import create_register
-from pmsheets.core.check import Validation, findings_rows, not_all_shown
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE

@@ -7,20 +7,16 @@ Both start from a register that was read and checked once; the worker (issue 6) 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pmsheets.cli.session import Checked
 from pmsheets.config import Config
+from pmsheets.core.report_log import read_log
 from pmsheets.outputs.delivery import Outcome, Planned, deliver, kinds_for, plan, write_previews
 from pmsheets.outputs.mail import FileTransport, SmtpTransport, Transport
-from pmsheets.register import RawRegister, RegisterBackend
-from pmsheets.register.report_log_store import append_report_log
-from pmsheets.core.report_log import read_log
-from pmsheets.core.overdue import Overdue, find_overdue
 from pmsheets.outputs.snapshot import default_path, write_snapshot
-from pmsheets.core.check import Validation
+from pmsheets.register.report_log_store import append_report_log
 
 
 def planned_reports(checked: Checked, *, choice: str, to: Sequence[str] = ()) -> list[Planned]:

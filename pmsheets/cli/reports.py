@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from pmsheets.cli import session as app
 from pmsheets import config as config_module
-from pmsheets.cli.session import Checked
-from pmsheets.outputs.delivery import Outcome
-from pmsheets.errors import PmsheetsError
-from pmsheets.outputs.mail import is_address
+from pmsheets.cli import session as app
 from pmsheets.cli.report_job import export_snapshot, planned_reports, preview_reports, send_reports
-from pmsheets.core.check import validate
+from pmsheets.cli.session import Checked
+from pmsheets.errors import PmsheetsError
+from pmsheets.outputs.delivery import Outcome
+from pmsheets.outputs.mail import is_address
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

@@ -10,11 +10,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pmsheets.config import Config
+from pmsheets.core.check import Validation, validate
+from pmsheets.core.overdue import Overdue, find_overdue
 from pmsheets.errors import UsageError
 from pmsheets.register import RawRegister, RegisterBackend, all_but_findings
 from pmsheets.register.xlsx import XlsxRegister
-from pmsheets.core.overdue import Overdue, find_overdue
-from pmsheets.core.check import Validation, validate
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,10 @@ from typing import Any, TextIO
 
 from pmsheets import config as config_module
 from pmsheets.cli.session import open_backend, parse_as_of
+from pmsheets.ops.cycle import EXIT_OK, CycleState, run_cycle
 from pmsheets.ops.events import EventLog, Redactor
 from pmsheets.ops.heartbeat import DEFAULT_MAX_AGE, health, read_beat
 from pmsheets.ops.lease import lease_for
-from pmsheets.ops.cycle import EXIT_OK, CycleState, run_cycle
 from pmsheets.ops.loop import Timing, Worker
 
 EXIT_UNHEALTHY = 1

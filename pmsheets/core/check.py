@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pmsheets.core import policy as policy_rules
+from pmsheets.core.schema import PM_TABS, ParseSettings, RawWorkbook, column_index, find_tab, parse
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.model import Finding, Level, Register
-from pmsheets.core.schema import PM_TABS, ParseSettings, RawWorkbook, column_index, find_tab, parse
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,27 +254,33 @@ def parse_number(value: object, _settings: ParseSettings) -> float:
     _reject_error_value(value)
     accepted = "Use a number of minutes, like 45."
     if isinstance(value, bool):
-        raise CellValueError(f"TRUE/FALSE is not a number. {accepted}")
+        msg = f"TRUE/FALSE is not a number. {accepted}"
+        raise CellValueError(msg)
     if isinstance(value, int | float):
         try:
             number = float(value)
         except OverflowError:  # an integer past float's range, e.g. a 400-digit number in an .xlsx
-            raise CellValueError(f"{_show(value)} is too large a number. {accepted}") from None
+            msg = f"{_show(value)} is too large a number. {accepted}"
+            raise CellValueError(msg) from None
     elif isinstance(value, str):
         text = value.strip()
         if "," in text:
             # Only a thousands separator (1,200); "1,5" is ambiguous and must not become 15.
             if not _GROUPED_NUMBER.fullmatch(text):
-                raise CellValueError(f"{_show(value)} is not a number. {accepted}")
+                msg = f"{_show(value)} is not a number. {accepted}"
+                raise CellValueError(msg)
             text = text.replace(",", "")
         try:
             number = float(text)
         except ValueError:
-            raise CellValueError(f"{_show(value)} is not a number. {accepted}") from None
+            msg = f"{_show(value)} is not a number. {accepted}"
+            raise CellValueError(msg) from None
     else:
-        raise CellValueError(f"{_show(value)} is not a number. {accepted}")
+        msg = f"{_show(value)} is not a number. {accepted}"
+        raise CellValueError(msg)
     if not math.isfinite(number) or number < 0:
-        raise CellValueError(f"{_show(value)} is not a positive number. {accepted}")
+        msg = f"{_show(value)} is not a positive number. {accepted}"
+        raise CellValueError(msg)
     return number
 
 
@@ -293,12 +299,14 @@ def parse_yesno(value: object, _settings: ParseSettings) -> bool:
         return True
     if text in _NO:
         return False
-    raise CellValueError(f"{_show(value)} is not Yes or No. Use Yes or No (blank means No).")
+    msg = f"{_show(value)} is not Yes or No. Use Yes or No (blank means No)."
+    raise CellValueError(msg)
 
 
 def _from_serial(value: int | float) -> datetime:
     if not 0 < value <= MAX_SERIAL:
-        raise CellValueError(f"{_show(value)} is a number, not a date. Use a date cell or text like 2026-11-20.")
+        msg = f"{_show(value)} is a number, not a date. Use a date cell or text like 2026-11-20."
+        raise CellValueError(msg)
     # Round to the second: serials are binary fractions of a day.
     return SERIAL_EPOCH + timedelta(seconds=round(value * 86400))
 
@@ -318,13 +326,15 @@ def _parse_datetime_text(text: str, settings: ParseSettings) -> datetime:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise CellValueError(f"{_show(text)} is not a date and time. {_datetime_hint(settings)}")
+    msg = f"{_show(text)} is not a date and time. {_datetime_hint(settings)}"
+    raise CellValueError(msg)
 
 
 def parse_datetime(value: object, settings: ParseSettings) -> datetime:
     _reject_error_value(value)
     if isinstance(value, bool):
-        raise CellValueError(f"TRUE/FALSE is not a date and time. {_datetime_hint(settings)}")
+        msg = f"TRUE/FALSE is not a date and time. {_datetime_hint(settings)}"
+        raise CellValueError(msg)
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
@@ -334,7 +344,8 @@ def parse_datetime(value: object, settings: ParseSettings) -> datetime:
     elif isinstance(value, str):
         parsed = _parse_datetime_text(value.strip(), settings)
     else:
-        raise CellValueError(f"{_show(value)} is not a date and time. {_datetime_hint(settings)}")
+        msg = f"{_show(value)} is not a date and time. {_datetime_hint(settings)}"
+        raise CellValueError(msg)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=settings.timezone)
     try:
@@ -371,7 +382,8 @@ def _enum_parser(choices: type[enum.StrEnum]) -> Callable[[object, ParseSettings
         _reject_error_value(value)
         member = lookup.get(normalize(value))
         if member is None:
-            raise CellValueError(f"{_show(value)} is not one of: {accepted}.")
+            msg = f"{_show(value)} is not one of: {accepted}."
+            raise CellValueError(msg)
         if type(value) is str and len(seen) < 1024:
             seen[value] = member
         return member

@@ -25,24 +25,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from pmsheets.outputs import postmortems
 from pmsheets.config import Config
-from pmsheets.outputs.delivery import Outcome as Delivered
-from pmsheets.outputs.delivery import Planned, deliver, plan
-from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
-from pmsheets.outputs.postmortem_doc import policy_context
+from pmsheets.core.check import Validation, findings_rows, not_all_shown, validate
+from pmsheets.core.overdue import find_overdue
+from pmsheets.core.policy import Policy
+from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
+from pmsheets.core.schema import RawWorkbook
+from pmsheets.core.weekly import SlotState, WeeklyDue, WeeklySchedule, wanted_kinds, weekly_due
 from pmsheets.errors import PmsheetsError
 from pmsheets.ops.events import EventLog
-from pmsheets.outputs.mail import Transport
-from pmsheets.core.policy import Policy
-from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named
 from pmsheets.ops.lease import Lease
+from pmsheets.outputs import postmortems
+from pmsheets.outputs.delivery import Outcome as Delivered
+from pmsheets.outputs.delivery import Planned, deliver, plan
+from pmsheets.outputs.mail import Transport
+from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
+from pmsheets.outputs.postmortem_doc import policy_context
+from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named
 from pmsheets.register.report_log_store import append_report_log
-from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
-from pmsheets.core.overdue import find_overdue
-from pmsheets.core.schema import RawWorkbook
-from pmsheets.core.check import Validation, findings_rows, not_all_shown, validate
-from pmsheets.core.weekly import SlotState, WeeklyDue, WeeklySchedule, wanted_kinds, weekly_due
 
 EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2
 
@@ -371,7 +371,7 @@ def _tried(step: str, action: Callable[[], str]) -> _Tried:
         return _Tried(step, detail=action())
     except PmsheetsError as error:
         return _Tried(step, error=error)
-    except Exception as error:  # noqa: BLE001 - a bug in one step must not stop the others, nor the worker
+    except Exception as error:
         return _Tried(step, crash=error)
 
 

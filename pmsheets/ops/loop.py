@@ -26,9 +26,9 @@ import schedule
 
 from pmsheets.config import Config
 from pmsheets.errors import PmsheetsError
+from pmsheets.ops.cycle import Backoff, CycleResult
 from pmsheets.ops.events import Clock, EventLog
 from pmsheets.ops.heartbeat import Beat, write_beat
-from pmsheets.ops.cycle import Backoff, CycleResult
 
 IDLE_BEAT_SECONDS = 60
 """The heartbeat's period while idle, and so the longest the loop ever sleeps."""

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta, tzinfo
 
 import jinja2
 
+from pmsheets.core.policy import BusinessCalendar, Context, Policy, requirement_reason
 from pmsheets.errors import ConfigError
 from pmsheets.model import Action, ActionType, Incident, PostmortemStatus, Register, TimelineEntry
-from pmsheets.core.policy import BusinessCalendar, Context, Policy, requirement_reason
 
 TEMPLATE_NAME = "postmortem.md.j2"
 DOC_HEADER = "Post-mortem doc"

@@ -15,6 +15,11 @@ from typing import Any
 
 import jinja2
 
+from pmsheets.core.policy import Context
+from pmsheets.core.schema import INCIDENTS, RawWorkbook, is_blank, normalize
+from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
+from pmsheets.files import write_text_atomically
+from pmsheets.model import Incident, Register
 from pmsheets.outputs.postmortem_doc import (
     STATUS_PLACEHOLDERS,
     Outcome,
@@ -28,13 +33,8 @@ from pmsheets.outputs.postmortem_doc import (
     register_updates,
     render_body,
 )
-from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
-from pmsheets.files import write_text_atomically
-from pmsheets.model import Incident, Register
-from pmsheets.core.policy import Context
-from pmsheets.register import RegisterBackend
-from pmsheets.core.schema import INCIDENTS, RawWorkbook, is_blank, normalize
 from pmsheets.outputs.templating import template_dirs
+from pmsheets.register import RegisterBackend
 
 
 class UnknownIncident(PmsheetsError):

@@ -28,9 +28,6 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from pmsheets.core import policy as rules
-from pmsheets.errors import PmsheetsError
-from pmsheets.files import write_atomically
-from pmsheets.model import Finding, Incident, Level
 from pmsheets.core.overdue import (
     DEFAULT_ESCALATE_AFTER_DAYS,
     EscalationReport,
@@ -39,6 +36,9 @@ from pmsheets.core.overdue import (
     group_by_owner,
 )
 from pmsheets.core.schema import column_letter
+from pmsheets.errors import PmsheetsError
+from pmsheets.files import write_atomically
+from pmsheets.model import Finding, Incident, Level
 from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, StreamedSheet, Styles, fill_package
 
 MAX_DATA_ROWS = 1_048_575

@@ -27,9 +27,9 @@ from openpyxl.styles import Font
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from pmsheets.register.xlsx_parts import REL_NS, PackageError, sheet_parts
-from pmsheets.outputs.report_render import web_link
 from pmsheets.core.schema import column_letter
+from pmsheets.outputs.report_render import web_link
+from pmsheets.register.xlsx_parts import REL_NS, PackageError, sheet_parts
 
 HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pmsheets.register import RegisterBackend
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE
+from pmsheets.register import RegisterBackend
 
 Rows = Sequence[Sequence[str]]
 

@@ -21,13 +21,13 @@ import requests
 from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
+from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.findings_fit import fitting_rows
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
-from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 
 T = TypeVar("T")
 MAX_REQUEST_BYTES = 10_485_760

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pmsheets.core.schema import ACTIONS, FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, column_letter, find_tab
 from pmsheets.errors import RegisterError
 from pmsheets.model import ActionStatus
-from pmsheets.core.schema import ACTIONS, FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, column_letter, find_tab
 
 GRID_ROWS = 1000
 _DATE_PATTERNS = {Kind.DATE: ("DATE", "yyyy-mm-dd"), Kind.DATETIME: ("DATE_TIME", "yyyy-mm-dd hh:mm")}

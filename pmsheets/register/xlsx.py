@@ -15,12 +15,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.files import write_atomically
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
-from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
 _UNSUPPORTED_PARTS = {
@@ -63,7 +63,7 @@ class XlsxRegister:
                 sheet.reset_dimensions()
                 try:
                     tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-                except Exception as error:  # noqa: BLE001 - read-only sheets are parsed as they stream, so damage shows up here too
+                except Exception as error:
                     msg = f"{self.path} is not a readable .xlsx workbook: its '{sheet.title}' tab cannot be read ({_reason(error)})."
                     raise RegisterError(msg) from None
             return RawRegister(tables=tables)
@@ -144,7 +144,7 @@ class XlsxRegister:
         try:
             # data_only: the checks need what the PM sees, not the formula behind it.
             return openpyxl.load_workbook(self.path, read_only=read_only, data_only=read_only)
-        except Exception as error:  # noqa: BLE001 - a damaged file fails in many ways (zip, XML, openpyxl); all mean "unreadable"
+        except Exception as error:
             msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}). Check the path in register.path."
             raise RegisterError(msg) from None
 

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from google.oauth2.service_account import Credentials
 
+from pmsheets.register.google_session import client_for
 from sheets_emulator.cli import main
 from sheets_emulator.testing import close_client
-from pmsheets.register.google_session import client_for
 
 
 @pytest.fixture

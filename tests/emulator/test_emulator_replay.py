@@ -15,9 +15,9 @@ from urllib.parse import quote, unquote
 
 import pytest
 
+from pmsheets.register.google_session import EndpointSession
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.testing import credentials_for
-from pmsheets.register.google_session import EndpointSession
 
 RECORDINGS = Path(__file__).resolve().parents[2] / ".." / "shared" / "sheets-api-recordings"
 # The account that made the recordings: protected-range editors name it.
@@ -131,7 +131,7 @@ def differences(recorded: Any, actual: Any, path: str = "", *, loose_lists: bool
         return []
     return (
         []
-        if recorded == actual or _both_numbers(recorded, actual) and abs(recorded - actual) < 1e-6
+        if recorded == actual or (_both_numbers(recorded, actual) and abs(recorded - actual) < 1e-6)
         else [f"{path}: {actual!r} != recorded {recorded!r}"]
     )
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from pmsheets.register.google_session import EndpointSession
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.schema import SchemaChecker, discovery
 from sheets_emulator.testing import credentials_for
-from pmsheets.register.google_session import EndpointSession
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gspread
 import pytest
 
+from pmsheets.register.google_session import EndpointSession, client_for
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.testing import close_client, credentials_for
-from pmsheets.register.google_session import EndpointSession, client_for
 
 
 @pytest.mark.parametrize(
