@@ -4,12 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-# Lint and type gate (CI runs it before the tests): ruff's rules and format, then mypy --strict.
-lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-
 .PHONY: all lint test demo bench bench-large clean libreoffice chromium
 
 all: test
@@ -19,6 +13,12 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	touch $(STAMP)
+
+# Lint and type gate (CI runs it before the tests): ruff's rules and format, then mypy --strict.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Run the whole test suite.
 test: $(STAMP)
