@@ -93,7 +93,7 @@ def start_emulator(key_file: Path) -> tuple[subprocess.Popen[str], str]:
 def memory_of(pid: int) -> dict[str, float]:
     """VmHWM (peak) and VmRSS of a running process, in MiB."""
     fields: dict[str, float] = {}
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+    with Path(f"/proc/{pid}/status").open(encoding="ascii") as status:
         for line in status:
             name, _, value = line.partition(":")
             if name in ("VmHWM", "VmRSS"):
@@ -205,8 +205,7 @@ def timed(command: Sequence[str]) -> dict[str, Any]:
 
     def collect() -> None:
         assert process.stderr is not None
-        for line in process.stderr:
-            lines.append((time.perf_counter() - started, line.rstrip("\n")))
+        lines.extend((time.perf_counter() - started, line.rstrip("\n")) for line in process.stderr)
 
     def sample() -> None:
         while not done.wait(0.1):
@@ -267,7 +266,7 @@ def traced_run(config: Path) -> None:
     from pmsheets.cli.main import main
 
     tracemalloc.start()
-    with open(os.devnull, "w", encoding="utf-8") as sink:
+    with Path(os.devnull).open("w", encoding="utf-8") as sink:
         sys.stderr = sink
         code = main(["--config", str(config), "run", "--as-of", RUN_AS_OF, "--log-format", "json"])
         sys.stderr = sys.__stderr__

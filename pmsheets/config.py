@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -292,9 +292,10 @@ def _weekday(value: Any) -> str:
 
 def _clock_time(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        return "%02d:%02d" % divmod(value, 60)  # YAML 1.1 reads an unquoted 09:00 as 540 (base 60)
+        hours, minutes = divmod(value, 60)  # YAML 1.1 reads an unquoted 09:00 as 540 (base 60)
+        return f"{hours:02d}:{minutes:02d}"
     try:
-        return datetime.strptime(_text(value), "%H:%M").strftime("%H:%M")
+        return datetime.strptime(_text(value), "%H:%M").strftime("%H:%M")  # noqa: DTZ007  a time of day: no date, no zone
     except ValueError:
         msg = "a time of day as HH:MM, such as 09:00 (quote it in YAML)"
         raise ValueError(msg) from None
@@ -315,7 +316,8 @@ def _yes_no(value: Any) -> bool:
 
 
 Checker = Callable[[Any], Any]
-SPEC: dict[str, Checker | dict[str, Checker]] = {
+Spec: TypeAlias = dict[str, "Checker | Spec"]
+SPEC: Spec = {
     "timezone": _timezone,
     "date_formats": _date_formats,
     "register": {

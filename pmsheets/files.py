@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """`write` fills a temporary file in the target's folder, which then replaces `path`.
 
     An existing file's permissions carry over. Raises OSError; callers turn it into a
@@ -20,13 +20,13 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     try:
         write(temp)
         if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o777)
+            temp.chmod(path.stat().st_mode & 0o777)
         else:
             # mkstemp creates 0600; a new document or workbook should get the usual permissions.
             umask = os.umask(0)
             os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
+            temp.chmod(0o666 & ~umask)
+        temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)
 

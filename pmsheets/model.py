@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+UTC_ZONE = ZoneInfo("UTC")
+"""The zone of a register whose config names none; zones are immutable, so one instance serves every default."""
 
 
 class Severity(enum.StrEnum):

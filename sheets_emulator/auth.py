@@ -24,7 +24,7 @@ from sheets_emulator.errors import ApiError
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # google-auth always puts Google's own endpoint in `aud`, whatever token_uri says.
-GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # noqa: S105  a URL, not a secret
 READ_SCOPES = frozenset(
     {
         "https://www.googleapis.com/auth/spreadsheets",
@@ -89,7 +89,7 @@ class Authority:
     def service_account_info(self, email: str, token_uri: str) -> dict[str, str]:
         """A key file's content for `email`, registered so its assertions are accepted."""
         private, public = _private_key_pem(email)
-        key_id = hashlib.sha1(public.encode()).hexdigest()
+        key_id = hashlib.sha1(public.encode(), usedforsecurity=False).hexdigest()
         with self._lock:
             self._public_keys[key_id] = (email, public)
         return {
@@ -134,7 +134,7 @@ class Authority:
             raise TokenError(msg, "Invalid grant: account not found")
         email, public = known
         try:
-            claims = jwt.decode(assertion, certs={header["kid"]: public}, audience=[GOOGLE_TOKEN_AUDIENCE, token_uri])
+            claims: dict[str, Any] = jwt.decode(assertion, certs={header["kid"]: public}, audience=[GOOGLE_TOKEN_AUDIENCE, token_uri])
         except (ValueError, google_exceptions.GoogleAuthError):
             msg = "invalid_grant"
             raise TokenError(msg, "Invalid JWT Signature.") from None

@@ -384,9 +384,7 @@ def delete_dimension(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     size = sheet.row_count if dimension == "ROWS" else sheet.column_count
     if end > size:
         msg = f"Cannot delete a {dimension.lower()[:-1]} that doesn't exist. Tried to delete index {end - 1} but there are only {size}."
-        raise RequestError(
-            msg
-        )
+        raise RequestError(msg)
     if start == 0 and end >= size:
         msg = f"You can't delete all the {dimension.lower()} on the sheet."
         raise RequestError(msg)

@@ -223,7 +223,7 @@ def _move_ranges(ss: Spreadsheet, sheet: Sheet, dimension: str, mover: Any, meta
 def _non_empty(rng: dict[str, Any]) -> bool:
     rows = rng.get("endRowIndex", 1) - rng.get("startRowIndex", 0)
     cols = rng.get("endColumnIndex", 1) - rng.get("startColumnIndex", 0)
-    return rows > 0 and cols > 0
+    return bool(rows > 0 and cols > 0)
 
 
 def update_dimension_properties(sheet: Sheet, dimension: str, start: int, end: int, props: dict[str, Any], mask: Mask) -> None:
@@ -320,7 +320,7 @@ def _keep_top_left(sheet: Sheet, piece: Bounds) -> None:
 
 def _overlaps(rng: dict[str, Any], bounds: Bounds) -> bool:
     r0, r1, c0, c1 = bounds
-    return (
+    return bool(
         rng.get("startRowIndex", 0) < r1
         and r0 < rng.get("endRowIndex", 0)
         and rng.get("startColumnIndex", 0) < c1

@@ -51,7 +51,7 @@ def _channel(value: float) -> float | int:
 
 
 def _shortest_float32(value: float) -> float:
-    single = struct.unpack("f", struct.pack("f", value))[0]
+    single: float = struct.unpack("f", struct.pack("f", value))[0]
     for digits in range(6, 10):
         candidate = float(f"{single:.{digits}g}")
         if struct.unpack("f", struct.pack("f", candidate))[0] == single:

@@ -55,8 +55,8 @@ def visible(store: Store, file_id: str, user: str) -> Spreadsheet:
 
 
 def get(store: Store, file_id: str, user: str, fields: str | None) -> dict[str, Any]:
-    answer = file_json(visible(store, file_id, user))
-    return apply_mask(answer, parse_mask(fields or _DEFAULT_FILE_FIELDS))
+    masked: dict[str, Any] = apply_mask(file_json(visible(store, file_id, user)), parse_mask(fields or _DEFAULT_FILE_FIELDS))
+    return masked
 
 
 def delete(store: Store, file_id: str, user: str) -> None:
@@ -76,7 +76,8 @@ def list_files(store: Store, user: str, query: dict[str, str]) -> dict[str, Any]
     answer: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False, "files": files[start : start + size]}
     if start + size < len(files):
         answer["nextPageToken"] = str(start + size)
-    return apply_mask(answer, parse_mask(query.get("fields") or _DEFAULT_LIST_FIELDS))
+    masked: dict[str, Any] = apply_mask(answer, parse_mask(query.get("fields") or _DEFAULT_LIST_FIELDS))
+    return masked
 
 
 def _clause(text: str) -> Any:

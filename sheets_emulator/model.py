@@ -44,7 +44,8 @@ class Sheet:
 
     @property
     def grid(self) -> dict[str, Any]:
-        return self.props.setdefault("gridProperties", {})
+        grid: dict[str, Any] = self.props.setdefault("gridProperties", {})
+        return grid
 
     @property
     def row_count(self) -> int:

@@ -282,7 +282,8 @@ class Store:
 
     def rows(self, spreadsheet_id: str, title: str, *, render: str = "UNFORMATTED_VALUE") -> list[list[Any]]:
         """Every value of a tab as a test reads it, trailing empties trimmed."""
-        return self.values_get(spreadsheet_id, f"'{_escape(title)}'", value_render=render).get("values", [])
+        rows: list[list[Any]] = self.values_get(spreadsheet_id, f"'{_escape(title)}'", value_render=render).get("values", [])
+        return rows
 
     def insert_rows(self, spreadsheet_id: str, title: str, index: int, count: int = 1) -> None:
         sheet_id = self.sheet_id(spreadsheet_id, title)

@@ -38,7 +38,8 @@ class FakeClock:
 
 def credentials_for(emulator: SheetsEmulator, email: str = DEFAULT_EMAIL, scopes: list[str] | None = None) -> Credentials:
     """google-auth service-account credentials whose token requests go to the emulator."""
-    return Credentials.from_service_account_info(emulator.service_account_info(email), scopes=scopes or SCOPES)
+    credentials: Credentials = Credentials.from_service_account_info(emulator.service_account_info(email), scopes=scopes or SCOPES)
+    return credentials
 
 
 def make_client(

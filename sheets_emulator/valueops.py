@@ -102,7 +102,8 @@ _AS_IS = frozenset({str, int, bool})
 def number_format(meta: dict[str, Any] | None) -> dict[str, Any] | None:
     if not meta:
         return None
-    return meta.get("userEnteredFormat", {}).get("numberFormat")
+    found: dict[str, Any] | None = meta.get("userEnteredFormat", {}).get("numberFormat")
+    return found
 
 
 def _columns(rows: list[list[Any]]) -> list[list[Any]]:
@@ -168,7 +169,7 @@ def _check_within_request(a1: A1Range, bounds: Bounds, requested: str, sheet: Sh
     single_cell = a1.row1 == (a1.row0 or 0) + 1 and a1.col1 == (a1.col0 or 0) + 1
     if single_cell:
         return
-    r0, r1, c0, c1 = bounds
+    _r0, r1, _c0, c1 = bounds
     shown = f"'{sheet.title}'!{requested.rpartition('!')[2]}" if "!" in requested else requested
     if a1.row1 is not None and r1 > a1.row1:
         msg = f"Requested writing within range [{shown}], but tried writing to row [{a1.row1 + 1}]"

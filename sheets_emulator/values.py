@@ -11,9 +11,10 @@ import datetime as dt
 import math
 import operator
 import re
+from collections.abc import Callable
 from typing import Any
 
-EPOCH = dt.datetime(1899, 12, 30)
+EPOCH = dt.datetime(1899, 12, 30)  # noqa: DTZ001  serials count wall-clock days, as Sheets does
 DATE_TYPES = frozenset({"DATE", "DATE_TIME", "TIME"})
 
 # Sentinel for a JSON null in written values: the service leaves such cells untouched.
@@ -96,7 +97,7 @@ def _date_token(token: str, moment: dt.datetime, minute: bool, twelve_hour: bool
         "s": f"{moment.second}",
         ".000": f".{moment.microsecond // 1000:03d}",
     }
-    if token == "am/pm":
+    if token == "am/pm":  # noqa: S105  a number-format token, not a secret
         return "AM" if moment.hour < 12 else "PM"
     if token.startswith('"'):
         return token[1:-1]
@@ -182,7 +183,7 @@ def _parse_date(text: str) -> tuple[Any, dict[str, str]] | None:
         if m := _US_DATE.match(text):
             return to_serial(dt.date(int(m[3]), int(m[1]), int(m[2]))), US_DATE_FORMAT
         if m := _ISO_DATE_TIME.match(text):
-            moment = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+            moment = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))  # noqa: DTZ001  Sheets keeps wall-clock time
             return to_serial(moment), DATE_TIME_SECONDS_FORMAT if m[6] else DATE_TIME_FORMAT
     except ValueError:
         return None
@@ -191,7 +192,7 @@ def _parse_date(text: str) -> tuple[Any, dict[str, str]] | None:
 
 # ---------------------------------------------------------------- formulas
 
-_OPERATORS = {
+_OPERATORS: dict[type[ast.operator], Callable[[float, float], float]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -216,7 +217,8 @@ def evaluate(formula: str) -> Any:
 
 def _eval_node(node: ast.AST) -> float:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
+        number: float = node.value
+        return number
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         return _OPERATORS[type(node.op)](_eval_node(node.left), _eval_node(node.right))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):

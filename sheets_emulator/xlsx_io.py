@@ -25,7 +25,7 @@ def load_workbook_into(store: Store, path: Path, *, shared_with: tuple[str, ...]
         titles = [ws.title for ws in workbook.worksheets]
         spreadsheet_id = store.create_spreadsheet(path.stem, sheets=titles, shared_with=shared_with)
         with store.transaction(spreadsheet_id) as ss:
-            for ws, sheet in zip(workbook.worksheets, ss.sheets):
+            for ws, sheet in zip(workbook.worksheets, ss.sheets, strict=True):
                 _fill(sheet, ws)
             ss.check_cell_limit()
     finally:
@@ -88,7 +88,7 @@ def save_workbook_from(store: Store, spreadsheet_id: str, path: Path) -> Path:
     with store.lock:
         ss = store.spreadsheet(spreadsheet_id)
         workbook = openpyxl.Workbook()
-        workbook.remove(workbook.active)
+        workbook.remove(workbook.worksheets[0])  # the blank sheet every new workbook starts with
         for sheet in ss.sheets:
             _write_sheet(workbook.create_sheet(sheet.title), sheet)
     workbook.save(path)

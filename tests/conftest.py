@@ -23,6 +23,7 @@ from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from tests.cli_helpers import ConfiguredRegister, make_config
 
 UTC = ZoneInfo("UTC")
 AS_OF = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday
@@ -116,6 +117,29 @@ def register_from(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[T
             return XlsxRegister(workbook)
         emulator = request.getfixturevalue("emulator")
         return sheets_register(emulator, request.getfixturevalue("sheets_client"), workbook)
+
+    return build
+
+
+@pytest.fixture(params=["xlsx", "google"])
+def configure(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., ConfiguredRegister]:
+    """Puts a workbook's register behind a config: as the workbook itself, or loaded into the Sheets emulator."""
+
+    def build(workbook: Path, extra: str = "") -> ConfiguredRegister:
+        if request.param == "xlsx":
+            config = make_config(tmp_path, workbook, extra)
+            return ConfiguredRegister(
+                config, lambda: [list(row) for row in openpyxl.load_workbook(workbook)["Findings"].iter_rows(values_only=True)]
+            )
+        emulator = request.getfixturevalue("emulator")
+        key = emulator.load_xlsx(workbook)
+        emulator.write_key_file(tmp_path / "key.json")
+        config = tmp_path / "pmsheets.yaml"
+        config.write_text(
+            f"register:\n  backend: google\n  spreadsheet: {key}\n  credentials: key.json\n  api_endpoint: {emulator.url}\n{extra}",
+            encoding="utf-8",
+        )
+        return ConfiguredRegister(config, lambda: [row + [None] * (6 - len(row)) for row in emulator.store.rows(key, "Findings")])
 
     return build
 

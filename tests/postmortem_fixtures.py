@@ -228,4 +228,4 @@ def table_under(parsed: Parsed, heading: str) -> list[list[str]]:
 
 def metadata(text: str) -> dict[str, str]:
     rows = table_under(parse_markdown(text), "Metadata")
-    return {field_name: value for field_name, value in rows[1:]}
+    return dict(rows[1:])

@@ -64,13 +64,13 @@ class Handler:
     unaccepted: list[Received] = field(default_factory=list)
     """Messages whose whole content arrived but that a data fault kept from being accepted."""
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:  # noqa: N802  the hook name aiosmtpd calls
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802  the hook name aiosmtpd calls
         message = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         fault = next((self.data_faults[r] for r in envelope.rcpt_tos if r in self.data_faults), None)
         if fault is None:

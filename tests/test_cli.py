@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import openpyxl
 import pytest
 
-from pmsheets.cli.main import main
+from tests.cli_helpers import ConfiguredRegister, make_config, run
 from tests.conftest import action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def make_config(tmp_path: Path, register: Path, extra: str = "") -> Path:
-    config = tmp_path / "pmsheets.yaml"
-    config.write_text(f"register:\n  path: {register.name}\n{extra}", encoding="utf-8")
-    return config
-
-
-class ConfiguredRegister:
-    """A register behind a config file, on one backend; `findings_tab()` reads back what validate wrote."""
-
-    def __init__(self, config: Path, read_findings: Callable[[], list[list[Any]]]) -> None:
-        self.config = str(config)
-        self.findings_tab = read_findings
-
-
-@pytest.fixture(params=["xlsx", "google"])
-def configure(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., ConfiguredRegister]:
-    """Puts a workbook's register behind a config: as the workbook itself, or loaded into the Sheets emulator."""
-
-    def build(workbook: Path, extra: str = "") -> ConfiguredRegister:
-        if request.param == "xlsx":
-            config = make_config(tmp_path, workbook, extra)
-            return ConfiguredRegister(
-                config, lambda: [list(row) for row in openpyxl.load_workbook(workbook)["Findings"].iter_rows(values_only=True)]
-            )
-        emulator = request.getfixturevalue("emulator")
-        key = emulator.load_xlsx(workbook)
-        emulator.write_key_file(tmp_path / "key.json")
-        config = tmp_path / "pmsheets.yaml"
-        config.write_text(
-            f"register:\n  backend: google\n  spreadsheet: {key}\n  credentials: key.json\n  api_endpoint: {emulator.url}\n{extra}",
-            encoding="utf-8",
-        )
-        return ConfiguredRegister(config, lambda: [row + [None] * (6 - len(row)) for row in emulator.store.rows(key, "Findings")])
-
-    return build
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from report_fixtures import sample_tables
 from pmsheets.cli.worker import secret_values, stop_on_signals
 from pmsheets.config import from_mapping
 from pmsheets.ops.heartbeat import Beat, write_beat
+from tests.cli_helpers import ConfiguredRegister, run
 from tests.conftest import write_workbook
 from tests.smtp_server import HOST, PASSWORD, USER, running_server, self_signed_certificate
-from tests.test_cli import ConfiguredRegister, configure, run
 
 MONDAY = "2026-11-30T09:05:00+00:00"
 SECRET = "s3cret-Passw0rd-that-must-not-leak"

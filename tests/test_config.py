@@ -9,16 +9,11 @@ import pytest
 
 from pmsheets import config
 from pmsheets.errors import ConfigError
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "pmsheets.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.cli_helpers import write_config
 
 
 def test_empty_file_gives_policy_defaults(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, ""))
+    loaded = config.load(write_config(tmp_path, ""))
     assert (loaded.policy.draft_due_hours, loaded.policy.draft_overdue_hours) == (24, 48)
     assert (loaded.policy.review_business_days, loaded.policy.p1_impact_minutes) == (5, 15)
     assert (loaded.policy.short_term_max_days, loaded.policy.long_term_max_days) == (30, 180)
@@ -28,7 +23,7 @@ def test_empty_file_gives_policy_defaults(tmp_path: Path) -> None:
 
 
 def test_register_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, "register:\n  path: data/reg.xlsx\n"))
+    loaded = config.load(write_config(tmp_path, "register:\n  path: data/reg.xlsx\n"))
     assert loaded.register.path == tmp_path / "data" / "reg.xlsx"
 
 
@@ -40,7 +35,7 @@ def test_example_config_loads(tmp_path: Path) -> None:
 
 def test_policy_values_and_timezone_are_read(tmp_path: Path) -> None:
     loaded = config.load(
-        write(
+        write_config(
             tmp_path,
             "timezone: Europe/Berlin\npolicy:\n  draft_due_hours: 12\n  holidays: [2026-12-24, '2026-12-31']\n"
             "  holiday_country: de\n  blame_phrases: []\n",
@@ -73,7 +68,7 @@ def test_policy_values_and_timezone_are_read(tmp_path: Path) -> None:
     ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
-    path = write(tmp_path, text)
+    path = write_config(tmp_path, text)
     with pytest.raises(ConfigError) as raised:
         config.load(path)
     assert expected in str(raised.value)
@@ -82,15 +77,15 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, expected: str) -> N
 
 def test_secret_in_config_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="looks like a secret; secrets are never read from the config file"):
-        config.load(write(tmp_path, "register:\n  password: hunter2\n"))
+        config.load(write_config(tmp_path, "register:\n  password: hunter2\n"))
 
 
 def test_secret_value_is_not_echoed(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
-        config.load(write(tmp_path, "smtp_password: hunter2\n"))
+        config.load(write_config(tmp_path, "smtp_password: hunter2\n"))
     assert "hunter2" not in str(raised.value)
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"is not valid YAML \(line \d+\)"):
-        config.load(write(tmp_path, "policy:\n  draft_due_hours: 1\n bad: [\n"))
+        config.load(write_config(tmp_path, "policy:\n  draft_due_hours: 1\n bad: [\n"))

@@ -218,7 +218,7 @@ def test_template_syntax_in_a_title_renders_literally() -> None:
         pytest.param("`code | span`", id="backticks"),
         pytest.param("<script>alert(1)</script>", id="html"),
         pytest.param("&amp; &#124; entity", id="entities"),
-        pytest.param("Zahlung fehlgeschlagen – 支払い失敗 🚨", id="unicode"),
+        pytest.param("Zahlung fehlgeschlagen – 支払い失敗 🚨", id="unicode"),  # noqa: RUF001  the en dash is the point
         pytest.param(LONG_TITLE, id="500-chars"),
     ],
 )

@@ -85,7 +85,7 @@ def test_message_content_naming_an_existing_file_is_not_attached(tmp_path: Path)
 def test_message_subject_newlines_become_spaces() -> None:
     message = build_message(outgoing(subject="Report\r\nBcc: victim@example.com"), now=AS_OF)
     assert message["Subject"] == "Report Bcc: victim@example.com"
-    assert "Bcc" not in message.keys()
+    assert "Bcc" not in message
 
 
 def test_message_with_attachment_is_mixed() -> None:

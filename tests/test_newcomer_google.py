@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_cli import run
+from tests.cli_helpers import run
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 

@@ -8,39 +8,34 @@ import pytest
 
 from pmsheets import config
 from pmsheets.errors import ConfigError
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "pmsheets.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.cli_helpers import write_config
 
 
 def test_postmortems_dir_defaults_to_docs_postmortems_beside_the_config(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, ""))
+    loaded = config.load(write_config(tmp_path, ""))
     assert loaded.postmortems.dir == tmp_path / "docs" / "postmortems"
 
 
 def test_postmortems_defaults_write_nothing_into_the_register(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, ""))
+    loaded = config.load(write_config(tmp_path, ""))
     assert (loaded.postmortems.link_base, loaded.postmortems.set_status_draft) == (None, False)
 
 
 def test_postmortems_keys_are_read(tmp_path: Path) -> None:
     text = "postmortems:\n  dir: pm\n  link_base: https://git.example.com/ops/blob/main/pm/\n  set_status_draft: true\n"
-    loaded = config.load(write(tmp_path, text))
+    loaded = config.load(write_config(tmp_path, text))
     assert loaded.postmortems.dir == tmp_path / "pm"
     assert loaded.postmortems.link_base == "https://git.example.com/ops/blob/main/pm"
     assert loaded.postmortems.set_status_draft is True
 
 
 def test_templates_dir_is_relative_to_the_config_file(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, "templates_dir: my-templates\n"))
+    loaded = config.load(write_config(tmp_path, "templates_dir: my-templates\n"))
     assert loaded.templates_dir == tmp_path / "my-templates"
 
 
 def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
-    assert config.load(write(tmp_path, "")).templates_dir is None
+    assert config.load(write_config(tmp_path, "")).templates_dir is None
 
 
 @pytest.mark.parametrize(
@@ -56,4 +51,4 @@ def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
 )
 def test_bad_postmortems_config_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected.replace("(", r"\(").replace(")", r"\)")):
-        config.load(write(tmp_path, text))
+        config.load(write_config(tmp_path, text))

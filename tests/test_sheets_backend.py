@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from datetime import date
@@ -11,11 +10,11 @@ from pathlib import Path
 import gspread
 import pytest
 
-from pmsheets.cli.main import main
 from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.errors import RegisterError
 from pmsheets.register.sheets import RequestBody, RetryPolicy, SheetsRegister, SheetsUnavailable
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from tests.cli_helpers import run
 from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
@@ -63,11 +62,6 @@ def google_config(emulator: SheetsEmulator, tmp_path: Path, key: str, extra: str
     return config
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
-
-
 # --- requests per cycle --------------------------------------------------------------------------
 
 
@@ -111,8 +105,7 @@ def test_findings_write_says_when_the_rows_have_left(emulator: SheetsEmulator, s
 def test_request_body_signals_only_after_its_last_chunk() -> None:
     seen: list[str] = []
     body = RequestBody([b"a", b"b"], on_sent=lambda: seen.append("sent"))
-    for chunk in body:
-        seen.append(chunk.decode())
+    seen.extend(chunk.decode() for chunk in body)
     assert seen == ["a", "b", "sent"]
 
 
@@ -142,7 +135,7 @@ def test_persistent_failure_stops_within_the_budget_and_writes_nothing(
     sheets = backend(sheets_client, key, sleeps := [], budget=20)
     sheets.read()
     emulator.faults.fail_randomly(1.0, statuses=(500,))
-    with pytest.raises(SheetsUnavailable, match="still failing after retrying for 15 s. Nothing was written"):
+    with pytest.raises(SheetsUnavailable, match=re.escape("still failing after retrying for 15 s. Nothing was written")):
         sheets.write_findings([FINDING])
     assert sleeps == [1.0, 2.0, 4.0, 8.0]
     assert "Findings" not in [sheet.props["title"] for sheet in emulator.store.spreadsheet(key).sheets]
@@ -156,7 +149,7 @@ def test_unshared_sheet_names_the_account_to_share_with(emulator: SheetsEmulator
 
 
 def test_unknown_spreadsheet_says_to_check_the_key(sheets_client: gspread.Client) -> None:
-    with pytest.raises(RegisterError, match="no spreadsheet with key nope. Check register.spreadsheet"):
+    with pytest.raises(RegisterError, match=re.escape("no spreadsheet with key nope. Check register.spreadsheet")):
         backend(sheets_client, "nope").read()
 
 
@@ -232,7 +225,7 @@ def test_spreadsheet_time_zone_is_used_when_config_sets_none(emulator: SheetsEmu
 def test_init_sheet_lays_out_an_empty_spreadsheet(emulator: SheetsEmulator, tmp_path: Path) -> None:
     key = emulator.create_spreadsheet("new register")
     config = google_config(emulator, tmp_path, key)
-    code, out, err = run("--config", str(config), "init", "--sheet", key)
+    code, _, err = run("--config", str(config), "init", "--sheet", key)
     assert code == 0, err
     spreadsheet = emulator.store.spreadsheet(key)
     titles = [sheet.props["title"] for sheet in spreadsheet.sheets]

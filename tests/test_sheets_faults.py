@@ -131,7 +131,8 @@ def succeeded(code: int, out: str, err: str) -> bool:
 
 
 def one_error_line(err: str) -> str:
-    assert err.startswith("pmsheets: error: ") and err.count("\n") == 1, err
+    assert err.startswith("pmsheets: error: "), err
+    assert err.count("\n") == 1, err
     return err
 
 

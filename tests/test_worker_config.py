@@ -8,24 +8,24 @@ import pytest
 
 from pmsheets import config
 from pmsheets.errors import ConfigError
-from tests.test_config import write
+from tests.cli_helpers import write_config
 
 
 def test_worker_defaults_follow_the_issue(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, ""))
+    loaded = config.load(write_config(tmp_path, ""))
     assert loaded.worker.sync_every_minutes == 15
     assert loaded.worker.lease_minutes == 10
     assert loaded.reports.max_late_hours == 48
 
 
 def test_worker_heartbeat_is_relative_to_the_config_file(tmp_path: Path) -> None:
-    loaded = config.load(write(tmp_path, "worker:\n  heartbeat: state/worker.heartbeat\n"))
+    loaded = config.load(write_config(tmp_path, "worker:\n  heartbeat: state/worker.heartbeat\n"))
     assert loaded.worker.heartbeat == tmp_path / "state" / "worker.heartbeat"
 
 
 def test_worker_keys_are_read(tmp_path: Path) -> None:
     loaded = config.load(
-        write(tmp_path, "worker:\n  sync_every_minutes: 5\n  lease_minutes: 20\nreports:\n  weekly:\n    max_late_hours: 12\n")
+        write_config(tmp_path, "worker:\n  sync_every_minutes: 5\n  lease_minutes: 20\nreports:\n  weekly:\n    max_late_hours: 12\n")
     )
     assert (loaded.worker.sync_every_minutes, loaded.worker.lease_minutes, loaded.reports.max_late_hours) == (5, 20, 12)
 
@@ -44,4 +44,4 @@ def test_worker_keys_are_read(tmp_path: Path) -> None:
 )
 def test_worker_key_problem_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected):
-        config.load(write(tmp_path, text))
+        config.load(write_config(tmp_path, text))

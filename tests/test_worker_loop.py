@@ -5,6 +5,7 @@ Nothing sleeps: the loop's sleep advances the fake clock, so a week of ticks tak
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -164,7 +165,7 @@ def test_worker_failing_job_backs_off_instead_of_retrying_every_tick(tmp_path: P
     clock, calls = FakeClock(SUNDAY), list[datetime]()
     worker, _ = raising_worker(tmp_path, clock, calls)
     run_until(worker, clock, SUNDAY + timedelta(hours=4))
-    gaps = [(later - earlier).total_seconds() / 60 for earlier, later in zip(calls, calls[1:], strict=False)]
+    gaps = [(later - earlier).total_seconds() / 60 for earlier, later in itertools.pairwise(calls)]
     assert gaps[:6] == [1, 2, 4, 8, 16, 32]
     assert max(gaps) == 60
 

@@ -438,7 +438,7 @@ def _incident(row: tuple[Any, ...], now: datetime) -> Record:
     ) = row
     resolved = now - timedelta(days=resolved_ago) if resolved_ago is not None else None
     detected = (resolved or now) - timedelta(minutes=duration or 30)
-    if ident == "INC-111":
+    if ident == "INC-111" and resolved is not None:
         detected = resolved + timedelta(hours=2)  # typo'd on purpose: detected after resolved
     today = now.date()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ def diagnose(config_path: Path) -> Iterator[Check]:
         yield from _layout(backend)
 
 
-def _xlsx_backend(config: config_module.Config) -> Iterator[Check]:
+def _xlsx_backend(config: config_module.Config) -> Generator[Check, None, RegisterBackend | None]:
     path = config.register.path
     if not path.exists():
         yield Check(False, f"register: {path} does not exist. Create it with: pmsheets init --xlsx {path}")
@@ -54,7 +54,7 @@ def _xlsx_backend(config: config_module.Config) -> Iterator[Check]:
     return XlsxRegister(path)
 
 
-def _google_backend(config: config_module.Config) -> Iterator[Check]:
+def _google_backend(config: config_module.Config) -> Generator[Check, None, RegisterBackend | None]:
     from google.auth.exceptions import GoogleAuthError
     from google.auth.transport.requests import Request
 
@@ -74,7 +74,7 @@ def _google_backend(config: config_module.Config) -> Iterator[Check]:
             warning=True,
         )
     try:
-        identity.credentials.refresh(Request())  # type: ignore[no-untyped-call]
+        identity.credentials.refresh(Request())
     except (GoogleAuthError, OSError) as error:
         yield Check(False, f"credentials: the token endpoint refused them: {error}. Download a fresh key or check the clock.")
         return None

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from pmsheets.model import (
+    UTC_ZONE,
     Action,
     ActionStatus,
     ActionType,
@@ -53,7 +53,7 @@ DEFAULT_BLAME_PHRASES = (
 class Policy:
     """The thresholds of POSTMORTEM_PROCESS.md; every number here is a config key under `policy`."""
 
-    timezone: tzinfo = ZoneInfo("UTC")
+    timezone: tzinfo = UTC_ZONE
     draft_due_hours: float = 24
     draft_overdue_hours: float = 48
     review_business_days: int = 5
@@ -266,7 +266,8 @@ def incident_unknown(ctx: Context) -> Iterator[Finding]:
     if "incidents" in ctx.register.unchecked_tabs:
         return
     known = ctx.incidents_by_id
-    for record in (*ctx.register.actions, *ctx.register.timeline):
+    records: tuple[Action | TimelineEntry, ...] = (*ctx.register.actions, *ctx.register.timeline)
+    for record in records:
         if record.incident_id in known or "incident_id" in record.ref.invalid:
             continue
         message = (
@@ -291,8 +292,8 @@ def dates_out_of_order(incident: Incident, ctx: Context) -> Iterator[Finding]:
         ("review_date", "Review date", incident.review_date, "draft_date", "Draft date", incident.draft_date),
         ("closed_date", "Closed date", incident.closed_date, "review_date", "Review date", incident.review_date),
     )
-    for later_field, later_name, later, earlier_field, earlier_name, earlier in pairs:
-        if later is not None and earlier is not None and later < earlier:  # type: ignore[operator]
+    for later_field, later_name, later, _earlier_field, earlier_name, earlier in pairs:
+        if later is not None and earlier is not None and later < earlier:
             yield _incident_finding(
                 "dates-out-of-order",
                 Level.ERROR,

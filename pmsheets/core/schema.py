@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pmsheets.model import (
+    UTC_ZONE,
     Action,
     ActionStatus,
     ActionType,
@@ -40,7 +40,7 @@ RawTable = Sequence[RawRow]
 RawWorkbook = Mapping[str, RawTable]
 """Tab title -> rows from A1, in the order the sheet shows the tabs."""
 
-SERIAL_EPOCH = datetime(1899, 12, 30)
+SERIAL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001  serials count wall-clock days; the register's zone is attached after
 # Excel and Sheets both stop at 9999-12-31; beyond it a number is not a date.
 MAX_SERIAL = 2_958_465
 CELL_ERRORS = frozenset({"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!", "#SPILL!", "#CALC!"})
@@ -205,7 +205,7 @@ def column_index(letters: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ParseSettings:
-    timezone: tzinfo = ZoneInfo("UTC")
+    timezone: tzinfo = UTC_ZONE
     date_formats: tuple[str, ...] = ()
 
 
@@ -323,7 +323,7 @@ def _parse_datetime_text(text: str, settings: ParseSettings) -> datetime:
         pass
     for fmt in settings.date_formats:
         try:
-            return datetime.strptime(text, fmt)
+            return datetime.strptime(text, fmt)  # noqa: DTZ007  wall-clock time as typed; the register's zone is attached after
         except ValueError:
             continue
     msg = f"{_show(text)} is not a date and time. {_datetime_hint(settings)}"
@@ -338,7 +338,7 @@ def parse_datetime(value: object, settings: ParseSettings) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
-        parsed = datetime(value.year, value.month, value.day)
+        parsed = datetime(value.year, value.month, value.day)  # noqa: DTZ001  wall-clock midnight; the zone is attached below
     elif isinstance(value, int | float):
         parsed = _from_serial(value)
     elif isinstance(value, str):
@@ -409,11 +409,11 @@ def _date_parser() -> Callable[[object, ParseSettings], Any]:
     def parse_serial_date(value: object, settings: ParseSettings) -> date:
         if value.__class__ is not int and value.__class__ is not float:
             return parse_date(value, settings)
-        day = seen.get(value)  # type: ignore[arg-type]
+        day = seen.get(value)
         if day is None:
             day = parse_date(value, settings)
             if len(seen) < 4096:
-                seen[value] = day  # type: ignore[index]
+                seen[value] = day
         return day
 
     return parse_serial_date

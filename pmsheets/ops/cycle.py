@@ -371,7 +371,7 @@ def _tried(step: str, action: Callable[[], str]) -> _Tried:
         return _Tried(step, detail=action())
     except PmsheetsError as error:
         return _Tried(step, error=error)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001  a crashing step is logged with its traceback; the other steps still run
         return _Tried(step, crash=error)
 
 

@@ -211,7 +211,7 @@ class SheetLease:
         sheet = answer["sheets"][0]
         rows = sheet.get("data", [{}])[0].get("rowData", [])
         cells = [_cell_text(cell) for cell in rows[0].get("values", [])] if rows else []
-        return sheet["properties"]["sheetId"], _parse(*(cells + ["", ""])[:2])
+        return sheet["properties"]["sheetId"], _parse(*[*cells, "", ""][:2])
 
     def _try(self, requests: list[dict[str, Any]], doing: str) -> bool:
         """Apply atomically; False when another worker changed the lease tab first."""

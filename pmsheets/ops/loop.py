@@ -147,7 +147,7 @@ class Worker:
             return
         try:
             work(now)
-        except Exception as error:  # a job never kills the worker; the traceback goes to the log
+        except Exception as error:  # noqa: BLE001  a job never kills the worker; the traceback goes to the log
             retry_at = self._backoff.failed(name, now)
             self._events.exception(
                 "job.failed", f"job {name} raised {type(error).__name__}: {error}", error, job=name, retry_at=retry_at.isoformat()

@@ -185,9 +185,10 @@ def keyring_password(service: str, username: str) -> str | None:
     except ImportError:
         return None
     try:
-        return keyring.get_password(service, username)
+        password: str | None = keyring.get_password(service, username)
     except KeyringError:
         return None
+    return password
 
 
 def smtp_password(
@@ -289,7 +290,8 @@ class SmtpTransport:
             msg = f"could not connect to the SMTP server {self.describe()}: {_explain(error, timeout=s.timeout)}"
             raise MailConnectError(msg) from None
         client.is_closed = True  # the connection is ours now; yagmail must not close it on garbage collection
-        return client.smtp
+        smtp: smtplib.SMTP = client.smtp
+        return smtp
 
 
 def _quit_quietly(smtp: smtplib.SMTP | None) -> None:

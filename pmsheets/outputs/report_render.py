@@ -151,7 +151,7 @@ def web_link(link: str | None) -> str | None:
 
 
 def signed(number: int) -> str:
-    return f"+{number}" if number > 0 else ("±0" if number == 0 else f"−{-number}")
+    return f"+{number}" if number > 0 else ("±0" if number == 0 else f"−{-number}")  # noqa: RUF001  a typographic minus, as wide as the plus
 
 
 def cell(value: Any, width: int) -> str:

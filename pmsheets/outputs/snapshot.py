@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -26,6 +26,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pmsheets.core import policy as rules
 from pmsheets.core.overdue import (
@@ -103,7 +104,7 @@ def write_snapshot(
         write(target)
 
 
-def save_file(path: Path, write: Callable[[Path], None], *, hint: str = "Check reports.dir.") -> None:
+def save_file(path: Path, write: Callable[[Path], object], *, hint: str = "Check reports.dir.") -> None:
     """`write` fills a temporary file that then replaces `path`; a failure is a SnapshotError naming the file."""
     try:
         write_atomically(path, write)
@@ -312,19 +313,25 @@ def _level_highlight(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], 
 def _add_rule(sheet: WriteOnlyWorksheet, columns: Sequence[SheetColumn], last_row: int, formula: str, fill: PatternFill) -> None:
     if last_row >= 2:
         cells = f"A2:{column_letter(len(columns) - 1)}{last_row}"
-        sheet.conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill, stopIfTrue=True))
+        _laid_out(sheet).conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill, stopIfTrue=True))
 
 
 def _header_only(sheet: WriteOnlyWorksheet, table: _Table) -> None:
     """A header row (bold, frozen, filtered) with the filter and highlighting sized for the rows to come."""
     columns = table.columns
     for index, column in enumerate(columns):
-        sheet.column_dimensions[column_letter(index)].width = column.width
+        _laid_out(sheet).column_dimensions[column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
     sheet.append([_styled(sheet, c.header, _BOLD) for c in columns])
     last_row = 1 + table.count
-    sheet.auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
+    _laid_out(sheet).auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
     table.highlight(sheet, columns, last_row)
+
+
+def _laid_out(sheet: WriteOnlyWorksheet) -> Worksheet:
+    """The layout a write-only sheet takes from Worksheet at run time (column widths, filter, conditional
+    formats, charts: Worksheet._setup and add_chart), which types-openpyxl leaves off WriteOnlyWorksheet."""
+    return cast("Worksheet", sheet)
 
 
 def _summary_cell(sheet: WriteOnlyWorksheet, value: Any, timezone: tzinfo) -> Cell | None:
@@ -337,7 +344,7 @@ def _summary_cell(sheet: WriteOnlyWorksheet, value: Any, timezone: tzinfo) -> Ce
         cell = WriteOnlyCell(sheet, value=value.astimezone(timezone).replace(tzinfo=None) if value.tzinfo else value)
         cell.number_format = DATETIME_FORMAT
     elif isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl writes dates; types-openpyxl lists only datetime
         cell.number_format = DATE_FORMAT
     elif isinstance(value, int | float) and not isinstance(value, bool):
         cell = WriteOnlyCell(sheet, value=value)
@@ -359,10 +366,11 @@ def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
 
 def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> None:
     timezone = overdue.context.policy.timezone
-    sheet.column_dimensions["A"].width = 52
-    sheet.column_dimensions["B"].width = 14
-    sheet.column_dimensions["C"].width = 10
-    sheet.column_dimensions["D"].width = 10
+    columns = _laid_out(sheet).column_dimensions
+    columns["A"].width = 52
+    columns["B"].width = 14
+    columns["C"].width = 10
+    columns["D"].width = 10
     rows: list[Row] = [
         (_styled(sheet, "Post-mortem register snapshot", _TITLE),),
         ("As of", overdue.as_of),
@@ -382,7 +390,7 @@ def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: Escalation
     rows.extend((group.owner, len(group.items)) for group in group_by_owner(overdue.actions))
     for row in rows:
         sheet.append([_summary_cell(sheet, value, timezone) for value in row])
-    sheet.add_chart(_age_chart(sheet, chart_first_row, len(escalation.buckets)), "F5")
+    _laid_out(sheet).add_chart(_age_chart(sheet, chart_first_row, len(escalation.buckets)), "F5")
 
 
 def _styled(sheet: WriteOnlyWorksheet, text: str, font: Font) -> Cell:

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -96,7 +97,7 @@ class StreamedSheet:
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
-def fill_package(skeleton: bytes, target: IO[bytes], sheets: Mapping[str, StreamedSheet], styles: Styles) -> None:
+def fill_package(skeleton: bytes, target: Path | IO[bytes], sheets: Mapping[str, StreamedSheet], styles: Styles) -> None:
     """Copy the skeleton package into `target`, streaming each named sheet's rows into its part."""
     with (
         zipfile.ZipFile(io.BytesIO(skeleton)) as source,
@@ -164,7 +165,9 @@ def _row_chunks(sheet: StreamedSheet, styles: Styles) -> Iterator[str]:
     letters = [column_letter(index) for index in range(len(sheet.kinds))]
     # Statuses, owners, rule ids, levels repeat down a column: their XML is kept per column.
     # Link cells are never kept, as each adds a hyperlink of its own.
-    columns = [(letter, kind, None if kind is Kind.LINK else {}) for letter, kind in zip(letters, sheet.kinds, strict=True)]
+    columns: list[tuple[str, Kind, dict[str, str] | None]] = [
+        (letter, kind, None if kind is Kind.LINK else {}) for letter, kind in zip(letters, sheet.kinds, strict=True)
+    ]
     parts: list[str] = []
     number = 1
     for values in sheet.rows:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import gspread
 import requests
 from gspread.exceptions import APIError
+from gspread.http_client import ParamsType
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
@@ -129,7 +130,12 @@ class SheetsRegister:
         sheet_ids = self._sheet_ids or {}
         body, shown = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent)
         url = SPREADSHEET_BATCH_UPDATE_URL % self._key
-        self._call("write the Findings tab", lambda: self._http.request("post", url, data=body, headers=_JSON), writes=True)
+
+        def post() -> requests.Response:
+            # gspread types `data` as bytes, but hands it to requests, which streams an iterable of chunks.
+            return self._http.request("post", url, data=body, headers=_JSON)  # type: ignore[arg-type]
+
+        self._call("write the Findings tab", post, writes=True)
         return shown
 
     def fill_blank_cells(
@@ -170,7 +176,7 @@ class SheetsRegister:
             add = {"requests": [{"addSheet": {"properties": {"title": title, "gridProperties": {"frozenRowCount": 1}}}}]}
             self._call(f"add the {title} tab", lambda: self._http.batch_update(self._key, add), writes=True)
             values.insert(0, list(headers))
-        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+        params: ParamsType = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
         self._call(
             f"append to the {title} tab",
             lambda: self._http.values_append(self._key, f"{quote_range(found)}!A1", params=params, body={"values": values}),

@@ -63,7 +63,7 @@ class XlsxRegister:
                 sheet.reset_dimensions()
                 try:
                     tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001  openpyxl raises anything on a damaged tab; the PM gets one line naming it
                     msg = f"{self.path} is not a readable .xlsx workbook: its '{sheet.title}' tab cannot be read ({_reason(error)})."
                     raise RegisterError(msg) from None
             return RawRegister(tables=tables)
@@ -144,7 +144,7 @@ class XlsxRegister:
         try:
             # data_only: the checks need what the PM sees, not the formula behind it.
             return openpyxl.load_workbook(self.path, read_only=read_only, data_only=read_only)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001  openpyxl raises anything on a damaged file; the PM gets one line naming it
             msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}). Check the path in register.path."
             raise RegisterError(msg) from None
 
@@ -233,7 +233,7 @@ def create_register(path: Path, rows: Mapping[str, Sequence[Mapping[str, Any]]] 
         msg = f"folder {path.parent} does not exist. Create it first or choose another path."
         raise RegisterError(msg)
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the blank sheet every new workbook starts with
     for tab in PM_TABS:
         _build_tab(workbook.create_sheet(tab.title), tab, (rows or {}).get(tab.key, ()))
     _replace_findings(workbook, [])

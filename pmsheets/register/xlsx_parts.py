@@ -37,9 +37,11 @@ def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> bytes:
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">',
-        '<sheetViews><sheetView workbookViewId="0">'
-        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+        (
+            '<sheetViews><sheetView workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        ),
         '<sheetFormatPr defaultRowHeight="15"/>',
         "<cols>",
         *(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)),
@@ -160,10 +162,9 @@ def _relationship_prefix(workbook: str) -> str:
 
 
 def _insert_before(text: str, closing: str, insertion: str, part: str) -> str:
-    match = None
-    for match in re.finditer(closing, text):
-        pass
-    if match is None:
+    matches = list(re.finditer(closing, text))
+    if not matches:
         msg = f"{part} lacks the element that closes with {closing!r}"
         raise PackageError(msg)
-    return text[: match.start()] + insertion + text[match.start() :]
+    last = matches[-1].start()
+    return text[:last] + insertion + text[last:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import gspread
@@ -87,7 +88,7 @@ def test_drive_calls_create_list_open_and_delete(gspread_client: gspread.Client,
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "::"])
 def test_emulator_refuses_to_bind_anything_but_loopback(host: str) -> None:
-    with pytest.raises(ValueError, match="127.0.0.1 only"):
+    with pytest.raises(ValueError, match=re.escape("127.0.0.1 only")):
         SheetsEmulator(host=host)
 
 

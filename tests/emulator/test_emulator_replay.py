@@ -104,7 +104,7 @@ class Replayer:
                 if key in actual:
                     self.learn_ids(value, actual[key])
         elif isinstance(recorded, list) and isinstance(actual, list):
-            for rec, act in zip(recorded, actual):
+            for rec, act in zip(recorded, actual, strict=False):
                 self.learn_ids(rec, act)
 
 
@@ -122,7 +122,7 @@ def differences(recorded: Any, actual: Any, path: str = "", *, loose_lists: bool
         if loose_lists:
             return differences(recorded[0], actual[0], f"{path}[0]") if recorded and actual else []
         found = [f"{path}: {len(actual)} items, recorded {len(recorded)}"] if len(recorded) != len(actual) else []
-        for index, (rec, act) in enumerate(zip(recorded, actual)):
+        for index, (rec, act) in enumerate(zip(recorded, actual, strict=False)):
             found += differences(rec, act, f"{path}[{index}]")
         return found
     if _kind(recorded) != _kind(actual):
