@@ -21,6 +21,7 @@ from pmsheets.files import write_atomically
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
+from pmsheets.register.xlsx_read import Unreadable, read_tables
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
 _UNSUPPORTED_PARTS = {
@@ -53,22 +54,15 @@ class XlsxRegister:
         return str(self.path)
 
     def read(self, wanted: TabFilter = every_tab) -> RawRegister:
-        workbook = self._open(read_only=True)
+        self._require_file()
         try:
-            tables: dict[str, list[tuple[Any, ...]]] = {}
-            for sheet in workbook.worksheets:
-                if not wanted(sheet.title):
-                    continue
-                # Some writers store a wrong sheet size; recomputing it reads every row that has data.
-                sheet.reset_dimensions()
-                try:
-                    tables[sheet.title] = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-                except Exception as error:  # noqa: BLE001  openpyxl raises anything on a damaged tab; the PM gets one line naming it
-                    msg = f"{self.path} is not a readable .xlsx workbook: its '{sheet.title}' tab cannot be read ({_reason(error)})."
-                    raise RegisterError(msg) from None
-            return RawRegister(tables=tables)
-        finally:
-            workbook.close()
+            return RawRegister(tables=read_tables(self.path, wanted))
+        except Unreadable as error:
+            if error.tab:
+                msg = f"{self.path} is not a readable .xlsx workbook: its '{error.tab}' tab cannot be read ({error})."
+            else:
+                msg = f"{self.path} is not a readable .xlsx workbook ({error}). Check the path in register.path."
+            raise RegisterError(msg) from None
 
     def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
         title = self._tool_tab_title(FINDINGS_TITLE)
@@ -137,10 +131,13 @@ class XlsxRegister:
             save_atomically(workbook, self.path)
         return [cell_ref for cell_ref, _ in writes]
 
-    def _open(self, *, read_only: bool) -> Workbook:
+    def _require_file(self) -> None:
         if not self.path.exists():
             msg = f"register {self.path} does not exist. Create one with: pmsheets init --xlsx {self.path} --demo"
             raise RegisterError(msg)
+
+    def _open(self, *, read_only: bool) -> Workbook:
+        self._require_file()
         try:
             # data_only: the checks need what the PM sees, not the formula behind it.
             return openpyxl.load_workbook(self.path, read_only=read_only, data_only=read_only)
