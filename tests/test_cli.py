@@ -64,7 +64,7 @@ def test_validate_json_has_the_documented_shape(configure: Callable[..., Configu
             "message": document["findings"][0]["message"],
         }
     ]
-    assert "7 days overdue" in document["findings"][0]["message"]
+    assert "due Fri 20 Nov 2026 and still" in document["findings"][0]["message"]
 
 
 def test_validate_exits_0_without_error_findings(configure: Callable[..., ConfiguredRegister], clean_register: Path) -> None:

@@ -8,6 +8,7 @@ the as-of time is always passed in.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -199,11 +200,22 @@ def _minutes(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _hours_ago(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    if hours < 48:
-        return f"{hours:.0f} h ago"
-    return f"{hours / 24:.0f} days ago"
+def show_time(moment: datetime, policy: Policy) -> str:
+    """A moment as a PM reads it, in the team's time zone: 'Thu 26 Nov 2026 09:00'.
+
+    Findings name deadlines as times, never as durations ('30 h ago'), so an unchanged register
+    gives an unchanged Findings tab from one hour to the next, and a cycle writes nothing."""
+    return moment.astimezone(policy.timezone).strftime("%a %d %b %Y %H:%M")
+
+
+def draft_deadlines(resolved_at: datetime, policy: Policy) -> tuple[datetime, datetime]:
+    """When a missing draft becomes due (draft-due) and overdue (draft-overdue): strictly after these instants."""
+    return resolved_at + timedelta(hours=policy.draft_due_hours), resolved_at + timedelta(hours=policy.draft_overdue_hours)
+
+
+def overdue_from(due_date: date, policy: Policy) -> datetime:
+    """The first instant an unfinished action due on `due_date` is overdue: the next day's midnight, team time."""
+    return datetime.combine(due_date + timedelta(days=1), time(), tzinfo=policy.timezone)
 
 
 def _incident_finding(rule: str, level: Level, incident: Incident, field_name: str, message: str) -> Finding:
@@ -410,25 +422,28 @@ def draft_deadline(incident: Incident, ctx: Context) -> Iterator[Finding]:
         return
     if not ctx.requirement(incident):
         return
-    since = ctx.as_of - incident.resolved_at
-    resolved = _show_when(incident.resolved_at)
-    if since > timedelta(hours=ctx.policy.draft_overdue_hours):
+    try:
+        due_at, overdue_at = draft_deadlines(incident.resolved_at, ctx.policy)
+    except OverflowError:  # due after 9999-12-31: never
+        return
+    resolved, deadline = show_time(incident.resolved_at, ctx.policy), show_time(overdue_at, ctx.policy)
+    hours = _minutes(ctx.policy.draft_overdue_hours)
+    if ctx.as_of > overdue_at:
         yield _incident_finding(
             "draft-overdue",
             Level.ERROR,
             incident,
             "postmortem_status",
-            f"resolved {_hours_ago(since)} ({resolved}) and still no draft; it was due within "
-            f"{_minutes(ctx.policy.draft_overdue_hours)} h. Write the draft and set Post-mortem status to Draft.",
+            f"resolved {resolved} and still no draft; it was due by {deadline} ({hours} h after resolution). "
+            "Write the draft and set Post-mortem status to Draft.",
         )
-    elif since > timedelta(hours=ctx.policy.draft_due_hours):
+    elif ctx.as_of > due_at:
         yield _incident_finding(
             "draft-due",
             Level.WARNING,
             incident,
             "postmortem_status",
-            f"resolved {_hours_ago(since)} ({resolved}); the draft is due within "
-            f"{_minutes(ctx.policy.draft_overdue_hours)} h of resolution. Start it now.",
+            f"resolved {resolved}; the draft is due by {deadline} ({hours} h after resolution). Start it now.",
         )
 
 
@@ -642,18 +657,16 @@ def action_overdue(action: Action, ctx: Context) -> Sequence[Finding]:
         return NO_FINDINGS
     if _unreadable(action, "status"):
         return NO_FINDINGS
-    days = (ctx.today - action.due_date).days
     return [
         _action_finding(
             "action-overdue",
             Level.ERROR,
             action,
             "due_date",
-            f"due {action.due_date.isoformat()}, {days} day{'s' if days != 1 else ''} overdue ({action.status}). "
+            f"due {action.due_date:%a %d %b %Y} and still {action.status}. "
             "Finish it or agree a new due date; overdue actions are escalated at the next ops review.",
         )
     ]
-    return NO_FINDINGS
 
 
 def action_done_without_date(action: Action, ctx: Context) -> Sequence[Finding]:
@@ -801,3 +814,46 @@ def check(register: Register, as_of: datetime, policy: Policy) -> list[Finding]:
             if found:
                 findings.extend(found)
     return findings
+
+
+_JUST_AFTER = timedelta(microseconds=1)
+
+
+def next_change(register: Register, as_of: datetime, policy: Policy) -> datetime | None:
+    """The earliest instant after `as_of` from which `check` may find something else in the same register.
+
+    Until then an unchanged register gives the same findings, so a worker need not read it
+    again. Every deadline a rule compares the as-of time with is a candidate (a draft becoming
+    due or overdue, a review deadline, an action's due date passing) while its record is still
+    open to that rule; the finer conditions are not repeated here: waking for nothing costs a
+    read, missing a change would leave a finding out. None: no finding can change with time alone.
+    """
+    calendar_ctx = Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country))
+    earliest: datetime | None = None
+    for moment in _deadlines(register, calendar_ctx):
+        if moment > as_of and (earliest is None or moment < earliest):
+            earliest = moment
+    return earliest
+
+
+def _deadlines(register: Register, ctx: Context) -> Iterator[datetime]:
+    for incident in register.incidents:
+        status = incident.postmortem_status
+        if incident.resolved_at is None or status.reviewed or not ctx.requirement(incident):
+            continue
+        if not status.drafted:
+            try:
+                due_at, overdue_at = draft_deadlines(incident.resolved_at, ctx.policy)
+                yield due_at + _JUST_AFTER  # the rules compare with '>': the finding appears just after
+                yield overdue_at + _JUST_AFTER
+            except OverflowError:  # a deadline after 9999-12-31 never comes
+                pass
+        yield ctx.review_deadline(incident.resolved_at)
+    seen: set[date] = set()
+    for action in register.actions:
+        due = action.due_date
+        if due is None or due in seen or action.status.finished:
+            continue
+        seen.add(due)
+        with contextlib.suppress(OverflowError):  # due on 9999-12-31: never overdue
+            yield overdue_from(due, ctx.policy)
