@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from pmsheets.gc_pause import paused_gc
 from sheets_emulator import drive
-from sheets_emulator.auth import DRIVE_SCOPES, READ_SCOPES, WRITE_SCOPES, Authority, Token, TokenError, require_scope
+from sheets_emulator.auth import DRIVE_METADATA_SCOPES, DRIVE_SCOPES, READ_SCOPES, WRITE_SCOPES, Authority, Token, TokenError, require_scope
 from sheets_emulator.errors import ApiError
 from sheets_emulator.faults import DROP, Faults, LoggedRequest, Quota, fault_error
 from sheets_emulator.routes import Route, match
@@ -118,7 +118,7 @@ class Api:
         self.log.append(LoggedRequest(number, request.method, request.path, kind, status, user))
 
     def _check_scope_and_quota(self, route: Route, token: Token) -> None:
-        require_scope(token, DRIVE_SCOPES if route.is_drive else READ_SCOPES if route.kind == "read" else WRITE_SCOPES)
+        require_scope(token, _scopes_for(route))
         if not route.is_drive:
             self.quota.charge(token.email, route.kind)
 
@@ -221,3 +221,11 @@ def _drive(store: Store, route: Route, request: HttpRequest, user: str, query: d
             return HttpResponse(200, drive.get(store, route.spreadsheet_id, user, flat.get("fields")))
         drive.delete(store, route.spreadsheet_id, user)
         return HttpResponse(204, None, {"Content-Type": "text/html"})
+
+
+def _scopes_for(route: Route) -> frozenset[str]:
+    if route.method_id in ("drive.files.get", "drive.files.list"):
+        return DRIVE_METADATA_SCOPES
+    if route.is_drive:
+        return DRIVE_SCOPES
+    return READ_SCOPES if route.kind == "read" else WRITE_SCOPES

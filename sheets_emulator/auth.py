@@ -42,6 +42,11 @@ WRITE_SCOPES = frozenset(
     }
 )
 DRIVE_SCOPES = frozenset(s for s in READ_SCOPES if "/drive" in s)
+# Reads a file's metadata (name, version, modifiedTime), never its content: enough for Drive files.get and files.list.
+DRIVE_METADATA_SCOPES = DRIVE_SCOPES | {
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+    "https://www.googleapis.com/auth/drive.metadata",
+}
 UNAUTHENTICATED = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other "
     "valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from sheets_emulator import cellops
+from sheets_emulator import cellops, metadata
 from sheets_emulator.colours import normalise_colours
 from sheets_emulator.errors import ApiError
 from sheets_emulator.fields import parse_mask, update_with_mask
@@ -37,12 +37,10 @@ UNSUPPORTED = frozenset(
         "cancelDataSourceRefresh",
         "clearBasicFilter",
         "copyPaste",
-        "createDeveloperMetadata",
         "cutPaste",
         "deleteBanding",
         "deleteConditionalFormatRule",
         "deleteDataSource",
-        "deleteDeveloperMetadata",
         "deleteDimensionGroup",
         "deleteDuplicates",
         "deleteEmbeddedObject",
@@ -65,7 +63,6 @@ UNSUPPORTED = frozenset(
         "updateChartSpec",
         "updateConditionalFormatRule",
         "updateDataSource",
-        "updateDeveloperMetadata",
         "updateDimensionGroup",
         "updateEmbeddedObjectBorder",
         "updateEmbeddedObjectPosition",
@@ -432,6 +429,18 @@ def delete_named_range(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any
     return {}
 
 
+def create_developer_metadata(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
+    return {"createDeveloperMetadata": metadata.create(ctx.ss, body, ctx.new_id())}
+
+
+def update_developer_metadata(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
+    return {"updateDeveloperMetadata": metadata.update(ctx.ss, body)}
+
+
+def delete_developer_metadata(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
+    return {"deleteDeveloperMetadata": metadata.delete(ctx.ss, body)}
+
+
 HANDLERS: dict[str, Handler] = {
     "addSheet": add_sheet,
     "deleteSheet": delete_sheet,
@@ -452,4 +461,7 @@ HANDLERS: dict[str, Handler] = {
     "addNamedRange": add_named_range,
     "updateNamedRange": update_named_range,
     "deleteNamedRange": delete_named_range,
+    "createDeveloperMetadata": create_developer_metadata,
+    "updateDeveloperMetadata": update_developer_metadata,
+    "deleteDeveloperMetadata": delete_developer_metadata,
 }

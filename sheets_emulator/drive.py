@@ -36,6 +36,7 @@ def file_json(ss: Spreadsheet) -> dict[str, Any]:
         "mimeType": SPREADSHEET_MIME,
         "createdTime": ss.created,
         "modifiedTime": ss.modified,
+        "version": str(ss.version),  # int64, a JSON string as Drive sends it
     }
 
 

@@ -132,6 +132,10 @@ class Spreadsheet:
         self.owner = owner
         self.created = created
         self.modified = created
+        self.version = 1
+        """Drive's file version: goes up with every change, as a client can tell edits happened from it alone."""
+        self.developer_metadata: list[dict[str, Any]] = []
+        """The spreadsheet's own developer metadata; a sheet's is in its `extra`."""
 
     @property
     def title(self) -> str:
@@ -143,6 +147,8 @@ class Spreadsheet:
         clone.named_ranges = copy.deepcopy(self.named_ranges)
         clone.shared_with = set(self.shared_with)
         clone.modified = self.modified
+        clone.version = self.version
+        clone.developer_metadata = copy.deepcopy(self.developer_metadata)
         return clone
 
     def first_sheet(self) -> Sheet:

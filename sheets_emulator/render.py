@@ -11,7 +11,7 @@ from sheets_emulator.values import Formula, render
 
 DEFAULT_ROW_PIXELS = 21
 DEFAULT_COLUMN_PIXELS = 100
-_SHEET_FIELDS = ("merges", "conditionalFormats", "protectedRanges", "basicFilter", "bandedRanges")
+_SHEET_FIELDS = ("merges", "conditionalFormats", "protectedRanges", "basicFilter", "bandedRanges", "developerMetadata")
 
 
 def spreadsheet_url(spreadsheet_id: str) -> str:
@@ -28,7 +28,9 @@ def spreadsheet_json(ss: Spreadsheet, *, ranges: list[str], include_grid: bool, 
         "spreadsheetUrl": spreadsheet_url(ss.id),
     }
     if ss.named_ranges:
-        answer["namedRanges"] = [_without_zero_sheet(n) for n in ss.named_ranges]
+        answer["namedRanges"] = [without_zero_sheet(n) for n in ss.named_ranges]
+    if ss.developer_metadata:
+        answer["developerMetadata"] = ss.developer_metadata
     return apply_mask(answer, mask) if mask is not None else answer
 
 
@@ -65,17 +67,17 @@ def sheet_json(sheet: Sheet, grids: list[Bounds], cell_mask: Mask | None = None)
         answer["data"] = [grid_json(sheet, bounds, cell_mask) for bounds in grids]
     for name in _SHEET_FIELDS:
         if sheet.extra.get(name):
-            answer[name] = _without_zero_sheet(sheet.extra[name])
+            answer[name] = without_zero_sheet(sheet.extra[name])
     return answer
 
 
-def _without_zero_sheet(value: Any) -> Any:
+def without_zero_sheet(value: Any) -> Any:
     """GridRanges on sheet 0 come back without sheetId: proto3 JSON leaves out zero values."""
     if isinstance(value, list):
-        return [_without_zero_sheet(v) for v in value]
+        return [without_zero_sheet(v) for v in value]
     if not isinstance(value, dict):
         return value
-    return {k: _without_zero_sheet(v) for k, v in value.items() if not (k == "sheetId" and v == 0)}
+    return {k: without_zero_sheet(v) for k, v in value.items() if not (k == "sheetId" and v == 0)}
 
 
 # ---------------------------------------------------------------- grid data

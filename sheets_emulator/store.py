@@ -149,6 +149,7 @@ class Store:
             fork = self.spreadsheet(spreadsheet_id).fork()
             yield fork
             fork.modified = rfc3339(self.clock())
+            fork.version += 1
             self.spreadsheets[spreadsheet_id] = fork
 
     def grow_to_fit(self, spreadsheet_id: str, title: str, rows: int, columns: int) -> None:

@@ -24,6 +24,7 @@ from pmsheets.errors import PmsheetsError, WriteRefused
 from pmsheets.model import Level
 from pmsheets.outputs import postmortems
 from pmsheets.outputs.postmortem_doc import Outcome, policy_context
+from pmsheets.register import write_findings_if_changed
 from pmsheets.register.xlsx import create_register
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -165,12 +166,13 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print_table(result, out, color=_wants_color(out))
     if not args.no_write:
         try:
-            shown = backend.write_findings(findings_rows(result.findings))
+            shown, written = write_findings_if_changed(backend, findings_rows(result.findings))
         except WriteRefused as error:
             print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
             return EXIT_USAGE
         if args.format == "table":
-            print(f"Findings tab of {visible(backend.describe())} updated{not_all_shown(shown, len(result.findings))}.", file=out)
+            done = "updated" if written else "already up to date"
+            print(f"Findings tab of {visible(backend.describe())} {done}{not_all_shown(shown, len(result.findings))}.", file=out)
     return EXIT_FINDINGS if result.has_errors else EXIT_OK
 
 

@@ -41,7 +41,7 @@ from pmsheets.outputs.delivery import Planned, deliver, plan
 from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
 from pmsheets.outputs.postmortem_doc import policy_context
-from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named
+from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
 from pmsheets.register.report_log_store import append_report_log
 
 EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2
@@ -238,7 +238,9 @@ class _Cycle:
 
     def findings(self, on_sent: Callable[[], None] = lambda: None) -> str:
         findings = self.checked.findings
-        shown = self.backend.write_findings(findings_rows(findings), on_sent=on_sent)
+        shown, written = write_findings_if_changed(self.backend, findings_rows(findings), on_sent=on_sent)
+        if not written:
+            return f"{len(findings)} finding(s), unchanged: the Findings tab already shows them{not_all_shown(shown, len(findings))}"
         return f"{len(findings)} finding(s) written to the Findings tab{not_all_shown(shown, len(findings))}"
 
     def drafts(self) -> str:

@@ -20,12 +20,12 @@ import gspread
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import ParamsType
-from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_BATCH_UPDATE_URL
 
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
-from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
+from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
 from pmsheets.register.findings_fit import fitting_rows
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
@@ -71,6 +71,7 @@ class SheetsRegister:
         self._jitter = jitter
         self._title: str | None = None
         self._sheet_ids: dict[str, int] | None = None
+        self._findings_mark: FindingsMark | None = None
 
     # The service applies each request whole, and the Findings write touches only its own tab.
     writes_concurrently = True
@@ -101,13 +102,43 @@ class SheetsRegister:
         metadata = self._call(
             "open the spreadsheet",
             lambda: self._http.fetch_sheet_metadata(
-                self._key, params={"fields": "properties(title,timeZone),sheets.properties(sheetId,title,index)"}
+                self._key,
+                params={
+                    "fields": "properties(title,timeZone),sheets(properties(sheetId,title,index),"
+                    "developerMetadata(metadataId,metadataKey,metadataValue))"
+                },
             ),
         )
         self._title = metadata.get("properties", {}).get("title")
         sheets = sorted(metadata.get("sheets", []), key=lambda sheet: sheet["properties"].get("index", 0))
-        self._sheet_ids = {sheet["properties"]["title"]: sheet["properties"]["sheetId"] for sheet in sheets}
+        self._sheet_ids = {sheet["properties"].get("title", ""): sheet["properties"].get("sheetId", 0) for sheet in sheets}
+        findings: Mapping[str, Any] = next((sheet for sheet in sheets if sheet["properties"].get("title") == FINDINGS_TITLE), {})
+        self._findings_mark = FindingsMark.found_in(findings.get("developerMetadata", []))
         return metadata
+
+    def version(self) -> str | None:
+        """Drive's version number of the spreadsheet file: one metadata request, no cell read (scope
+        drive.metadata.readonly). None when the credentials lack that scope: then every cycle reads."""
+        url = f"{DRIVE_FILES_API_V3_URL}/{self._key}"
+        try:
+            answer = self._call(
+                "look up the spreadsheet's version",
+                lambda: self._http.request("get", url, params={"fields": "version,modifiedTime", "supportsAllDrives": "true"}).json(),
+            )
+        except RegisterError:
+            return None
+        version = answer.get("version")
+        return str(version) if version is not None else None
+
+    def findings_unchanged(self, rows: FindingsRows) -> int | None:
+        """The last write's digest is developer metadata on the Findings sheet (invisible to PMs, deleted
+        with the tab), read with the register's metadata: this costs no request after a read."""
+        if self._sheet_ids is None:
+            self._metadata()
+        mark = self._findings_mark
+        if mark is None or FINDINGS_TITLE not in (self._sheet_ids or {}) or mark.digest != findings_digest(rows):
+            return None
+        return mark.shown
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -128,15 +159,30 @@ class SheetsRegister:
 
     def _replace_findings(self, rows: FindingsRows, on_sent: Callable[[], None]) -> int:
         sheet_ids = self._sheet_ids or {}
-        body, shown = findings_update(sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent)
+        mark = self._findings_mark if FINDINGS_TITLE in sheet_ids else None
+        digest = findings_digest(rows)
+        body, shown = findings_update(
+            sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent, mark=(mark, digest)
+        )
         url = SPREADSHEET_BATCH_UPDATE_URL % self._key
 
         def post() -> requests.Response:
             # gspread types `data` as bytes, but hands it to requests, which streams an iterable of chunks.
             return self._http.request("post", url, data=body, headers=_JSON)  # type: ignore[arg-type]
 
-        self._call("write the Findings tab", post, writes=True)
+        answer = self._call("write the Findings tab", post, writes=True)
+        self._remember_write(answer, FindingsMark(mark.metadata_id if mark else None, digest, shown))
         return shown
+
+    def _remember_write(self, answer: requests.Response, mark: FindingsMark) -> None:
+        """The new tab's id and the new mark's id come back in the replies: the next write needs them."""
+        replies = answer.json().get("replies", [])
+        for reply in replies:
+            if "addSheet" in reply:
+                (self._sheet_ids or {})[FINDINGS_TITLE] = reply["addSheet"]["properties"].get("sheetId", 0)
+            if "createDeveloperMetadata" in reply:
+                mark = FindingsMark(reply["createDeveloperMetadata"]["developerMetadata"]["metadataId"], mark.digest, mark.shown)
+        self._findings_mark = mark
 
     def fill_blank_cells(
         self,
@@ -280,6 +326,42 @@ class RequestBody:
         return b"".join(self._chunks)
 
 
+@dataclass(frozen=True, slots=True)
+class FindingsMark:
+    """What the last Findings write left: its digest and how many rows the tab shows, kept as the
+    Findings sheet's developer metadata (key FINDINGS_MARK_KEY, value 'digest shown')."""
+
+    metadata_id: int | None
+    digest: str
+    shown: int
+
+    @property
+    def value(self) -> str:
+        return f"{self.digest} {self.shown}"
+
+    @classmethod
+    def found_in(cls, entries: Sequence[Mapping[str, Any]]) -> FindingsMark | None:
+        for entry in entries:
+            digest, _, shown = str(entry.get("metadataValue", "")).partition(" ")
+            if entry.get("metadataKey") == FINDINGS_MARK_KEY and shown.isdigit():
+                return cls(int(entry["metadataId"]), digest, int(shown))
+        return None
+
+
+FINDINGS_MARK_KEY = "pmsheets.findings"
+
+
+def _mark_request(sheet_id: int, previous: FindingsMark | None, digest: str, shown: int) -> dict[str, Any]:
+    value = FindingsMark(None, digest, shown).value
+    if previous is not None and previous.metadata_id is not None:
+        lookup = {"developerMetadataLookup": {"metadataId": previous.metadata_id}}
+        return {
+            "updateDeveloperMetadata": {"dataFilters": [lookup], "developerMetadata": {"metadataValue": value}, "fields": "metadataValue"}
+        }
+    metadata = {"metadataKey": FINDINGS_MARK_KEY, "metadataValue": value, "location": {"sheetId": sheet_id}, "visibility": "DOCUMENT"}
+    return {"createDeveloperMetadata": {"developerMetadata": metadata}}
+
+
 def findings_update(
     sheet_id: int | None,
     rows: FindingsRows,
@@ -287,6 +369,7 @@ def findings_update(
     taken_ids: set[int],
     on_sent: Callable[[], None] = lambda: None,
     max_bytes: int = MAX_REQUEST_BYTES,
+    mark: tuple[FindingsMark | None, str] | None = None,
 ) -> tuple[RequestBody, int]:
     """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header,
     or, past the service's request size, the rows that fit (see findings_fit); and how many it shows.
@@ -296,7 +379,11 @@ def findings_update(
     """
     fitted = fitting_rows(rows, _findings_row, max_bytes)
     all_rows = [_findings_row(FINDINGS_HEADERS), *fitted.rows]
-    requests_ = json.dumps(_findings_requests(sheet_id, len(all_rows), taken_ids), separators=(",", ":"))
+    request = _findings_requests(sheet_id, len(all_rows), taken_ids)
+    if mark is not None:
+        tab_id = sheet_id if sheet_id is not None else request["requests"][0]["addSheet"]["properties"]["sheetId"]
+        request["requests"].append(_mark_request(tab_id, mark[0], mark[1], fitted.shown))
+    requests_ = json.dumps(request, separators=(",", ":"))
     head, tail = requests_.split(json.dumps(_ROWS_SLOT))
     chunks = [head.encode() + b"["]
     for start in range(0, len(all_rows), _ROWS_PER_CHUNK):

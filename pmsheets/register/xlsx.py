@@ -18,9 +18,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.files import write_atomically
-from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab
+from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
 from pmsheets.register.locate import blank_cell_writes
-from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_xml
+from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_parts, sheet_xml
 from pmsheets.register.xlsx_read import Unreadable, read_tables
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
@@ -64,21 +64,47 @@ class XlsxRegister:
                 msg = f"{self.path} is not a readable .xlsx workbook ({error}). Check the path in register.path."
             raise RegisterError(msg) from None
 
+    def findings_unchanged(self, rows: FindingsRows) -> int | None:
+        """The digest of the last write is a comment at the top of the Findings sheet's XML (see
+        findings_note); Excel or LibreOffice drop it when they save the workbook, and the tab is written again."""
+        head = self._findings_head()
+        return len(rows) if head is not None and findings_note(rows).encode() in head else None
+
+    def version(self) -> str | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None  # the read says what is wrong
+        return f"{stat.st_mtime_ns}:{stat.st_size}"
+
     def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
         title = self._tool_tab_title(FINDINGS_TITLE)
-        self._replace_tool_tab(title, [list(FINDINGS_HEADERS), *[list(row) for row in rows]], FINDINGS_WIDTHS)
+        content = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
+        self._replace_tool_tab(title, content, FINDINGS_WIDTHS, note=findings_note(rows))
         on_sent()
         return len(rows)
+
+    def _findings_head(self) -> bytes | None:
+        """The first bytes of the Findings sheet's XML, or None when there is no such tab (or no readable file)."""
+        try:
+            with zipfile.ZipFile(self.path) as package:
+                part = next((part for title, part in sheet_parts(package).items() if normalize(title) == normalize(FINDINGS_TITLE)), None)
+                if part is None:
+                    return None
+                with package.open(part) as sheet:
+                    return sheet.read(_HEAD_BYTES)
+        except (OSError, KeyError, zipfile.BadZipFile, PackageError):
+            return None
 
     def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Append to a tool-owned tab (created with `headers` when missing)."""
         existing_title, existing = self._tool_tab(title)
         self._replace_tool_tab(existing_title, [list(headers), *existing, *[list(row) for row in rows]], [18] * len(headers))
 
-    def _replace_tool_tab(self, title: str, rows: list[list[str]], widths: Sequence[float]) -> None:
+    def _replace_tool_tab(self, title: str, rows: list[list[str]], widths: Sequence[float], *, note: str = "") -> None:
         """Edits the package in place of a load-and-save, so nothing openpyxl cannot model is lost."""
         self._refuse_while_open()
-        content = sheet_xml(rows, widths)
+        content = sheet_xml(rows, widths, note=note)
         try:
             with zipfile.ZipFile(self.path) as source:
                 _write_atomically(self.path, lambda temp: _copy_package(source, temp, title, content))
@@ -170,6 +196,13 @@ class XlsxRegister:
                 "nothing was written. Move them to another workbook, or fill the cells by hand."
             )
             raise WriteRefused(msg)
+
+
+_HEAD_BYTES = 400
+
+
+def findings_note(rows: FindingsRows) -> str:
+    return f"pmsheets findings {findings_digest(rows)}"
 
 
 def _reason(error: BaseException) -> str:

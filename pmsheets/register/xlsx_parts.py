@@ -32,10 +32,12 @@ class PackageError(ValueError):
     """The package is not shaped like a spreadsheet; the message says which part."""
 
 
-def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float]) -> bytes:
-    """A worksheet of inline text cells (never formulas), header row frozen."""
+def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float], *, note: str = "") -> bytes:
+    """A worksheet of inline text cells (never formulas), header row frozen; `note` goes in an XML comment
+    at the top, where no application shows it and a program finds it in the part's first bytes."""
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        (f"<!-- {note} -->" if note else ""),
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">',
         (
             '<sheetViews><sheetView workbookViewId="0">'
