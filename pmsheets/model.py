@@ -193,3 +193,32 @@ class Finding(NamedTuple):
             "cell": self.cell,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule's declaration, the only place its id, level and policy sentences are written.
+
+    Findings get their id and level from here (`finding`, `at`), so no call site can restate
+    them; the level table, the JSON output and docs/rules.md all follow the declaration.
+    """
+
+    id: str
+    level: Level
+    fires_when: str
+    """One line for the "All rules at a glance" table of docs/rules.md."""
+    policy: tuple[str, ...] = ()
+    """The sentences of POSTMORTEM_PROCESS.md it enforces (or, for a data rule, supports), quoted as docs/rules.md quotes them."""
+
+    def finding(self, message: str, *, incident: str | None = None, action: str | None = None, cell: str | None = None) -> Finding:
+        return Finding(self.id, self.level, message, incident, action, cell)
+
+    def at(self, record: Incident | Action | TimelineEntry, field_name: str, message: str) -> Finding:
+        """A finding on one cell of a record, naming the incident (and action) it belongs to."""
+        if isinstance(record, Incident):
+            incident, action = record.id, None
+        elif isinstance(record, Action):
+            incident, action = record.incident_id, record.id
+        else:
+            incident, action = record.incident_id, None
+        return Finding(self.id, self.level, message, incident, action, record.ref.cell(field_name))

@@ -9,10 +9,10 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pmsheets.core.policy import Policy
+from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.schema import parse
 from pmsheets.model import Register
-from pmsheets.outputs.postmortem_doc import policy_context, render_body
+from pmsheets.outputs.postmortem_doc import render_body
 from pmsheets.outputs.postmortems import template_environment
 from tests.conftest import AS_OF, action_row, incident_row, tables
 

@@ -1,7 +1,8 @@
 """The PM docs stay true to the code: every rule, level, command and column is documented.
 
-docs/rules.md has one `### <rule-id>` section per rule, in the order of RULE_LEVELS, each
-with a `**Level:** <level>` line, plus an "All rules at a glance" table. docs/register.md
+docs/rules.md has one `### <rule-id>` section per declared rule, in the order of RULES, each
+with a `**Level:** <level>` line and a `**Policy:**` paragraph quoting the declared policy
+sentences, plus an "All rules at a glance" table made from the declarations. docs/register.md
 has one `## <Tab> tab` section per tab, with a table row per column:
 `| `Header` | Yes/No | meaning | accepted values |`, Yes when the column is required.
 """
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from pmsheets.cli.main import build_parser
-from pmsheets.core.policy import RULE_LEVELS
+from pmsheets.core.policy import RULE_LEVELS, RULES
 from pmsheets.core.schema import FINDINGS_HEADERS, PM_TABS, Column, Tab
+from pmsheets.model import Rule
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -27,7 +29,7 @@ README = ROOT / "README.md"
 _HEADING = re.compile(r"^(#{1,6}) +(.+?) *$")
 _RULE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 _LEVEL_LINE = re.compile(r"^\*\*Level:\*\* *(\S+) *$", re.MULTILINE)
-_GLANCE_ROW = re.compile(r"^\| *\[([a-z0-9-]+)\]\(#\1\) *\| *(\w+) *\|", re.MULTILINE)
+_POLICY_PARAGRAPH = re.compile(r"^\*\*Policy:\*\*(.*?)(?:\n\n|\Z)", re.MULTILINE | re.DOTALL)
 
 
 def sections(path: Path, level: int) -> dict[str, str]:
@@ -54,38 +56,59 @@ def rule_sections() -> dict[str, str]:
     return {title: body for title, body in sections(RULES_MD, 3).items() if _RULE_ID.fullmatch(title)}
 
 
-# --- docs/rules.md -------------------------------------------------------------------------------
+# --- docs/rules.md ---------------------------------------------------------------------------------
+# The rules' declarations (pmsheets/core/policy.py, and the data rules in schema.py) are the source;
+# the page follows them.
 
 
-@pytest.mark.parametrize("rule", list(RULE_LEVELS))
-def test_rules_doc_has_a_heading_for_every_rule(rule: str) -> None:
-    assert rule in rule_sections(), f"docs/rules.md has no '### {rule}' heading"
-
-
-@pytest.mark.parametrize("rule", list(RULE_LEVELS))
-def test_rules_doc_level_matches_rule_levels(rule: str) -> None:
-    body = rule_sections().get(rule)
+def _section(rule: Rule) -> str:
+    body = rule_sections().get(rule.id)
     if body is None:
-        pytest.fail(f"docs/rules.md has no '### {rule}' heading")
-    levels = _LEVEL_LINE.findall(body)
-    assert levels == [str(RULE_LEVELS[rule])], (
-        f"docs/rules.md '### {rule}' must have exactly one '**Level:** {RULE_LEVELS[rule]}' line, found {levels}"
+        pytest.fail(f"docs/rules.md has no '### {rule.id}' heading")
+    return body
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rules_doc_has_a_heading_for_every_rule(rule: Rule) -> None:
+    assert rule.id in rule_sections(), f"docs/rules.md has no '### {rule.id}' heading"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rules_doc_level_matches_the_declaration(rule: Rule) -> None:
+    levels = _LEVEL_LINE.findall(_section(rule))
+    assert levels == [str(rule.level)], (
+        f"docs/rules.md '### {rule.id}' must have exactly one '**Level:** {rule.level}' line, found {levels}"
     )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
+def test_rules_doc_quotes_the_declared_policy_sentences(rule: Rule) -> None:
+    paragraph = _POLICY_PARAGRAPH.search(_section(rule))
+    assert paragraph, f"docs/rules.md '### {rule.id}' has no '**Policy:**' paragraph"
+    quoted = re.findall(r'"([^"]+)"', " ".join(paragraph[1].split()).replace("**", ""))
+    assert tuple(quoted) == rule.policy, f"docs/rules.md '### {rule.id}' quotes {quoted}; the declaration says {list(rule.policy)}"
 
 
 def test_rules_doc_has_no_section_for_an_unknown_rule() -> None:
     unknown = [rule for rule in rule_sections() if rule not in RULE_LEVELS]
-    assert unknown == [], f"docs/rules.md documents rule ids that RULE_LEVELS does not have: {unknown}"
+    assert unknown == [], f"docs/rules.md documents rule ids that no rule declares: {unknown}"
 
 
-def test_rules_doc_sections_follow_rule_levels_order() -> None:
+def test_rules_doc_sections_follow_the_declarations_order() -> None:
     documented = [rule for rule in rule_sections() if rule in RULE_LEVELS]
-    assert documented == [rule for rule in RULE_LEVELS if rule in documented]
+    assert documented == [rule.id for rule in RULES if rule.id in documented]
 
 
-def test_rules_doc_glance_table_matches_rule_levels() -> None:
-    table = dict(_GLANCE_ROW.findall(RULES_MD.read_text(encoding="utf-8")))
-    assert table == {rule: str(level) for rule, level in RULE_LEVELS.items()}
+def glance_table() -> str:
+    """The "All rules at a glance" table, as the declarations make it."""
+    rows = [f"| [{r.id}](#{r.id}) | {r.level} | {r.fires_when} |" for r in RULES]
+    return "\n".join(["| Rule | Level | Fires when |", "|---|---|---|", *rows])
+
+
+def test_rules_doc_glance_table_is_the_declarations() -> None:
+    assert glance_table() in RULES_MD.read_text(encoding="utf-8"), (
+        f"docs/rules.md's 'All rules at a glance' table differs from the declarations; it should read:\n{glance_table()}"
+    )
 
 
 # --- CLI subcommands ----------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pmsheets.core.policy import Policy
+from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.schema import parse
 from pmsheets.model import Incident
-from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome, policy_context
+from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome
 from pmsheets.outputs.postmortems import DocumentResult, planned_links, write_links
 from pmsheets.register import RegisterBackend
 from tests.conftest import AS_OF, INCIDENT_HEADERS, Tables

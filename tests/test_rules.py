@@ -760,7 +760,8 @@ def test_every_rule_returns_an_iterable_even_when_a_tab_is_unchecked():
 
     parsed = parse(register([incident(post_mortem_status="Reviewed")]), ParseSettings()).register
     blind = Register(incidents=parsed.incidents, unchecked_tabs=frozenset({"actions"}))
-    ctx = policy.Context(blind, AS_OF, policy.Policy(), policy.BusinessCalendar(frozenset(), None))
+    ctx = policy.policy_context(blind, AS_OF, policy.Policy())
 
-    for rule in policy.INCIDENT_RULES:
-        assert list(rule(blind.incidents[0], ctx)) is not None, rule.__name__
+    for check in policy.CHECKS:
+        if policy.On.INCIDENTS in check.on:
+            assert list(check.find(blind.incidents[0], ctx)) is not None, check.rule.id

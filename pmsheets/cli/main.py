@@ -20,10 +20,11 @@ from pmsheets.cli.reports import add_report_commands
 from pmsheets.cli.session import check_register, parse_as_of
 from pmsheets.cli.worker import add_worker_commands
 from pmsheets.core.check import Validation, findings_rows, not_all_shown
+from pmsheets.core.policy import policy_context
 from pmsheets.errors import PmsheetsError, WriteRefused
 from pmsheets.model import Level
 from pmsheets.outputs import postmortems
-from pmsheets.outputs.postmortem_doc import Outcome, policy_context
+from pmsheets.outputs.postmortem_doc import Outcome
 from pmsheets.register import write_findings_if_changed
 from pmsheets.register.xlsx import create_register
 

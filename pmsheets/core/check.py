@@ -80,7 +80,7 @@ def sort_findings(findings: list[Finding], register: Register) -> list[Finding]:
         title = register.tab_titles.get(tab.key, tab.title)
         tab_rank[title] = rank
         tab_rank["'" + title.replace("'", "''") + "'"] = rank
-    rule_rank = {rule: rank for rank, rule in enumerate(policy_rules.RULE_LEVELS)}
+    rule_rank = {rule.id: rank for rank, rule in enumerate(policy_rules.RULES)}
     # A register at the Sheets limit has a million findings but few distinct "Tab!COL" prefixes.
     places: dict[str, tuple[int, int] | None] = {}
 

@@ -244,11 +244,8 @@ class Overdue:
 
 
 def find_overdue(register: Register, *, as_of: datetime, policy: rules.Policy) -> Overdue:
-    if as_of.tzinfo is None:
-        msg = "as_of must carry a time zone"
-        raise ValueError(msg)
-    ctx = rules.Context(register, as_of, policy, rules.BusinessCalendar(policy.holidays, policy.holiday_country))
-    actions = tuple(_overdue_action(a, ctx) for a in register.actions if _fires(rules.action_overdue(a, ctx)))
+    ctx = rules.policy_context(register, as_of, policy)
+    actions = tuple(_overdue_action(a, ctx) for a in register.actions if rules.action_overdue.find(a, ctx))
     postmortems = tuple(item for item in (_late_postmortem(i, ctx) for i in register.incidents) if item is not None)
     untracked = tuple(u for u in (_untracked(a) for a in register.actions) if u is not None)
     return Overdue(as_of, iso_week(as_of, policy), ranked(actions), ranked(postmortems), untracked, ctx)
@@ -257,10 +254,6 @@ def find_overdue(register: Register, *, as_of: datetime, policy: rules.Policy) -
 def iso_week(as_of: datetime, policy: rules.Policy) -> str:
     year, week, _ = as_of.astimezone(policy.timezone).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def _fires(findings: Iterable[object], rule: str | None = None) -> bool:
-    return any(rule is None or getattr(f, "rule", None) == rule for f in findings)
 
 
 def ranked(items: Iterable[OverdueItem]) -> tuple[OverdueItem, ...]:
@@ -290,10 +283,10 @@ def _late_postmortem(incident: Incident, ctx: rules.Context) -> OverdueItem | No
     """One item per incident: the draft when it is late, else the review when that is late."""
     if incident.id is None or incident.resolved_at is None:
         return None
-    if _fires(rules.draft_deadline(incident, ctx), "draft-overdue"):
+    if rules.draft_overdue.find(incident, ctx):
         due_at = incident.resolved_at + timedelta(hours=ctx.policy.draft_overdue_hours)
         what = "post-mortem draft"
-    elif _fires(rules.review_overdue(incident, ctx)):
+    elif rules.review_overdue.find(incident, ctx):
         due_at = ctx.review_deadline(incident.resolved_at) - timedelta(microseconds=1)
         what = "post-mortem review"
     else:

@@ -1,14 +1,17 @@
 """The post-mortem policy as rules: pure functions of (register, as-of time, policy settings).
 
-Each rule is one small function named after its rule id; its docstring quotes the policy
-sentence it enforces (from POSTMORTEM_PROCESS.md). `RULES` is the explicit list the
-checker runs, so adding a rule touches one place. No I/O and no clock in this module:
-the as-of time is always passed in.
+Each rule is one small function named after its rule id, declared with `@rule`: its id, level,
+one line for the docs' table and the sentences of POSTMORTEM_PROCESS.md it enforces, written
+once. `RULES`, `RULE_LEVELS`, the levels in the JSON output and the table of docs/rules.md
+follow these declarations (tests/test_docs.py checks the page), so adding a rule is one
+declaration here plus its section in docs/rules.md. No I/O and no clock in this module: the
+as-of time is always passed in.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import TypeVar
 
+from pmsheets.core.schema import SCHEMA_RULES
 from pmsheets.model import (
     UTC_ZONE,
     Action,
@@ -27,11 +31,11 @@ from pmsheets.model import (
     Level,
     PostmortemStatus,
     Register,
+    Rule,
     Severity,
     TimelineEntry,
 )
 
-NO_FINDINGS: Sequence[Finding] = ()
 R = TypeVar("R", Action, TimelineEntry)
 DEFAULT_BLAME_PHRASES = (
     "human error",
@@ -159,6 +163,48 @@ class Context:
         return deadline
 
 
+# --- declaring a rule ----------------------------------------------------------------------------
+
+Hit = tuple[Incident | Action | TimelineEntry, str, str]
+"""Where a rule fires: the record, the field whose cell the finding points at, and the message."""
+NO_HITS: Sequence[Hit] = ()
+
+
+class On(enum.Enum):
+    """What a rule's function is called with: the whole register (the context), or each record in turn."""
+
+    REGISTER = "register"
+    INCIDENTS = "incidents"
+    ACTIONS = "actions"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A declared rule, the function that finds it and what that function is called with."""
+
+    rule: Rule
+    on: frozenset[On]
+    find: Callable[..., Iterable[Hit]]
+
+
+_DECLARED: list[Check] = []
+
+
+def rule(
+    rule_id: str, level: Level, *, on: On | tuple[On, ...], fires_when: str, policy: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Iterable[Hit]]], Check]:
+    """Declare the rule the decorated function finds: its id, level, one line for the docs' table and the
+    policy sentences it enforces. The function returns hits; the checker turns them into findings of this
+    rule, so no call site restates the id or the level."""
+
+    def declare(find: Callable[..., Iterable[Hit]]) -> Check:
+        declared = Check(Rule(rule_id, level, fires_when, policy), frozenset(on if isinstance(on, tuple) else (on,)), find)
+        _DECLARED.append(declared)
+        return declared
+
+    return declare
+
+
 # --- shared helpers ------------------------------------------------------------------------------
 
 
@@ -218,21 +264,6 @@ def overdue_from(due_date: date, policy: Policy) -> datetime:
     return datetime.combine(due_date + timedelta(days=1), time(), tzinfo=policy.timezone)
 
 
-def _incident_finding(rule: str, level: Level, incident: Incident, field_name: str, message: str) -> Finding:
-    return Finding(rule=rule, level=level, message=message, incident=incident.id, cell=incident.ref.cell(field_name))
-
-
-def _action_finding(rule: str, level: Level, action: Action, field_name: str, message: str) -> Finding:
-    return Finding(
-        rule=rule,
-        level=level,
-        message=message,
-        incident=action.incident_id,
-        action=action.id,
-        cell=action.ref.cell(field_name),
-    )
-
-
 def _blank(record: Incident | Action, field_name: str) -> bool:
     """A blank cell in the sheet: not unreadable (that has value-invalid) and not an absent column (column-missing)."""
     return getattr(record, field_name) is None and field_name in record.ref.columns and field_name not in record.ref.invalid
@@ -243,20 +274,29 @@ def _unreadable(record: Incident | Action, field_name: str) -> bool:
     return field_name in record.ref.invalid
 
 
+# The policy's sentences are quoted verbatim, its en dashes included.
+_DRAFT_WITHIN = "Draft within 24–48 hours of incident resolution."  # noqa: RUF001
+_DRAFT_WITHIN_HOURS = "Draft within 24–48 hours"  # noqa: RUF001
+_P0_TO_P2 = "Provide a lightweight, consistent post-mortem workflow for P0–P2 incidents"  # noqa: RUF001
+
+
 # --- data rules ----------------------------------------------------------------------------------
+# These protect the data every other rule reads: the policy has no sentence of their own.
 
 
-def id_missing(ctx: Context) -> Iterator[Finding]:
+@rule("id-missing", Level.ERROR, on=On.REGISTER, fires_when="An incident or action has no ID")
+def id_missing(ctx: Context) -> Iterator[Hit]:
     """Every incident and action is referred to by its ID (findings, reports, documents)."""
     for incident in ctx.register.incidents:
         if _blank(incident, "id"):
-            yield _incident_finding("id-missing", Level.ERROR, incident, "id", "no ID. Give the incident a unique ID, e.g. INC-042.")
+            yield incident, "id", "no ID. Give the incident a unique ID, e.g. INC-042."
     for action in ctx.register.actions:
         if _blank(action, "id"):
-            yield _action_finding("id-missing", Level.ERROR, action, "id", "no ID. Give the action a unique ID, e.g. ACT-101.")
+            yield action, "id", "no ID. Give the action a unique ID, e.g. ACT-101."
 
 
-def id_duplicate(ctx: Context) -> Iterator[Finding]:
+@rule("id-duplicate", Level.ERROR, on=On.REGISTER, fires_when="An ID is used by more than one row")
+def id_duplicate(ctx: Context) -> Iterator[Hit]:
     """IDs are unique, so every finding, report and document points at one row."""
     for kind, records in (("incident", ctx.register.incidents), ("action", ctx.register.actions)):
         first_row: dict[str, int] = {}
@@ -264,16 +304,18 @@ def id_duplicate(ctx: Context) -> Iterator[Finding]:
             if record.id is None:
                 continue
             if record.id in first_row:
-                message = f"{kind} ID {record.id} is already used in row {first_row[record.id]}. Give this row its own ID."
-                if isinstance(record, Incident):
-                    yield _incident_finding("id-duplicate", Level.ERROR, record, "id", message)
-                else:
-                    yield _action_finding("id-duplicate", Level.ERROR, record, "id", message)
+                yield record, "id", f"{kind} ID {record.id} is already used in row {first_row[record.id]}. Give this row its own ID."
             else:
                 first_row[record.id] = record.ref.row
 
 
-def incident_unknown(ctx: Context) -> Iterator[Finding]:
+@rule(
+    "incident-unknown",
+    Level.ERROR,
+    on=On.REGISTER,
+    fires_when="An action or timeline row names no incident, or one not in Incidents",
+)
+def incident_unknown(ctx: Context) -> Iterator[Hit]:
     """Actions and timeline entries belong to an incident of the register."""
     if "incidents" in ctx.register.unchecked_tabs:
         return
@@ -282,33 +324,32 @@ def incident_unknown(ctx: Context) -> Iterator[Finding]:
     for record in records:
         if record.incident_id in known or "incident_id" in record.ref.invalid:
             continue
-        message = (
+        yield (
+            record,
+            "incident_id",
             f"incident {record.incident_id} is not in the Incidents tab. Check the ID or add the incident."
             if record.incident_id is not None
-            else "no Incident ID. Say which incident this row belongs to."
-        )
-        yield Finding(
-            rule="incident-unknown",
-            level=Level.ERROR,
-            message=message,
-            incident=record.incident_id,
-            action=getattr(record, "id", None),
-            cell=record.ref.cell("incident_id"),
+            else "no Incident ID. Say which incident this row belongs to.",
         )
 
 
-def dates_out_of_order(incident: Incident, ctx: Context) -> Iterator[Finding]:
-    """Detected <= Resolved, and Draft <= Review <= Closed: the workflow runs one way."""
+@rule(
+    "dates-out-of-order",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="Resolved before Detected, Review before Draft, Closed before Review",
+    policy=(_DRAFT_WITHIN_HOURS, "Review within 5 business days"),
+)
+def dates_out_of_order(incident: Incident, ctx: Context) -> Iterator[Hit]:
+    """Detected <= Resolved, and Draft <= Review <= Closed: the deadlines are measured from these dates."""
     pairs = (
-        ("resolved_at", "Resolved at", incident.resolved_at, "detected_at", "Detected at", incident.detected_at),
-        ("review_date", "Review date", incident.review_date, "draft_date", "Draft date", incident.draft_date),
-        ("closed_date", "Closed date", incident.closed_date, "review_date", "Review date", incident.review_date),
+        ("resolved_at", "Resolved at", incident.resolved_at, "Detected at", incident.detected_at),
+        ("review_date", "Review date", incident.review_date, "Draft date", incident.draft_date),
+        ("closed_date", "Closed date", incident.closed_date, "Review date", incident.review_date),
     )
-    for later_field, later_name, later, _earlier_field, earlier_name, earlier in pairs:
+    for later_field, later_name, later, earlier_name, earlier in pairs:
         if later is not None and earlier is not None and later < earlier:
-            yield _incident_finding(
-                "dates-out-of-order",
-                Level.ERROR,
+            yield (
                 incident,
                 later_field,
                 f"{later_name} ({_show_when(later)}) is before {earlier_name} ({_show_when(earlier)}). Correct one of them.",
@@ -321,35 +362,38 @@ def _show_when(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def severity_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Severities P0-P2 decide whether a post-mortem is required."""
+@rule(
+    "severity-missing",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="An incident has no Severity",
+    policy=(_P0_TO_P2, "When a Post-Mortem Is Required"),
+)
+def severity_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if _blank(incident, "severity"):
-        return [
-            _incident_finding(
-                "severity-missing",
-                Level.ERROR,
-                incident,
-                "severity",
-                "no severity, so the tool cannot tell whether a post-mortem is required. Set P0, P1 or P2.",
-            )
-        ]
-    return NO_FINDINGS
+        return [(incident, "severity", "no severity, so the tool cannot tell whether a post-mortem is required. Set P0, P1 or P2.")]
+    return NO_HITS
 
 
-def severity_mismatch(incident: Incident, ctx: Context) -> Iterator[Finding]:
-    """P1: degraded service with customer impact. P2: internal-only or limited impact, minimal customer impact."""
+@rule(
+    "severity-mismatch",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="P2 with non-trivial customer impact, or P1 with none",
+    policy=(
+        "P1: Degraded service with customer impact but not a full outage.",
+        "P2: Internal-only or limited-impact incident with minimal customer impact.",
+    ),
+)
+def severity_mismatch(incident: Incident, ctx: Context) -> Iterator[Hit]:
     if incident.severity is Severity.P2 and incident.customer_impact is CustomerImpact.NON_TRIVIAL:
-        yield _incident_finding(
-            "severity-mismatch",
-            Level.WARNING,
+        yield (
             incident,
             "severity",
             "P2 with non-trivial customer impact: P2 means minimal customer impact. Check the severity (P1?) or the impact.",
         )
     if incident.severity is Severity.P1 and incident.customer_impact is CustomerImpact.NONE:
-        yield _incident_finding(
-            "severity-mismatch",
-            Level.WARNING,
+        yield (
             incident,
             "severity",
             "P1 with no customer impact: P1 means degraded service with customer impact. Check the severity (P2?) or the impact.",
@@ -359,218 +403,308 @@ def severity_mismatch(incident: Incident, ctx: Context) -> Iterator[Finding]:
 # --- post-mortem rules ---------------------------------------------------------------------------
 
 
-def postmortem_required(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """P0: always. P1: customer impact non-trivial or > 15 minutes. P2: systemic gap, security concern or repeatable failure."""
+@rule(
+    "postmortem-required",
+    Level.INFO,
+    on=On.INCIDENTS,
+    fires_when="A required post-mortem is not started",
+    policy=(
+        (
+            "P0: Always required. P1: Required when customer impact is non-trivial or lasts > 15 minutes. "
+            "P2: Required when it reveals a systemic gap, security concern, or repeatable failure."
+        ),
+    ),
+)
+def postmortem_required(incident: Incident, ctx: Context) -> Sequence[Hit]:
     reason = ctx.requirement(incident)
     if reason and not incident.postmortem_status.drafted and not _unreadable(incident, "postmortem_status"):
         return [
-            _incident_finding(
-                "postmortem-required",
-                Level.INFO,
+            (
                 incident,
                 "postmortem_status",
                 f"needs a post-mortem ({reason}). Start one from the template and set Post-mortem status to Draft.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def postmortem_undetermined(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """P1: required when customer impact is non-trivial or lasts > 15 minutes (so one of them must be known)."""
+@rule(
+    "postmortem-undetermined",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="A P1 with neither Customer impact nor Impact minutes",
+    policy=("P1: Required when customer impact is non-trivial or lasts > 15 minutes.",),
+)
+def postmortem_undetermined(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    """A P1 is required when its customer impact is non-trivial or lasts long, so one of them must be known."""
     if incident.severity is not Severity.P1:
-        return NO_FINDINGS
+        return NO_HITS
     if _blank(incident, "customer_impact") and _blank(incident, "impact_minutes"):
         return [
-            _incident_finding(
-                "postmortem-undetermined",
-                Level.WARNING,
+            (
                 incident,
                 "customer_impact",
                 "P1 with neither Customer impact nor Impact minutes, so the tool cannot tell whether a post-mortem is required. Fill in at least one.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def owner_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Incident owner (PM): drives the post-mortem, ensures data is captured, schedules review."""
+@rule(
+    "owner-missing",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="A required incident has no Incident owner",
+    policy=("Incident owner (PM): Drives the post-mortem, ensures data is captured, and schedules review.",),
+)
+def owner_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if ctx.requirement(incident) and _blank(incident, "owner"):
-        return [
-            _incident_finding("owner-missing", Level.ERROR, incident, "owner", "no Incident owner. Name the PM who drives the post-mortem.")
-        ]
-    return NO_FINDINGS
+        return [(incident, "owner", "no Incident owner. Name the PM who drives the post-mortem.")]
+    return NO_HITS
 
 
-def responder_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Primary responder: provides timeline, technical details and corrective actions."""
+@rule(
+    "responder-missing",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="A required incident has no Primary responder",
+    policy=("Primary responder: Provides timeline, technical details, and corrective actions.",),
+)
+def responder_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if ctx.requirement(incident) and _blank(incident, "primary_responder"):
-        return [
-            _incident_finding(
-                "responder-missing",
-                Level.ERROR,
-                incident,
-                "primary_responder",
-                "no Primary responder. Name who provides the timeline and technical details.",
-            )
-        ]
-    return NO_FINDINGS
+        return [(incident, "primary_responder", "no Primary responder. Name who provides the timeline and technical details.")]
+    return NO_HITS
 
 
-def draft_deadline(incident: Incident, ctx: Context) -> Iterator[Finding]:
-    """Draft within 24-48 hours of incident resolution (draft-due after 24 h, draft-overdue after 48 h)."""
+def _draft_clock(incident: Incident, ctx: Context) -> tuple[datetime, datetime, datetime] | None:
+    """(resolved at, draft due at, draft overdue at) for a required incident with no draft yet; None when no draft clock runs."""
     if incident.resolved_at is None or incident.postmortem_status.drafted or _unreadable(incident, "postmortem_status"):
-        return
+        return None
     if not ctx.requirement(incident):
-        return
+        return None
     try:
-        due_at, overdue_at = draft_deadlines(incident.resolved_at, ctx.policy)
+        return (incident.resolved_at, *draft_deadlines(incident.resolved_at, ctx.policy))
     except OverflowError:  # due after 9999-12-31: never
-        return
-    resolved, deadline = show_time(incident.resolved_at, ctx.policy), show_time(overdue_at, ctx.policy)
-    hours = _minutes(ctx.policy.draft_overdue_hours)
-    if ctx.as_of > overdue_at:
-        yield _incident_finding(
-            "draft-overdue",
-            Level.ERROR,
-            incident,
-            "postmortem_status",
-            f"resolved {resolved} and still no draft; it was due by {deadline} ({hours} h after resolution). "
-            "Write the draft and set Post-mortem status to Draft.",
-        )
-    elif ctx.as_of > due_at:
-        yield _incident_finding(
-            "draft-due",
-            Level.WARNING,
-            incident,
-            "postmortem_status",
-            f"resolved {resolved}; the draft is due by {deadline} ({hours} h after resolution). Start it now.",
-        )
+        return None
 
 
-def review_overdue(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Review within 5 business days with relevant stakeholders, then mark Status: Reviewed."""
+@rule(
+    "draft-due",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="Not drafted, more than 24 h after resolution",
+    policy=(_DRAFT_WITHIN,),
+)
+def draft_due(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    """After draft_due_hours, until draft-overdue takes over."""
+    clock = _draft_clock(incident, ctx)
+    if clock is None or not clock[1] < ctx.as_of <= clock[2]:
+        return NO_HITS
+    resolved_at, _, overdue_at = clock
+    return [
+        (
+            incident,
+            "postmortem_status",
+            (
+                f"resolved {show_time(resolved_at, ctx.policy)}; the draft is due by {show_time(overdue_at, ctx.policy)} "
+                f"({_minutes(ctx.policy.draft_overdue_hours)} h after resolution). Start it now."
+            ),
+        )
+    ]
+
+
+@rule(
+    "draft-overdue",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="Not drafted, more than 48 h after resolution",
+    policy=(_DRAFT_WITHIN,),
+)
+def draft_overdue(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    clock = _draft_clock(incident, ctx)
+    if clock is None or ctx.as_of <= clock[2]:
+        return NO_HITS
+    resolved_at, _, overdue_at = clock
+    return [
+        (
+            incident,
+            "postmortem_status",
+            (
+                f"resolved {show_time(resolved_at, ctx.policy)} and still no draft; it was due by {show_time(overdue_at, ctx.policy)} "
+                f"({_minutes(ctx.policy.draft_overdue_hours)} h after resolution). Write the draft and set Post-mortem status to Draft."
+            ),
+        )
+    ]
+
+
+@rule(
+    "review-overdue",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="Not reviewed after the 5th business day after resolution",
+    policy=(
+        "Review within 5 business days with relevant stakeholders.",
+        "Review with responders and stakeholders, then mark Status: Reviewed.",
+    ),
+)
+def review_overdue(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if incident.resolved_at is None or incident.postmortem_status.reviewed or _unreadable(incident, "postmortem_status"):
-        return NO_FINDINGS
+        return NO_HITS
     if not ctx.requirement(incident):
-        return NO_FINDINGS
+        return NO_HITS
     deadline = ctx.review_deadline(incident.resolved_at)
     if ctx.as_of >= deadline:
         last_day = (deadline - timedelta(days=1)).date()
         return [
-            _incident_finding(
-                "review-overdue",
-                Level.ERROR,
+            (
                 incident,
                 "postmortem_status",
-                f"not reviewed; the review was due by the end of {last_day:%a %Y-%m-%d} "
-                f"({ctx.policy.review_business_days} business days after resolution). Hold the review and set Post-mortem status to Reviewed.",
+                (
+                    f"not reviewed; the review was due by the end of {last_day:%a %Y-%m-%d} "
+                    f"({ctx.policy.review_business_days} business days after resolution). Hold the review and set Post-mortem status to Reviewed."
+                ),
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def draft_date_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Drafts are dated, so the 24-48 h expectation can be measured."""
+@rule(
+    "draft-date-missing",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="Drafted but no Draft date",
+    policy=(_DRAFT_WITHIN,),
+)
+def draft_date_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    """The draft date shows whether the draft was on time."""
     if incident.postmortem_status.drafted and _blank(incident, "draft_date"):
         return [
-            _incident_finding(
-                "draft-date-missing",
-                Level.WARNING,
+            (
                 incident,
                 "draft_date",
                 f"status is {incident.postmortem_status} but there is no Draft date. Add the day the draft was written.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def review_date_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Reviews are dated, so the 5-business-day expectation can be measured."""
+@rule(
+    "review-date-missing",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="Reviewed or Closed but no Review date",
+    policy=("Review within 5 business days with relevant stakeholders.",),
+)
+def review_date_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    """The review date shows whether the review was on time; action due dates are measured from it."""
     if incident.postmortem_status.reviewed and _blank(incident, "review_date"):
         return [
-            _incident_finding(
-                "review-date-missing",
-                Level.ERROR,
+            (
                 incident,
                 "review_date",
                 f"status is {incident.postmortem_status} but there is no Review date. Add the day of the review.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def doc_missing(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Create a new post-mortem using the template (and link it from the register)."""
+@rule(
+    "doc-missing",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="Drafted but no Post-mortem doc",
+    policy=("Create a new post-mortem using the template.",),
+)
+def doc_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if incident.postmortem_status.drafted and _blank(incident, "postmortem_doc"):
         return [
-            _incident_finding(
-                "doc-missing",
-                Level.WARNING,
+            (
                 incident,
                 "postmortem_doc",
                 f"status is {incident.postmortem_status} but there is no Post-mortem doc. Paste the link to the document.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def no_actions_after_review(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Actions created immediately after review."""
+@rule(
+    "no-actions-after-review",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="Reviewed or Closed with no actions",
+    policy=("Actions created immediately after review (or earlier if urgent).",),
+)
+def no_actions_after_review(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if "actions" in ctx.register.unchecked_tabs:
-        return NO_FINDINGS  # the Actions tab could not be read: its rows are unknown, not absent
+        return NO_HITS  # the Actions tab could not be read: its rows are unknown, not absent
     if incident.postmortem_status.reviewed and incident.id is not None and not ctx.actions_of(incident):
         return [
-            _incident_finding(
-                "no-actions-after-review",
-                Level.ERROR,
+            (
                 incident,
                 "postmortem_status",
                 f"status is {incident.postmortem_status} but the Actions tab has no action for {incident.id}. Add the corrective actions from the review.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def closed_with_open_actions(incident: Incident, ctx: Context) -> Iterator[Finding]:
-    """Track actions until completion, then mark Status: Closed."""
+@rule(
+    "closed-with-open-actions",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="Closed while an action is not finished",
+    policy=("Track actions until completion, then mark Status: Closed.",),
+)
+def closed_with_open_actions(incident: Incident, ctx: Context) -> Iterator[Hit]:
     if incident.postmortem_status is not PostmortemStatus.CLOSED:
         return
     still_open = [a.id or f"row {a.ref.row}" for a in ctx.actions_of(incident) if not a.status.finished and not _unreadable(a, "status")]
     if still_open:
-        yield _incident_finding(
-            "closed-with-open-actions",
-            Level.ERROR,
+        yield (
             incident,
             "postmortem_status",
-            f"Closed while {len(still_open)} action(s) are not Done or Won't do: {', '.join(still_open)}. "
-            "Finish them or set the status back to Reviewed.",
+            (
+                f"Closed while {len(still_open)} action(s) are not Done or Won't do: {', '.join(still_open)}. "
+                "Finish them or set the status back to Reviewed."
+            ),
         )
 
 
-def ready_to_close(incident: Incident, ctx: Context) -> Sequence[Finding]:
-    """Track actions until completion, then mark Status: Closed."""
+@rule(
+    "ready-to-close",
+    Level.INFO,
+    on=On.INCIDENTS,
+    fires_when="Reviewed and every action finished",
+    policy=("Track actions until completion, then mark Status: Closed.",),
+)
+def ready_to_close(incident: Incident, ctx: Context) -> Sequence[Hit]:
     if incident.postmortem_status is not PostmortemStatus.REVIEWED:
-        return NO_FINDINGS
+        return NO_HITS
     actions = ctx.actions_of(incident)
     if actions and all(a.status.finished for a in actions):
-        return [
-            _incident_finding(
-                "ready-to-close",
-                Level.INFO,
-                incident,
-                "postmortem_status",
-                "every action is Done or Won't do. Set Post-mortem status to Closed.",
-            )
-        ]
-    return NO_FINDINGS
+        return [(incident, "postmortem_status", "every action is Done or Won't do. Set Post-mortem status to Closed.")]
+    return NO_HITS
 
 
-def blame_language_incident(incident: Incident, ctx: Context) -> Iterator[Finding]:
-    """Post-mortems focus on learning and systemic improvement, not blame."""
-    for field_name, label in (("summary", "Summary"), ("root_cause", "Root cause")):
-        phrases = _blame_phrases(getattr(incident, field_name), ctx)
+_BLAME_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
+    Incident: (("summary", "Summary"), ("root_cause", "Root cause")),
+    Action: (("text", "Action"),),
+}
+
+
+@rule(
+    "blame-language",
+    Level.WARNING,
+    on=(On.INCIDENTS, On.ACTIONS),
+    fires_when="Summary, Root cause or Action text uses blaming words",
+    policy=("Blameless principle: Post-mortems focus on learning and systemic improvement, not blame.",),
+)
+def blame_language(record: Incident | Action, ctx: Context) -> Iterator[Hit]:
+    for field_name, label in _BLAME_FIELDS[type(record)]:
+        phrases = _blame_phrases(getattr(record, field_name), ctx)
         if phrases:
-            yield _incident_finding("blame-language", Level.WARNING, incident, field_name, _blame_message(label, phrases))
+            quoted = ", ".join(f"'{p}'" for p in phrases)
+            yield record, field_name, f"{label} uses blaming language ({quoted}). Describe what in the system allowed it to happen instead."
 
 
 def _blame_phrases(text: str | None, ctx: Context) -> list[str]:
@@ -579,48 +713,68 @@ def _blame_phrases(text: str | None, ctx: Context) -> list[str]:
     return sorted({match.casefold() for match in ctx.blame_pattern.findall(text)})
 
 
-def _blame_message(label: str, phrases: list[str]) -> str:
-    quoted = ", ".join(f"'{p}'" for p in phrases)
-    return f"{label} uses blaming language ({quoted}). Describe what in the system allowed it to happen instead."
-
-
 # --- action rules --------------------------------------------------------------------------------
 
 
-def action_owner_missing(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Every action item must have an owner (accountable person or team)."""
+@rule(
+    "action-owner-missing",
+    Level.ERROR,
+    on=On.ACTIONS,
+    fires_when="An action has no Owner",
+    policy=("Every action item must have: Owner (accountable person or team)",),
+)
+def action_owner_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     if _blank(action, "owner"):
-        return [_action_finding("action-owner-missing", Level.ERROR, action, "owner", "no owner. Name the accountable person or team.")]
-    return NO_FINDINGS
+        return [(action, "owner", "no owner. Name the accountable person or team.")]
+    return NO_HITS
 
 
-def action_due_missing(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Every action item must have a due date."""
+@rule(
+    "action-due-missing",
+    Level.ERROR,
+    on=On.ACTIONS,
+    fires_when="An action has no Due date",
+    policy=("Every action item must have: ... Due date",),
+)
+def action_due_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     if _blank(action, "due_date"):
-        return [_action_finding("action-due-missing", Level.ERROR, action, "due_date", "no due date. Agree one with the owner and add it.")]
-    return NO_FINDINGS
+        return [(action, "due_date", "no due date. Agree one with the owner and add it.")]
+    return NO_HITS
 
 
-def action_link_missing(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Every action item must have a tracking link (ticket, issue, or task ID)."""
+@rule(
+    "action-link-missing",
+    Level.ERROR,
+    on=On.ACTIONS,
+    fires_when="An action has no Tracking link",
+    policy=(
+        "Every action item must have: ... Tracking link (ticket, issue, or task ID)",
+        "The post-mortem is not complete until actions are tracked.",
+    ),
+)
+def action_link_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     if _blank(action, "tracking_link"):
         return [
-            _action_finding(
-                "action-link-missing",
-                Level.ERROR,
+            (
                 action,
                 "tracking_link",
                 "no tracking link. File a ticket and paste its link or key (e.g. OPS-123); the post-mortem is not complete until actions are tracked.",
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def action_type_missing(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Distinguish short-term vs long-term actions."""
+@rule(
+    "action-type-missing",
+    Level.ERROR,
+    on=On.ACTIONS,
+    fires_when="An action has no Type",
+    policy=("Distinguish short-term vs long-term actions.",),
+)
+def action_type_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     if _blank(action, "type"):
-        return [_action_finding("action-type-missing", Level.ERROR, action, "type", "no type. Set Short-term or Long-term.")]
-    return NO_FINDINGS
+        return [(action, "type", "no type. Set Short-term or Long-term.")]
+    return NO_HITS
 
 
 # One alternation: a web link, an issue key (OPS-123), #123, or org/repo#123.
@@ -630,189 +784,140 @@ _TRACKING_LINK = re.compile(
 )
 
 
-def action_link_invalid(action: Action, ctx: Context) -> Sequence[Finding]:
-    """A tracking link is a ticket, issue, or task ID."""
+@rule(
+    "action-link-invalid",
+    Level.WARNING,
+    on=On.ACTIONS,
+    fires_when="The Tracking link is neither a web link nor an issue key",
+    policy=("Tracking link (ticket, issue, or task ID)",),
+)
+def action_link_invalid(action: Action, ctx: Context) -> Sequence[Hit]:
     link = action.tracking_link
     if link is None or _TRACKING_LINK.fullmatch(link):
-        return NO_FINDINGS
+        return NO_HITS
     return [
-        _action_finding(
-            "action-link-invalid",
-            Level.WARNING,
+        (
             action,
             "tracking_link",
             f"'{_clip(link)}' is neither a web link nor an issue key. Use https://..., OPS-123, #123 or org/repo#123.",
         )
     ]
-    return NO_FINDINGS
 
 
 def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def action_overdue(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Escalate overdue action items in the next ops review."""
+@rule(
+    "action-overdue",
+    Level.ERROR,
+    on=On.ACTIONS,
+    fires_when="An unfinished action's due date has passed",
+    policy=("Escalate overdue action items in the next ops review.",),
+)
+def action_overdue(action: Action, ctx: Context) -> Sequence[Hit]:
     if action.due_date is None or action.status.finished or action.due_date >= ctx.today:
-        return NO_FINDINGS
+        return NO_HITS
     if _unreadable(action, "status"):
-        return NO_FINDINGS
+        return NO_HITS
     return [
-        _action_finding(
-            "action-overdue",
-            Level.ERROR,
+        (
             action,
             "due_date",
-            f"due {action.due_date:%a %d %b %Y} and still {action.status}. "
-            "Finish it or agree a new due date; overdue actions are escalated at the next ops review.",
+            (
+                f"due {action.due_date:%a %d %b %Y} and still {action.status}. "
+                "Finish it or agree a new due date; overdue actions are escalated at the next ops review."
+            ),
         )
     ]
 
 
-def action_done_without_date(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Track actions until completion (the completion date shows they were done on time)."""
+@rule(
+    "action-done-without-date",
+    Level.WARNING,
+    on=On.ACTIONS,
+    fires_when="A Done action has no Completed on date",
+    policy=("Track actions until completion.",),
+)
+def action_done_without_date(action: Action, ctx: Context) -> Sequence[Hit]:
+    """The completion date shows when an action was finished."""
     if action.status is ActionStatus.DONE and _blank(action, "completed_on"):
-        return [
-            _action_finding(
-                "action-done-without-date",
-                Level.WARNING,
-                action,
-                "completed_on",
-                "Done but no Completed on date. Add the day it was finished.",
-            )
-        ]
-    return NO_FINDINGS
+        return [(action, "completed_on", "Done but no Completed on date. Add the day it was finished.")]
+    return NO_HITS
 
 
-def action_due_too_far(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Distinguish short-term vs long-term actions (short-term within 30 days, long-term within 180)."""
+@rule(
+    "action-due-too-far",
+    Level.WARNING,
+    on=On.ACTIONS,
+    fires_when="Due more than 30 (Short-term) or 180 (Long-term) days after the review",
+    policy=("Distinguish short-term vs long-term actions.",),
+)
+def action_due_too_far(action: Action, ctx: Context) -> Sequence[Hit]:
+    """The policy gives no numbers: the limits are the team's settings (short_term_max_days, long_term_max_days)."""
     incident = ctx.incidents_by_id.get(action.incident_id) if action.incident_id else None
     if incident is None or action.due_date is None or action.type is None:
-        return NO_FINDINGS
+        return NO_HITS
     if incident.review_date is not None:
         start, start_name = incident.review_date, "the review"
     elif incident.resolved_at is not None:
         start, start_name = incident.resolved_at.astimezone(ctx.policy.timezone).date(), "resolution"
     else:
-        return NO_FINDINGS
+        return NO_HITS
     limit = ctx.policy.short_term_max_days if action.type is ActionType.SHORT_TERM else ctx.policy.long_term_max_days
     days_after = (action.due_date - start).days  # a difference: start + limit could pass 9999-12-31
     if days_after > limit:
         return [
-            _action_finding(
-                "action-due-too-far",
-                Level.WARNING,
+            (
                 action,
                 "due_date",
-                f"a {action.type} action due {days_after} days after {start_name} "
-                f"(limit {limit}). Bring the date forward or make it {'Long-term' if action.type is ActionType.SHORT_TERM else 'smaller'}.",
+                (
+                    f"a {action.type} action due {days_after} days after {start_name} "
+                    f"(limit {limit}). Bring the date forward or make it {'Long-term' if action.type is ActionType.SHORT_TERM else 'smaller'}."
+                ),
             )
         ]
-    return NO_FINDINGS
+    return NO_HITS
 
 
-def blame_language_action(action: Action, ctx: Context) -> Sequence[Finding]:
-    """Post-mortems focus on learning and systemic improvement, not blame."""
-    phrases = _blame_phrases(action.text, ctx)
-    if phrases:
-        return [_action_finding("blame-language", Level.WARNING, action, "text", _blame_message("Action", phrases))]
-    return NO_FINDINGS
+# --- the catalogue and the checker ---------------------------------------------------------------
+
+CHECKS: tuple[Check, ...] = tuple(_DECLARED)
+"""Every policy rule with its function, in the order declared above."""
+RULES: tuple[Rule, ...] = (*SCHEMA_RULES, *(c.rule for c in CHECKS))
+"""Every rule the tool can report, in the order of docs/rules.md: the schema's data rules, then the policy's."""
+RULE_LEVELS: dict[str, Level] = {r.id: r.level for r in RULES}
+"""Every rule id with its level, in catalogue order."""
+_REGISTER_CHECKS = tuple((c.find, c.rule.at) for c in CHECKS if On.REGISTER in c.on)
+_INCIDENT_CHECKS = tuple((c.find, c.rule.at) for c in CHECKS if On.INCIDENTS in c.on)
+_ACTION_CHECKS = tuple((c.find, c.rule.at) for c in CHECKS if On.ACTIONS in c.on)
 
 
-# --- the rule lists --------------------------------------------------------------------------------
-
-RegisterRule = Callable[[Context], Iterable[Finding]]
-IncidentRule = Callable[[Incident, Context], Iterable[Finding]]
-ActionRule = Callable[[Action, Context], Iterable[Finding]]
-
-REGISTER_RULES: tuple[RegisterRule, ...] = (id_missing, id_duplicate, incident_unknown)
-INCIDENT_RULES: tuple[IncidentRule, ...] = (
-    severity_missing,
-    dates_out_of_order,
-    severity_mismatch,
-    postmortem_required,
-    postmortem_undetermined,
-    owner_missing,
-    responder_missing,
-    draft_deadline,
-    review_overdue,
-    draft_date_missing,
-    review_date_missing,
-    doc_missing,
-    no_actions_after_review,
-    closed_with_open_actions,
-    ready_to_close,
-    blame_language_incident,
-)
-ACTION_RULES: tuple[ActionRule, ...] = (
-    action_owner_missing,
-    action_due_missing,
-    action_link_missing,
-    action_type_missing,
-    action_link_invalid,
-    action_overdue,
-    action_done_without_date,
-    action_due_too_far,
-    blame_language_action,
-)
-
-RULE_LEVELS: dict[str, Level] = {
-    "header-missing": Level.ERROR,
-    "header-duplicate": Level.ERROR,
-    "column-missing": Level.WARNING,
-    "value-invalid": Level.ERROR,
-    "id-missing": Level.ERROR,
-    "id-duplicate": Level.ERROR,
-    "incident-unknown": Level.ERROR,
-    "dates-out-of-order": Level.ERROR,
-    "severity-missing": Level.ERROR,
-    "severity-mismatch": Level.WARNING,
-    "postmortem-required": Level.INFO,
-    "postmortem-undetermined": Level.WARNING,
-    "owner-missing": Level.ERROR,
-    "responder-missing": Level.ERROR,
-    "draft-due": Level.WARNING,
-    "draft-overdue": Level.ERROR,
-    "review-overdue": Level.ERROR,
-    "draft-date-missing": Level.WARNING,
-    "review-date-missing": Level.ERROR,
-    "doc-missing": Level.WARNING,
-    "no-actions-after-review": Level.ERROR,
-    "closed-with-open-actions": Level.ERROR,
-    "ready-to-close": Level.INFO,
-    "blame-language": Level.WARNING,
-    "action-owner-missing": Level.ERROR,
-    "action-due-missing": Level.ERROR,
-    "action-link-missing": Level.ERROR,
-    "action-type-missing": Level.ERROR,
-    "action-link-invalid": Level.WARNING,
-    "action-overdue": Level.ERROR,
-    "action-done-without-date": Level.WARNING,
-    "action-due-too-far": Level.WARNING,
-}
-"""Every rule id the tool can report, with its level (the schema's header and value rules included)."""
+def policy_context(register: Register, as_of: datetime, policy: Policy) -> Context:
+    """What the rules, reports and documents know at `as_of` (an aware datetime)."""
+    if as_of.tzinfo is None:
+        msg = "as_of must carry a time zone"
+        raise ValueError(msg)
+    return Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country))
 
 
 def check(register: Register, as_of: datetime, policy: Policy) -> list[Finding]:
     """Run every rule over the register at `as_of` (an aware datetime)."""
-    if as_of.tzinfo is None:
-        msg = "as_of must carry a time zone"
-        raise ValueError(msg)
-    ctx = Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country))
+    ctx = policy_context(register, as_of, policy)
     findings: list[Finding] = []
-    for register_rule in REGISTER_RULES:
-        findings.extend(register_rule(ctx))
+    for find, at in _REGISTER_CHECKS:
+        findings.extend(at(*hit) for hit in find(ctx))
     # Most rules find nothing on most rows; skipping the empty extend is measurably faster.
     for incident in register.incidents:
-        for incident_rule in INCIDENT_RULES:
-            found = incident_rule(incident, ctx)
-            if found:
-                findings.extend(found)
+        for find, at in _INCIDENT_CHECKS:
+            hits = find(incident, ctx)
+            if hits:
+                findings.extend(at(*hit) for hit in hits)
     for action in register.actions:
-        for action_rule in ACTION_RULES:
-            found = action_rule(action, ctx)
-            if found:
-                findings.extend(found)
+        for find, at in _ACTION_CHECKS:
+            hits = find(action, ctx)
+            if hits:
+                findings.extend(at(*hit) for hit in hits)
     return findings
 
 
@@ -828,7 +933,7 @@ def next_change(register: Register, as_of: datetime, policy: Policy) -> datetime
     open to that rule; the finer conditions are not repeated here: waking for nothing costs a
     read, missing a change would leave a finding out. None: no finding can change with time alone.
     """
-    calendar_ctx = Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country))
+    calendar_ctx = policy_context(register, as_of, policy)
     earliest: datetime | None = None
     for moment in _deadlines(register, calendar_ctx):
         if moment > as_of and (earliest is None or moment < earliest):

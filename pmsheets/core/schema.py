@@ -30,6 +30,7 @@ from pmsheets.model import (
     PostmortemStatus,
     Register,
     RowRef,
+    Rule,
     Severity,
     TimelineEntry,
     quote_tab,
@@ -436,6 +437,23 @@ def _show(value: object) -> str:
     return repr(text) if isinstance(value, str) else text
 
 
+# --- the data rules the parser reports (the policy's rules are declared in policy.py) -------------
+
+_DATA_CAPTURED = "ensures data is captured"
+
+HEADER_MISSING = Rule(
+    "header-missing",
+    Level.ERROR,
+    "A required tab or column is absent",
+    ("Incident owner (PM): Drives the post-mortem, ensures data is captured, and schedules review.",),
+)
+HEADER_DUPLICATE = Rule("header-duplicate", Level.ERROR, "The same column header appears twice in a tab", (_DATA_CAPTURED,))
+COLUMN_MISSING = Rule("column-missing", Level.WARNING, "An optional column that some rule reads is absent", (_DATA_CAPTURED,))
+VALUE_INVALID = Rule("value-invalid", Level.ERROR, "A cell cannot be read as its column's kind", (_DATA_CAPTURED,))
+SCHEMA_RULES = (HEADER_MISSING, HEADER_DUPLICATE, COLUMN_MISSING, VALUE_INVALID)
+"""In the order docs/rules.md lists them, before the policy's rules."""
+
+
 # --- header matching ---------------------------------------------------------------------------
 
 
@@ -478,13 +496,9 @@ def _column_positions(column: Column, by_name: Mapping[str, list[int]]) -> list[
 def _duplicate_header_findings(title: str, column: Column, found: list[int]) -> list[Finding]:
     first = column_letter(found[0])
     return [
-        Finding(
-            rule="header-duplicate",
-            level=Level.ERROR,
+        HEADER_DUPLICATE.finding(
+            f"a second '{column.header}' column; the tool reads column {first} and ignores this one. Rename or remove one of them.",
             cell=f"{quote_tab(title)}!{column_letter(extra)}1",
-            message=(
-                f"a second '{column.header}' column; the tool reads column {first} and ignores this one. Rename or remove one of them."
-            ),
         )
         for extra in found[1:]
     ]
@@ -492,39 +506,23 @@ def _duplicate_header_findings(title: str, column: Column, found: list[int]) -> 
 
 def _unchecked_column_finding(tab: Tab, title: str, column: Column, header_row: RawRow) -> Finding:
     """One finding for an absent optional column, instead of one 'missing' finding per row."""
-    near = _near_header(tab, column, header_row)
-    hint = f" Did you mean '{near}'? Rename it to '{column.header}'." if near else f" Add a column headed '{column.header}'."
-    return Finding(
-        rule="column-missing",
-        level=Level.WARNING,
-        cell=None,
-        message=f"the {title} tab has no '{column.header}' column, so {', '.join(column.checked_by)} cannot check it.{hint}",
+    hint = _header_hint(tab, column, header_row)
+    return COLUMN_MISSING.finding(
+        f"the {title} tab has no '{column.header}' column, so {', '.join(column.checked_by)} cannot check it.{hint}"
     )
-
-
-def _near_header(tab: Tab, column: Column, header_row: RawRow) -> str | None:
-    known = {normalize(name) for c in tab.columns for name in (c.header, *c.aliases)}
-    unknown = [str(cell).strip() for cell in header_row if not is_blank(cell) and normalize(cell) not in known]
-    near = difflib.get_close_matches(column.header, unknown, n=1, cutoff=0.6)
-    return near[0] if near else None
 
 
 def _missing_column_finding(tab: Tab, title: str, column: Column, header_row: RawRow) -> Finding:
+    hint = _header_hint(tab, column, header_row)
+    return HEADER_MISSING.finding(f"the {title} tab has no '{column.header}' column in row 1, so the tab is not checked.{hint}")
+
+
+def _header_hint(tab: Tab, column: Column, header_row: RawRow) -> str:
+    """What to do about an absent column: rename the near match in row 1, else add the column."""
     known = {normalize(name) for c in tab.columns for name in (c.header, *c.aliases)}
     unknown = [str(cell).strip() for cell in header_row if not is_blank(cell) and normalize(cell) not in known]
     near = difflib.get_close_matches(column.header, unknown, n=1, cutoff=0.6)
-    hint = f" Did you mean '{near[0]}'? Rename it to '{column.header}'." if near else ""
-    return Finding(
-        rule="header-missing",
-        level=Level.ERROR,
-        cell=None,
-        message=(
-            f"the {title} tab has no '{column.header}' column in row 1, so the tab is not checked.{hint}"
-            if hint
-            else f"the {title} tab has no '{column.header}' column in row 1, so the tab is not checked. "
-            f"Add a column headed '{column.header}'."
-        ),
-    )
+    return f" Did you mean '{near[0]}'? Rename it to '{column.header}'." if near else f" Add a column headed '{column.header}'."
 
 
 # --- tabs and rows -----------------------------------------------------------------------------
@@ -588,12 +586,7 @@ def _missing_tab_finding(tab: Tab, raw: RawWorkbook) -> Finding:
         if near
         else f" Add a tab named '{tab.title}' (pmsheets init creates a register with every tab)."
     )
-    return Finding(
-        rule="header-missing",
-        level=Level.ERROR,
-        cell=None,
-        message=f"the register has no '{tab.title}' tab, so it is not checked.{hint}",
-    )
+    return HEADER_MISSING.finding(f"the register has no '{tab.title}' tab, so it is not checked.{hint}")
 
 
 def _parse_rows(
@@ -623,11 +616,9 @@ def _parse_rows(
             except CellValueError as error:
                 invalid.append(column.field)
                 findings.append(
-                    Finding(
-                        rule="value-invalid",
-                        level=Level.ERROR,
+                    VALUE_INVALID.finding(
+                        f"{column.header}: {error}",
                         cell=f"{quote_tab(title)}!{letters[column.field]}{row_index + 1}",
-                        message=f"{column.header}: {error}",
                         incident=_incident_of(tab.key, row, positions),
                         action=_safe_id(row, positions.get("id")) if tab.key == "actions" else None,
                     )

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pmsheets.config import Config
 from pmsheets.core.check import Validation, findings_rows, not_all_shown, validate
 from pmsheets.core.overdue import find_overdue
-from pmsheets.core.policy import Policy
+from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.core.schema import RawWorkbook
 from pmsheets.core.weekly import SlotState, WeeklyDue, WeeklySchedule, wanted_kinds, weekly_due
@@ -40,7 +40,6 @@ from pmsheets.outputs.delivery import Outcome as Delivered
 from pmsheets.outputs.delivery import Planned, deliver, plan
 from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
-from pmsheets.outputs.postmortem_doc import policy_context
 from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
 from pmsheets.register.report_log_store import append_report_log
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 import jinja2
 
-from pmsheets.core.policy import BusinessCalendar, Context, Policy, requirement_reason
+from pmsheets.core.policy import Context, requirement_reason
 from pmsheets.errors import ConfigError
 from pmsheets.model import Action, ActionType, Incident, PostmortemStatus, Register, TimelineEntry
 
@@ -162,11 +162,6 @@ class PostmortemView:
     short_term: tuple[ActionLine, ...]
     long_term: tuple[ActionLine, ...]
     untyped: tuple[ActionLine, ...]
-
-
-def policy_context(register: Register, as_of: datetime, policy: Policy) -> Context:
-    """What the policy knows at `as_of` (deadlines, today) for building views."""
-    return Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country))
 
 
 def build_view(incident: Incident, ctx: Context) -> PostmortemView:
