@@ -124,7 +124,7 @@ def test_config_from_environment_variable(tmp_path: Path, clean_register: Path, 
 def test_bad_as_of_is_a_usage_error(tmp_path: Path, clean_register: Path) -> None:
     code, _, err = run("--config", str(make_config(tmp_path, clean_register)), "validate", "--as-of", "yesterday")
     assert code == 2
-    assert "--as-of 'yesterday'" in err
+    assert "--as-of: 'yesterday' is not an ISO 8601 date" in err
 
 
 def test_as_of_without_offset_uses_config_timezone(configure: Callable[..., ConfiguredRegister], clean_register: Path) -> None:

@@ -102,9 +102,9 @@ def test_secret_values_are_the_smtp_password_and_the_google_key(tmp_path: Path) 
 # --- health ----------------------------------------------------------------------------------------
 
 
-def test_health_without_a_heartbeat_exits_1(tmp_path: Path) -> None:
+def test_health_without_a_heartbeat_exits_2(tmp_path: Path) -> None:
     code, _out, err = run("--config", write_config(tmp_path), "health")
-    assert code == 1
+    assert code == 2
     assert "no readable heartbeat" in err
 
 
@@ -114,10 +114,10 @@ def test_health_with_a_fresh_heartbeat_exits_0(tmp_path: Path) -> None:
     assert (code, out.startswith("healthy: last heartbeat")) == (0, True)
 
 
-def test_health_with_a_stale_heartbeat_exits_1(tmp_path: Path) -> None:
+def test_health_with_a_stale_heartbeat_exits_2(tmp_path: Path) -> None:
     write_beat(tmp_path / "worker.heartbeat", Beat(datetime.now(UTC) - timedelta(minutes=20), "idle"))
     code, _out, err = run("--config", write_config(tmp_path), "health")
-    assert code == 1
+    assert code == 2
     assert err.startswith("unhealthy: last heartbeat 20 min ago")
 
 

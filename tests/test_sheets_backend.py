@@ -144,7 +144,7 @@ def test_persistent_failure_stops_within_the_budget_and_writes_nothing(
 def test_unshared_sheet_names_the_account_to_share_with(emulator: SheetsEmulator, sheets_client: gspread.Client, tmp_path: Path) -> None:
     key = sheet_key(emulator, tmp_path, register_with_actions(1))
     emulator.store.unshare(key, DEFAULT_EMAIL)
-    with pytest.raises(RegisterError, match=f"Share the sheet with {DEFAULT_EMAIL} as Editor"):
+    with pytest.raises(RegisterError, match=f"is not shared with {DEFAULT_EMAIL}. Share it with {DEFAULT_EMAIL} as Editor"):
         backend(sheets_client, key).read()
 
 
@@ -270,8 +270,8 @@ def test_doctor_fails_on_an_unshared_sheet_and_names_the_account(emulator: Sheet
     key = sheet_key(emulator, tmp_path, register_with_actions(1))
     emulator.store.unshare(key, DEFAULT_EMAIL)
     code, out, _ = run("--config", str(google_config(emulator, tmp_path, key)), "doctor")
-    assert code == 1
-    assert f"FAIL  access: could not open the spreadsheet: {DEFAULT_EMAIL} has no access" in out
+    assert code == 2
+    assert f"FAIL  access: could not open the spreadsheet: spreadsheet {key} is not shared with {DEFAULT_EMAIL}" in out
 
 
 def test_doctor_warns_about_a_key_file_others_can_read(emulator: SheetsEmulator, tmp_path: Path) -> None:

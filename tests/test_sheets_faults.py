@@ -21,6 +21,7 @@ import pytest
 
 from pmsheets.cli.main import main
 from pmsheets.core.schema import FINDINGS_HEADERS
+from pmsheets.network import host_of
 from pmsheets.register import google
 from pmsheets.register.sheets import SheetsRegister
 from sheets_emulator import SheetsEmulator
@@ -168,7 +169,7 @@ def test_outage_during_the_write_keeps_the_old_findings_and_exits_2(
     code, out, err = validate(config)
     assert (code, "updated" in out) == (2, False)
     assert one_error_line(err) == (
-        f"pmsheets: error: could not write the Findings tab in {key}: the API answered 500 (Internal error encountered.), "
+        f"pmsheets: error: could not write the Findings tab in {key}: {host_of(emulator.url)} answered 500 (Internal error encountered.), "
         "still failing after retrying for 15 s. Nothing was written. Try again later.\n"
     )
     assert register_state(emulator, key) == (typed, OLD_FINDINGS)
@@ -179,7 +180,7 @@ def test_outage_before_the_read_prints_no_findings_and_writes_nothing(emulator: 
     emulator.faults.fail_randomly(1.0, statuses=(503,))
     code, out, err = validate(config)
     assert (code, out) == (2, "")
-    assert one_error_line(err).startswith(f"pmsheets: error: could not open the spreadsheet in {key}: the API answered 503")
+    assert one_error_line(err).startswith(f"pmsheets: error: could not open the spreadsheet in {key}: {host_of(emulator.url)} answered 503")
     assert emulator.count("write") == 0
 
 
@@ -213,7 +214,7 @@ def test_api_that_never_answers_times_out_and_exits_2(
     emulator.faults.latency = 1.0
     code, out, err = validate(config)
     assert (code, out) == (2, "")
-    assert one_error_line(err).startswith(f"pmsheets: error: could not open the spreadsheet in {key}: no answer from the API (ReadTimeout)")
+    assert one_error_line(err).startswith(f"pmsheets: error: could not open the spreadsheet in {key}: cannot reach {host_of(emulator.url)}: no answer within 0.2 s")
 
 
 def test_write_that_times_out_is_not_reported_as_never_written(
@@ -229,7 +230,7 @@ def test_write_that_times_out_is_not_reported_as_never_written(
     assert landed.wait(timeout=10)
     assert code == 2
     assert one_error_line(err).endswith(
-        "no answer from the API (ReadTimeout), still failing after retrying for 0 s. It may still have been applied (whole, never in part). "
+        "no answer within 0.2 s, still failing after retrying for 0 s. It may still have been applied (whole, never in part). "
         "Try again later.\n"
     )
     assert register_state(emulator, key) == (typed, expected)
@@ -270,7 +271,7 @@ def test_connection_that_keeps_dropping_keeps_the_old_findings_and_exits_2(
     after(emulator, READ, lambda running: running.faults.drop_connections(10))
     code, _, err = validate(config)
     assert code == 2
-    assert f"could not write the Findings tab in {key}: no answer from the API (ConnectionError)" in one_error_line(err)
+    assert f"could not write the Findings tab in {key}: cannot reach {host_of(emulator.url)}: the connection was dropped" in one_error_line(err)
     assert register_state(emulator, key) == (typed, OLD_FINDINGS)
 
 
@@ -354,5 +355,5 @@ def test_quota_used_up_past_the_budget_exits_2_naming_the_quota(
     emulator.quota.limits["read"] = 2
     code, out, err = validate(config)
     assert (code, out) == (2, "")
-    assert "the API answered 429 (Quota exceeded for quota metric 'Read requests'" in one_error_line(err)
+    assert f"{host_of(emulator.url)} answered 429 (Quota exceeded for quota metric 'Read requests'" in one_error_line(err)
     assert findings_tab(emulator, key) == OLD_FINDINGS

@@ -11,8 +11,8 @@ from typing import Any
 from report_fixtures import sample_tables as report_tables
 
 from pmsheets.core.report_log import read_log
-from pmsheets.errors import RegisterError, WriteRefused
-from pmsheets.ops.cycle import EXIT_FINDINGS, EXIT_PROBLEM, CycleResult, Status
+from pmsheets.errors import ExitCode, RegisterError, WriteRefused
+from pmsheets.ops.cycle import CycleResult, Status
 from pmsheets.ops.lease import FileLease, lease_for
 from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from tests.conftest import Tables
@@ -62,7 +62,7 @@ def test_cycle_checks_writes_findings_and_sends_the_due_reports(register_from: C
     cycles = Cycles(backend, lease_for(backend, "worker-a"), worker_config(tmp_path))
     result = cycles.run()
     assert [step.status for step in result.steps] == [Status.OK] * 5
-    assert result.exit_code == EXIT_FINDINGS  # the sample register has error findings, as validate would say
+    assert result.exit_code == ExitCode.FINDINGS  # the sample register has error findings, as validate would say
     assert len(cycles.mailer.sent) == OVERDUE_AND_ESCALATION
     tables = backend.read().tables
     assert len(tables["Findings"]) > 1
@@ -103,7 +103,7 @@ def test_cycle_failing_findings_write_does_not_stop_reports_or_drafts(tmp_path: 
     assert result.step("findings").status is Status.FAILED
     assert (result.step("drafts").status, result.step("reports").status) == (Status.OK, Status.OK)
     assert len(cycles.mailer.sent) == OVERDUE_AND_ESCALATION
-    assert result.exit_code == EXIT_PROBLEM
+    assert result.exit_code == ExitCode.FAILURE
 
 
 def test_cycle_step_raising_unexpectedly_is_logged_with_its_traceback(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_cycle_unreadable_register_skips_every_other_step(tmp_path: Path) -> Non
         ("drafts", Status.SKIPPED),
         ("reports", Status.SKIPPED),
     ]
-    assert result.exit_code == EXIT_PROBLEM
+    assert result.exit_code == ExitCode.FAILURE
 
 
 def test_cycle_failed_step_backs_off_before_it_is_tried_again(tmp_path: Path) -> None:
@@ -266,7 +266,7 @@ def test_cycle_concurrent_findings_write_failing_is_recorded_and_spares_the_repo
     assert result.step("findings").status is Status.FAILED
     assert "the API answered 500" in result.step("findings").detail
     assert result.step("reports").status is Status.OK
-    assert result.exit_code == EXIT_PROBLEM
+    assert result.exit_code == ExitCode.FAILURE
 
 
 def test_cycle_concurrent_findings_write_raising_is_logged_with_its_traceback(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pmsheets import config as config_module
 from pmsheets.core.schema import parse
 from pmsheets.errors import PmsheetsError
 from pmsheets.model import Level
+from pmsheets.network import failed_host, failure_reason, host_of
 from pmsheets.register import RegisterBackend
 from pmsheets.register.xlsx import XlsxRegister
 
@@ -76,10 +77,21 @@ def _google_backend(config: config_module.Config) -> Generator[Check, None, Regi
     try:
         identity.credentials.refresh(Request())
     except (GoogleAuthError, OSError) as error:
-        yield Check(False, f"credentials: the token endpoint refused them: {error}. Download a fresh key or check the clock.")
+        yield Check(False, f"credentials: {_refresh_failure(identity.credentials, error, config.register.timeout_seconds)}")
         return None
     yield Check(True, "credentials accepted by the token endpoint")
     return open_sheets_register(config.register)
+
+
+def _refresh_failure(credentials: object, error: Exception, timeout: float) -> str:
+    """The network's fault (cannot reach the host) and the key's (refused) call for different fixes."""
+    from pmsheets.register.google_auth import refused_because
+
+    reason = failure_reason(error, timeout=timeout)
+    if reason is not None:
+        host = failed_host(error) or host_of(str(getattr(credentials, "_token_uri", "") or "the token endpoint"))
+        return f"cannot reach {host}: {reason}. Check the network and the proxy (HTTPS_PROXY); the key was not checked."
+    return f"the key was refused by the token endpoint ({refused_because(error)}). Download a fresh key for the service account, or check the clock."
 
 
 def _layout(backend: RegisterBackend) -> Iterator[Check]:

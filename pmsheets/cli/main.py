@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,33 +17,28 @@ from zoneinfo import ZoneInfo
 
 from pmsheets import config as config_module
 from pmsheets.cli.demo import demo_rows
+from pmsheets.cli.options import Parser, add_as_of, add_global_options, as_of
 from pmsheets.cli.reports import add_report_commands
-from pmsheets.cli.session import check_register, parse_as_of
+from pmsheets.cli.session import check_register
 from pmsheets.cli.worker import add_worker_commands
 from pmsheets.core.check import Validation, findings_rows, not_all_shown
 from pmsheets.core.policy import policy_context
-from pmsheets.errors import PmsheetsError, WriteRefused
+from pmsheets.errors import ExitCode, PmsheetsError, WriteRefused
 from pmsheets.model import Level
+from pmsheets.network import failed_host, failure_reason
 from pmsheets.outputs import postmortems
 from pmsheets.outputs.postmortem_doc import Outcome
 from pmsheets.register import write_findings_if_changed
 from pmsheets.register.xlsx import create_register
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="pmsheets",
         description="Check a post-mortem register (incidents and corrective actions) against the blameless post-mortem policy.",
         epilog="Quick start: pmsheets init --xlsx register.xlsx --demo (also writes pmsheets.yaml), then pmsheets validate. Docs: docs/ in the repository.",
     )
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help=f"config file (default: ${config_module.CONFIG_ENV} or ./pmsheets.yaml)",
-    )
+    add_global_options(parser, on_command=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -52,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check every row of the register against the policy, print the findings and write them to the Findings tab. "
         "Exit 0: no errors; 1: at least one error finding; 2: a usage, config or register problem.",
     )
-    check.add_argument("--as-of", metavar="DATETIME", help="check as if it were this time (ISO 8601; default: now)")
+    add_as_of(check, "check")
     check.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     check.add_argument("--no-write", action="store_true", help="print the findings but do not write the Findings tab")
     check.set_defaults(handler=cmd_validate)
@@ -67,14 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--xlsx", metavar="PATH", help="where to create the workbook")
     target.add_argument("--sheet", metavar="KEY", help="key or URL of an empty Google spreadsheet shared with the service account")
     init.add_argument("--demo", action="store_true", help="fill it with realistic demo incidents and actions")
-    init.add_argument("--as-of", metavar="DATETIME", help="date the demo data around this time (default: now)")
+    add_as_of(init, "date the demo data")
     init.set_defaults(handler=cmd_init)
 
     doctor = commands.add_parser(
         "doctor",
         help="check config, credentials, access to the register and its tabs",
         description="Check the config, the credentials, access to the register, and its tabs and headers; "
-        "print one line per check and say what to fix. Exit 0 when nothing failed, 1 otherwise.",
+        "print one line per check and say what to fix. Exit 0 when nothing failed, 2 otherwise.",
     )
     doctor.set_defaults(handler=cmd_doctor)
     add_report_commands(commands)
@@ -87,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(and refresh drafts nobody has edited). Edited documents are left alone. See docs/postmortems.md. "
         "Exit 0: done; 1: a document could not be written (its file belongs to another incident); 2: a usage, config or register problem.",
     )
-    generate.add_argument("--as-of", metavar="DATETIME", help="generate as if it were this time (ISO 8601; default: now)")
+    add_as_of(generate, "generate")
     generate.add_argument("--incident", metavar="ID", help="only this incident, even if the policy does not require a post-mortem")
     generate.add_argument("--dry-run", action="store_true", help="say what would be written, write nothing (no file, no register cell)")
     generate.add_argument("--force", action="store_true", help="also replace documents edited by hand, keeping each as a .bak first")
@@ -101,42 +97,64 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     emulator.set_defaults(handler=cmd_emulator)
+    for command in commands.choices.values():
+        add_global_options(command, on_command=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # --debug is looked for by hand: it must show the traceback of a failure in parsing too.
+    with failure_boundary(err, debug="--debug" in arguments) as outcome:
+        args = parse(build_parser(), arguments)
+        outcome.code = ExitCode(args.handler(args, out, err))
+    return int(outcome.code)
+
+
+def parse(parser: argparse.ArgumentParser, arguments: list[str]) -> argparse.Namespace:
+    args, extra = parser.parse_known_args(arguments)
     if extra and args.command != "emulator":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.extra = extra
-    with _user_errors(err) as outcome:
-        outcome.code = args.handler(args, out, err)
-    return outcome.code
+    args.extra = extra  # the emulator parses its own options
+    return args
 
 
 class _Outcome:
-    code = EXIT_USAGE
+    code = ExitCode.FAILURE
 
 
 @contextmanager
-def _user_errors(err: TextIO) -> Iterator[_Outcome]:
-    """User errors become one line on stderr and exit 2; a bug still shows its traceback."""
+def failure_boundary(err: TextIO, *, debug: bool) -> Iterator[_Outcome]:
+    """Every way a command can end becomes an ExitCode and at most one line on stderr (plus the traceback with --debug)."""
     outcome = _Outcome()
     try:
         yield outcome
-    except PmsheetsError as error:
-        print(f"pmsheets: error: {visible(str(error))}", file=err)
-        outcome.code = EXIT_USAGE
-    except KeyboardInterrupt:
-        print("pmsheets: interrupted", file=err)
-        outcome.code = 130
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: stop quietly, as other command-line tools do.
         _silence_stdout()
-        outcome.code = EXIT_BROKEN_PIPE
+        outcome.code = ExitCode.FAILURE
+    except (KeyboardInterrupt, Exception) as error:  # noqa: BLE001 -- the one place a bug becomes a line, not a traceback
+        if debug:
+            traceback.print_exception(error, file=err)
+        print(f"pmsheets: {failure_line(error)}", file=err)
+        outcome.code = ExitCode.FAILURE
+
+
+def failure_line(error: BaseException) -> str:
+    """The one line a failure ends in: the user's to fix, an outage, or a bug to report."""
+    if isinstance(error, PmsheetsError):
+        return f"error: {visible(str(error))}"
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted; what was written is complete (every file is replaced whole, or not at all)"
+    reason = failure_reason(error)
+    if reason is not None:
+        return f"error: cannot reach {failed_host(error) or 'the server'}: {reason}. Check the network and the proxy, then try again."
+    if isinstance(error, OSError) and error.filename:
+        return f"error: {visible(str(error.filename))}: {error.strerror}. Check the path, its permissions and the free space."
+    first = visible(str(error).splitlines()[0] if str(error) else "")[:200]
+    return f"internal error (a bug): {type(error).__name__}: {first}. Please run the same command again with --debug and report its output."
 
 
 def _silence_stdout() -> None:
@@ -157,7 +175,7 @@ def entrypoint() -> None:
 # --- commands ------------------------------------------------------------------------------------
 
 
-def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
     backend, result = checked.backend, checked.validation
     if args.format == "json":
@@ -170,15 +188,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             shown, written = write_findings_if_changed(backend, findings_rows(result.findings))
         except WriteRefused as error:
             print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
-            return EXIT_USAGE
+            return ExitCode.FAILURE
         if args.format == "table":
             done = "updated" if written else "already up to date"
             print(f"Findings tab of {visible(backend.describe())} {done}{not_all_shown(shown, len(result.findings))}.", file=out)
-    return EXIT_FINDINGS if result.has_errors else EXIT_OK
+    return ExitCode.FINDINGS if result.has_errors else ExitCode.OK
 
 
-def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
-    now = parse_as_of(args.as_of, ZoneInfo("UTC"))
+def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
+    now = as_of(args.as_of, ZoneInfo("UTC"))
     what = "demo register" if args.demo else "empty register"
     if args.sheet:
         from pmsheets.cli.demo import demo_tables
@@ -192,7 +210,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
             f"Set up {backend.describe()} as an {what}. Set register.backend: google and register.spreadsheet, then run: pmsheets validate",
             file=out,
         )
-        return EXIT_OK
+        return ExitCode.OK
     path = Path(args.xlsx)
     create_register(path, demo_rows(now) if args.demo else None)
     config_path = config_module.config_path(args.config)
@@ -200,20 +218,20 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
         print(f"Created {what} {path} and the config {config_path} that points at it. Next: pmsheets validate", file=out)
     else:
         print(f"Created {what} {path}. Point register.path in {config_path} at it, then run: pmsheets validate", file=out)
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
     from pmsheets.cli.doctor import diagnose
 
     failed = False
     for check in diagnose(config_module.config_path(args.config)):
         print(check.line(), file=out)
         failed |= not check.ok and not check.warning
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return ExitCode.FAILURE if failed else ExitCode.OK
 
 
-def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
     settings, register = checked.config.postmortems, checked.validation.register
     policy = checked.config.policy_in(checked.timezone)
@@ -223,7 +241,7 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run
     )
     print_documents(results, settings.dir, out, dry_run=args.dry_run)
-    code = EXIT_FINDINGS if any(result.outcome is Outcome.CONFLICT for result in results) else EXIT_OK
+    code = ExitCode.NOT_DELIVERED if any(result.outcome is Outcome.CONFLICT for result in results) else ExitCode.OK
     if settings.link_base is None:
         return code  # without a link base the register is never written
     updates = postmortems.planned_links(
@@ -236,15 +254,15 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         cells = postmortems.write_links(checked.backend, checked.raw.tables, register, updates, set_status_draft=settings.set_status_draft)
     except WriteRefused as error:
         print(f"pmsheets: error: {error} The documents are written; run generate again to link them.", file=err)
-        return EXIT_USAGE
+        return ExitCode.FAILURE
     print(f"Filled in {checked.backend.describe()}: {', '.join(cells)}" if cells else "No blank register cell to fill.", file=out)
     return code
 
 
-def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> int:
+def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> ExitCode:
     from sheets_emulator.cli import main as emulator_main
 
-    return emulator_main(args.extra)
+    return ExitCode(emulator_main(args.extra))
 
 
 def load_config_or_defaults(explicit: str | None) -> config_module.Config:

@@ -10,17 +10,12 @@ from typing import Any, TextIO
 
 from pmsheets import config as config_module
 from pmsheets.cli import session as app
+from pmsheets.cli.options import add_as_of
 from pmsheets.cli.report_job import export_snapshot, planned_reports, preview_reports, send_reports
 from pmsheets.cli.session import Checked
-from pmsheets.errors import PmsheetsError
+from pmsheets.errors import ExitCode, UsageError
 from pmsheets.outputs.delivery import Outcome
 from pmsheets.outputs.mail import is_address
-
-EXIT_OK, EXIT_FAILED = 0, 1
-
-
-class ReportUsageError(PmsheetsError):
-    """A report option is wrong; the message says which."""
 
 
 def add_report_commands(commands: Any) -> None:
@@ -34,7 +29,7 @@ def add_report_commands(commands: Any) -> None:
         "this ISO week is not sent again. Exit 0: done; 1: a message or recipient failed; 2: a usage, config or register problem.",
     )
     report.add_argument("kind", nargs="?", choices=("overdue", "escalation", "all"), default="all", help="which report (default: all)")
-    report.add_argument("--as-of", metavar="DATETIME", help="report as if it were this time (ISO 8601; default: now)")
+    add_as_of(report, "report")
     report.add_argument("--send", action="store_true", help="deliver the messages instead of writing previews")
     report.add_argument("--resend", action="store_true", help="with --send: send again even if the Report log says it was sent this week")
     report.add_argument(
@@ -48,7 +43,7 @@ def add_report_commands(commands: Any) -> None:
         description="Write an .xlsx snapshot (Summary with a chart, Incidents, Actions, Overdue, Findings) for the ops review; "
         "default reports.dir/snapshot-YYYY-MM-DD.xlsx.",
     )
-    export.add_argument("--as-of", metavar="DATETIME", help="snapshot as if it were this time (ISO 8601; default: now)")
+    add_as_of(export, "snapshot")
     export.add_argument("--out", metavar="PATH", help="where to write the .xlsx (default: reports.dir/snapshot-YYYY-MM-DD.xlsx)")
     export.set_defaults(handler=cmd_export)
 
@@ -57,33 +52,33 @@ def check_register(args: argparse.Namespace) -> Checked:
     return app.check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
 
 
-def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     _check_options(args)
     checked = check_register(args)
     planned = planned_reports(checked, choice=args.kind, to=args.to)
     if not args.send:
         paths = preview_reports(checked, planned, now=_now())
         print_previews(paths, checked.config.reports.dir, out)
-        return EXIT_OK
+        return ExitCode.OK
     outcomes = send_reports(checked, planned, clock=_now, resend=args.resend)
     return print_outcomes(outcomes, checked, out, err)
 
 
-def cmd_export(args: argparse.Namespace, out: TextIO, _err: TextIO) -> int:
+def cmd_export(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
     checked = check_register(args)
     path = export_snapshot(checked, out=Path(args.out) if args.out else None)
     print(f"Snapshot written: {path}", file=out)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _check_options(args: argparse.Namespace) -> None:
     if args.resend and not args.send:
         msg = "--resend only makes sense with --send"
-        raise ReportUsageError(msg)
+        raise UsageError(msg)
     wrong = [address for address in args.to if not is_address(address)]
     if wrong:
         msg = f"--to {wrong[0]!r} is not an email address"
-        raise ReportUsageError(msg)
+        raise UsageError(msg)
 
 
 def _now() -> datetime:
@@ -98,7 +93,7 @@ def print_previews(paths: Sequence[Path], folder: Path, out: TextIO) -> None:
     )
 
 
-def print_outcomes(outcomes: Sequence[Outcome], checked: Checked, out: TextIO, err: TextIO) -> int:
+def print_outcomes(outcomes: Sequence[Outcome], checked: Checked, out: TextIO, err: TextIO) -> ExitCode:
     for outcome in outcomes:
         print(outcome.line(), file=err if outcome.failed else out)
     sent = sum(1 for o in outcomes if o.sent_to)
@@ -106,4 +101,4 @@ def print_outcomes(outcomes: Sequence[Outcome], checked: Checked, out: TextIO, e
     recorded = sum(1 for o in outcomes if o.sent_to and o.unlogged is None)
     logged = f"; Report log of {checked.backend.describe()} updated" if recorded else ""
     print(f"{sent} message(s) delivered to {where}{logged}.", file=out)
-    return EXIT_FAILED if any(o.failed for o in outcomes) else EXIT_OK
+    return ExitCode.NOT_DELIVERED if any(o.failed for o in outcomes) else ExitCode.OK

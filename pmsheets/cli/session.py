@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from pmsheets.cli.options import as_of
 from pmsheets.config import Config
 from pmsheets.core.check import Validation, validate
 from pmsheets.core.overdue import Overdue, find_overdue
-from pmsheets.errors import UsageError
 from pmsheets.register import RawRegister, RegisterBackend, all_but_findings
 from pmsheets.register.xlsx import XlsxRegister
 
@@ -43,23 +43,11 @@ def open_backend(config: Config) -> RegisterBackend:
     return XlsxRegister(config.register.path)
 
 
-def parse_as_of(text: str | None, timezone: ZoneInfo) -> datetime:
-    """--as-of: ISO 8601, in `timezone` when it has no offset; now when absent."""
-    if text is None:
-        return datetime.now(timezone)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        msg = f"--as-of {text!r} is not an ISO 8601 date or time; use e.g. 2026-11-27 or 2026-11-27T09:00+01:00"
-        raise UsageError(msg) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone)
-
-
-def check_register(config: Config, as_of: str | None) -> Checked:
-    """Read the register once and check it; the as-of text is read in the register's time zone."""
+def check_register(config: Config, as_of_value: datetime | None) -> Checked:
+    """Read the register once and check it; an --as-of without offset is in the register's time zone."""
     backend = open_backend(config)
     raw = backend.read(all_but_findings)
     timezone = config.effective_timezone(raw.timezone)
-    moment = parse_as_of(as_of, timezone)
+    moment = as_of(as_of_value, timezone)
     validation = validate(raw.tables, as_of=moment, policy=config.policy_in(timezone), settings=config.parse_settings(timezone))
     return Checked(config, backend, raw, validation)

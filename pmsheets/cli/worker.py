@@ -19,14 +19,15 @@ from types import FrameType
 from typing import Any, TextIO
 
 from pmsheets import config as config_module
-from pmsheets.cli.session import open_backend, parse_as_of
-from pmsheets.ops.cycle import EXIT_OK, CycleState, run_cycle
+from pmsheets.cli.options import add_as_of, as_of
+from pmsheets.cli.session import open_backend
+from pmsheets.errors import ExitCode
+from pmsheets.ops.cycle import CycleState, run_cycle
 from pmsheets.ops.events import EventLog, Redactor
 from pmsheets.ops.heartbeat import DEFAULT_MAX_AGE, health, read_beat
 from pmsheets.ops.lease import lease_for
 from pmsheets.ops.loop import Timing, Worker
 
-EXIT_UNHEALTHY = 1
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -40,8 +41,7 @@ def add_worker_commands(commands: Any) -> None:
         "the Report log. For cron or a Kubernetes CronJob. Logs one line per event on stderr. "
         "Exit 0: done, no error finding; 1: done, the register has error findings; 2: a step failed, or a usage or config problem.",
     )
-    run.add_argument("--as-of", metavar="DATETIME", help="run as if it were this time (ISO 8601; default: now)")
-    _log_format_option(run)
+    add_as_of(run, "run")
     run.set_defaults(handler=cmd_run)
 
     worker = commands.add_parser(
@@ -51,14 +51,13 @@ def add_worker_commands(commands: Any) -> None:
         "time zone; send a weekly report missed while down when back (late) unless reports.weekly.max_late_hours passed. "
         "Writes the heartbeat file worker.heartbeat. See docs/operations.md.",
     )
-    _log_format_option(worker)
     worker.set_defaults(handler=cmd_worker)
 
     check = commands.add_parser(
         "health",
-        help="exit 0 when the worker's heartbeat is fresh, 1 when it is stale or missing (a liveness probe)",
+        help="exit 0 when the worker's heartbeat is fresh, 2 when it is stale or missing (a liveness probe)",
         description="Read the heartbeat file (worker.heartbeat in the config) and exit 0 when the worker beat recently, "
-        "1 when it is stale, missing or the worker stopped.",
+        "2 when it is stale, missing or the worker stopped.",
     )
     check.add_argument(
         "--max-age",
@@ -68,10 +67,6 @@ def add_worker_commands(commands: Any) -> None:
         help=f"how old the last beat may be (default: {DEFAULT_MAX_AGE.total_seconds():.0f})",
     )
     check.set_defaults(handler=cmd_health)
-
-
-def _log_format_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--log-format", choices=("text", "json"), default="text", help="one line per event as text or JSON (default: text)")
 
 
 def real_clock() -> datetime:
@@ -105,12 +100,12 @@ def event_log(args: argparse.Namespace, config: config_module.Config, err: TextI
 # --- commands ----------------------------------------------------------------------------------------
 
 
-def cmd_run(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
+def cmd_run(args: argparse.Namespace, _out: TextIO, err: TextIO) -> ExitCode:
     from pmsheets.cli.report_job import transport_for
 
     config = config_module.load(config_module.config_path(args.config))
     events = event_log(args, config, err)
-    now = parse_as_of(args.as_of, config.effective_timezone())
+    now = as_of(args.as_of, config.effective_timezone())
     backend = open_backend(config)
     result = run_cycle(
         backend=backend, lease=lease_for(backend, holder_id()), mailer=transport_for(config), config=config, now=now, events=events
@@ -118,7 +113,7 @@ def cmd_run(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
     return result.exit_code
 
 
-def cmd_worker(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
+def cmd_worker(args: argparse.Namespace, _out: TextIO, err: TextIO) -> ExitCode:
     from pmsheets.cli.report_job import transport_for
 
     config = config_module.load(config_module.config_path(args.config))
@@ -139,15 +134,15 @@ def cmd_worker(args: argparse.Namespace, _out: TextIO, err: TextIO) -> int:
             return stop.is_set()
 
         worker.run(should_stop=should_stop, sleep=stop.wait)
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def cmd_health(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_health(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     config = config_module.load(config_module.config_path(args.config))
     path = config.worker.heartbeat
     verdict = health(read_beat(path), now=real_clock(), max_age=timedelta(seconds=args.max_age), path=path)
     print(verdict.message, file=out if verdict.healthy else err)
-    return EXIT_OK if verdict.healthy else EXIT_UNHEALTHY
+    return ExitCode.OK if verdict.healthy else ExitCode.FAILURE
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.core.schema import RawWorkbook
 from pmsheets.core.weekly import SlotState, WeeklyDue, WeeklySchedule, wanted_kinds, weekly_due
-from pmsheets.errors import PmsheetsError
+from pmsheets.errors import ExitCode, PmsheetsError
 from pmsheets.ops.events import EventLog
 from pmsheets.ops.lease import Lease
 from pmsheets.outputs import postmortems
@@ -42,8 +42,6 @@ from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
 from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
 from pmsheets.register.report_log_store import append_report_log
-
-EXIT_OK, EXIT_FINDINGS, EXIT_PROBLEM = 0, 1, 2
 
 
 class Status(enum.StrEnum):
@@ -70,11 +68,11 @@ class CycleResult:
         return any(step.status is Status.FAILED for step in self.steps)
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """As validate: 2 when something could not be done, else 1 when the register has error findings."""
         if self.failed:
-            return EXIT_PROBLEM
-        return EXIT_FINDINGS if self.error_findings else EXIT_OK
+            return ExitCode.FAILURE
+        return ExitCode.FINDINGS if self.error_findings else ExitCode.OK
 
     def step(self, name: str) -> StepOutcome:
         return next(step for step in self.steps if step.step == name)

@@ -116,3 +116,9 @@ def _oauth_identity(register: RegisterConfig) -> GoogleIdentity:
 def key_file_is_private(path: Path) -> bool:
     """False when group or others may read the key file."""
     return not path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+def refused_because(error: Exception) -> str:
+    """The token endpoint's reason (google-auth's RefreshError starts with its error code and description)."""
+    first = str(error.args[0]) if error.args else str(error)
+    return first.split(": {", 1)[0].strip() or type(error).__name__

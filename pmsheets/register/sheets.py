@@ -12,12 +12,14 @@ import json
 import random
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import Any, TypeVar
 
 import gspread
 import requests
+from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 from gspread.http_client import ParamsType
 from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_BATCH_UPDATE_URL
@@ -25,8 +27,11 @@ from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_BATCH_UPDATE_URL
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
+from pmsheets.network import failed_host, failure_reason, host_of, lasting
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
 from pmsheets.register.findings_fit import fitting_rows
+from pmsheets.register.google_auth import refused_because
+from pmsheets.register.google_session import GOOGLE_SHEETS
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
 
@@ -34,6 +39,7 @@ T = TypeVar("T")
 MAX_REQUEST_BYTES = 10_485_760
 """The service answers 400 to a larger request body."""
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+CHECK_THE_WAY = "Check the network, the proxy (HTTPS_PROXY) and register.api_endpoint"
 _JSON = {"Content-Type": "application/json"}
 
 
@@ -69,6 +75,7 @@ class SheetsRegister:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._jitter = jitter
+        self._host = host_of(getattr(self._http.session, "api_endpoint", GOOGLE_SHEETS))
         self._title: str | None = None
         self._sheet_ids: dict[str, int] | None = None
         self._findings_mark: FindingsMark | None = None
@@ -95,7 +102,9 @@ class SheetsRegister:
                     params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"},
                 ),
             )
-        tables = {title: value_range.get("values", []) for title, value_range in zip(titles, answer.get("valueRanges", []), strict=True)}
+        with self._shape("read the register"):
+            ranges = answer["valueRanges"]
+            tables = {title: _rows(value_range.get("values", [])) for title, value_range in zip(titles, ranges, strict=True)}
         return RawRegister(tables=tables, timezone=metadata.get("properties", {}).get("timeZone"))
 
     def _metadata(self) -> Mapping[str, Any]:
@@ -109,11 +118,13 @@ class SheetsRegister:
                 },
             ),
         )
-        self._title = metadata.get("properties", {}).get("title")
-        sheets = sorted(metadata.get("sheets", []), key=lambda sheet: sheet["properties"].get("index", 0))
-        self._sheet_ids = {sheet["properties"].get("title", ""): sheet["properties"].get("sheetId", 0) for sheet in sheets}
-        findings: Mapping[str, Any] = next((sheet for sheet in sheets if sheet["properties"].get("title") == FINDINGS_TITLE), {})
-        self._findings_mark = FindingsMark.found_in(findings.get("developerMetadata", []))
+        with self._shape("open the spreadsheet"):
+            self._title = metadata.get("properties", {}).get("title")
+            sheets = sorted(metadata.get("sheets", []), key=lambda sheet: sheet["properties"].get("index", 0))
+            # The API leaves out fields at their default (a sheetId of 0), as proto3 JSON does.
+            self._sheet_ids = {str(sheet["properties"].get("title", "")): int(sheet["properties"].get("sheetId", 0)) for sheet in sheets}
+            findings: Mapping[str, Any] = next((sheet for sheet in sheets if sheet["properties"].get("title") == FINDINGS_TITLE), {})
+            self._findings_mark = FindingsMark.found_in(findings.get("developerMetadata", []))
         return metadata
 
     def version(self) -> str | None:
@@ -139,6 +150,18 @@ class SheetsRegister:
         if mark is None or FINDINGS_TITLE not in (self._sheet_ids or {}) or mark.digest != findings_digest(rows):
             return None
         return mark.shown
+
+    @contextmanager
+    def _shape(self, doing: str) -> Iterator[None]:
+        """An answer that is JSON but not the one the API gives (a proxy, a stub, another service) is a failure, not a bug."""
+        try:
+            yield
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            msg = (
+                f"could not {doing}: {self._host} answered JSON that is not a Sheets API answer ({type(error).__name__}: {error}). "
+                "Check register.api_endpoint and the proxy settings."
+            )
+            raise RegisterError(msg) from None
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -254,7 +277,7 @@ class SheetsRegister:
     # --- plumbing --------------------------------------------------------------------------------
 
     def _call(self, doing: str, request: Callable[[], T], *, writes: bool = False) -> T:
-        """Retry what the API says is passing (429, 5xx, timeouts) within the time budget."""
+        """Retry what the API says is passing (429, 5xx, timeouts, dropped connections) within the time budget."""
         waited = 0.0
         delay = self._retry.first_delay
         # A write that got no answer may still have been applied: the failure message must not say it was not.
@@ -266,10 +289,23 @@ class SheetsRegister:
                 status = error.response.status_code
                 if status not in RETRIED_STATUSES:
                     raise RegisterError(self._explain(doing, error)) from None
-                problem = f"the API answered {status} ({_api_message(error)})"
-            except (requests.Timeout, requests.ConnectionError) as error:
-                problem = f"no answer from the API ({type(error).__name__})"
-                maybe_applied |= writes and not isinstance(error, requests.ConnectTimeout)
+                problem = f"{self._host} answered {status} ({_api_message(error)})"
+            except requests.JSONDecodeError:
+                msg = (
+                    f"could not {doing}: {self._host} answered with something that is not JSON, so it is not the Sheets API "
+                    "(a proxy or captive portal?). Check register.api_endpoint and the proxy settings."
+                )
+                raise RegisterError(msg) from None
+            except (GoogleAuthError, requests.Timeout, requests.ConnectionError) as error:
+                reason = failure_reason(error, timeout=_timeout_of(self._http))
+                if reason is None:  # the token endpoint answered, and refused the key
+                    raise RegisterError(self._refused(doing, error)) from None
+                host = failed_host(error) or self._host
+                if lasting(error):
+                    msg = f"could not {doing}: cannot reach {host}: {reason}. {CHECK_THE_WAY}; nothing was written."
+                    raise RegisterError(msg) from None
+                problem = f"cannot reach {host}: {reason}"
+                maybe_applied |= writes and not isinstance(error, requests.ConnectTimeout | GoogleAuthError)
             pause = min(delay, self._retry.max_delay) * (0.5 + self._jitter() / 2)
             if waited + pause > self._retry.total_seconds:
                 msg = (
@@ -282,19 +318,37 @@ class SheetsRegister:
             waited += pause
             delay *= 2
 
+    def _refused(self, doing: str, error: Exception) -> str:
+        return (
+            f"could not {doing}: the token endpoint refused the key ({refused_because(error)}). "
+            "Download a fresh key for the service account, or check this machine's clock."
+        )
+
     def _explain(self, doing: str, error: APIError) -> str:
         status = error.response.status_code
         who = self._account or "the account the tool runs as"
         if status == 403:
             return (
-                f"could not {doing}: {who} has no access to spreadsheet {self._key}. "
-                f"Share the sheet with {who} as Editor (Share button in Google Sheets)."
+                f"could not {doing}: spreadsheet {self._key} is not shared with {who}. "
+                f"Share it with {who} as Editor (Share button in Google Sheets)."
             )
         if status == 404:
             return f"could not {doing}: no spreadsheet with key {self._key}. Check register.spreadsheet (the key or the full URL)."
         if status == 401:
             return f"could not {doing}: the credentials were refused ({_api_message(error)}). Check the service-account key."
         return f"could not {doing} in {self._key}: the API answered {status}: {_api_message(error)}"
+
+
+def _rows(values: Any) -> list[list[Any]]:
+    if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
+        msg = "values is not a list of rows"
+        raise TypeError(msg)
+    return values
+
+
+def _timeout_of(http: Any) -> float | None:
+    timeout = getattr(http, "timeout", None)
+    return float(timeout) if isinstance(timeout, int | float) else None
 
 
 def _api_message(error: APIError) -> str:
