@@ -114,6 +114,21 @@ def cmd_run(args: argparse.Namespace, _out: TextIO, err: TextIO) -> ExitCode:
 
 
 def cmd_worker(args: argparse.Namespace, _out: TextIO, err: TextIO) -> ExitCode:
+    worker, events = build_worker(args, err)
+    stop = threading.Event()
+    with stop_on_signals(stop) as received:
+
+        def should_stop() -> bool:
+            if stop.is_set() and received:
+                events.info("worker.stopping", f"{received.pop(0)} received; no job is running, stopping")
+            return stop.is_set()
+
+        worker.run(should_stop=should_stop, sleep=stop.wait)
+    return ExitCode.OK
+
+
+def build_worker(args: argparse.Namespace, err: TextIO) -> tuple[Worker, EventLog]:
+    """The worker of `pmsheets worker` with its parts from the config; a config or credentials problem stops it here."""
     from pmsheets.cli.report_job import transport_for
 
     config = config_module.load(config_module.config_path(args.config))
@@ -125,16 +140,7 @@ def cmd_worker(args: argparse.Namespace, _out: TextIO, err: TextIO) -> ExitCode:
         return run_cycle(backend=backend, lease=lease, mailer=mailer, config=config, now=now, events=events, state=state)
 
     worker = Worker(cycle=cycle, clock=real_clock, timing=Timing.from_config(config), heartbeat=config.worker.heartbeat, events=events)
-    stop = threading.Event()
-    with stop_on_signals(stop) as received:
-
-        def should_stop() -> bool:
-            if stop.is_set() and received:
-                events.info("worker.stopping", f"{received.pop(0)} received; no job is running, stopping")
-            return stop.is_set()
-
-        worker.run(should_stop=should_stop, sleep=stop.wait)
-    return ExitCode.OK
+    return worker, events
 
 
 def cmd_health(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:

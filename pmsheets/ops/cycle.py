@@ -77,6 +77,11 @@ class CycleResult:
     def step(self, name: str) -> StepOutcome:
         return next(step for step in self.steps if step.step == name)
 
+    def verdict(self) -> str:
+        """`ok`, or `failed` with the first failed step's reason (what `pmsheets health` shows)."""
+        failed = next((step for step in self.steps if step.status is Status.FAILED), None)
+        return "ok" if failed is None else f"failed: {failed.step}: {failed.detail}"
+
     def summary(self) -> str:
         return ", ".join(f"{step.step} {step.status}" for step in self.steps)
 

@@ -160,7 +160,7 @@ class Worker:
             return  # the weekly job and the sync job fell on the same tick: one cycle serves both
         self._cycled_at = now
         result = self._cycle(now)
-        self._last_cycle = f"{result.at.isoformat(timespec='seconds')} {'failed' if result.failed else 'ok'}"
+        self._last_cycle = f"{result.at.isoformat(timespec='seconds')} {result.verdict()}"
         self._beat("cycle done")
 
     def _idle_beat(self, _now: datetime) -> None:
