@@ -214,7 +214,9 @@ def test_api_that_never_answers_times_out_and_exits_2(
     emulator.faults.latency = 1.0
     code, out, err = validate(config)
     assert (code, out) == (2, "")
-    assert one_error_line(err).startswith(f"pmsheets: error: could not open the spreadsheet in {key}: cannot reach {host_of(emulator.url)}: no answer within 0.2 s")
+    assert one_error_line(err).startswith(
+        f"pmsheets: error: could not open the spreadsheet in {key}: cannot reach {host_of(emulator.url)}: no answer within 0.2 s"
+    )
 
 
 def test_write_that_times_out_is_not_reported_as_never_written(
@@ -271,7 +273,8 @@ def test_connection_that_keeps_dropping_keeps_the_old_findings_and_exits_2(
     after(emulator, READ, lambda running: running.faults.drop_connections(10))
     code, _, err = validate(config)
     assert code == 2
-    assert f"could not write the Findings tab in {key}: cannot reach {host_of(emulator.url)}: the connection was dropped" in one_error_line(err)
+    dropped = f"could not write the Findings tab in {key}: cannot reach {host_of(emulator.url)}: the connection was dropped"
+    assert dropped in one_error_line(err)
     assert register_state(emulator, key) == (typed, OLD_FINDINGS)
 
 
