@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all lint test demo bench bench-large clean libreoffice chromium
+.PHONY: all lint test coverage demo bench bench-large clean libreoffice chromium
 
 all: test
 
@@ -23,6 +23,10 @@ lint: $(STAMP)
 # Run the whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The whole suite with branch coverage of pmsheets and sheets_emulator ([tool.coverage] in pyproject.toml).
+coverage: $(STAMP)
+	$(BIN)/python -m pytest --cov --cov-report=term
 
 # Build a demo register in demo/, check it (validate exits 1: the demo has error findings), write its post-mortem drafts.
 demo: $(STAMP)

@@ -14,7 +14,7 @@ from pmsheets.core.schema import parse
 from pmsheets.model import Register
 from pmsheets.outputs.postmortem_doc import render_body
 from pmsheets.outputs.postmortems import template_environment
-from tests.conftest import AS_OF, action_row, incident_row, tables
+from tests.builders import AS_OF, action_row, incident_row, tables
 
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
 LINK_BASE = "https://git.example.com/ops/blob/main/docs/postmortems"

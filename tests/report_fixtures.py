@@ -8,12 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from conftest import AS_OF, UTC, action_row, incident_row, tables
-
 from pmsheets.core.overdue import Overdue, find_overdue
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import parse
 from pmsheets.model import Register
+from tests.builders import AS_OF, UTC, action_row, incident_row, tables
 
 PEOPLE_HEADERS = ["Name", "Email", "Team", "Manager email"]
 PEOPLE = [

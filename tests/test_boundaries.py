@@ -1,6 +1,6 @@
 """The exact edges of every deadline and threshold: one minute (or one day) either side.
 
-AS_OF (conftest) is Friday 2026-11-27 09:00 UTC. November 2026:
+AS_OF (tests/builders.py) is Friday 2026-11-27 09:00 UTC. November 2026:
 Mon 16 .. Fri 20 | Sat 21 Sun 22 | Mon 23 .. Thu 26 (US Thanksgiving) Fri 27 | Sat 28.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import ParseSettings
 from pmsheets.model import Finding
-from tests.conftest import AS_OF, UTC, action_row, in_memory, incident_row, run_checks, tables
+from tests.builders import AS_OF, UTC, action_row, in_memory, incident_row, run_checks, tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import action_row, incident_row, tables, write_workbook
 from tests.cli_helpers import ConfiguredRegister, make_config, run
-from tests.conftest import action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 

@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from report_fixtures import sample_tables
 
 from pmsheets.cli.worker import secret_values, stop_on_signals
 from pmsheets.config import from_mapping
 from pmsheets.ops.heartbeat import Beat, write_beat
+from tests.builders import write_workbook
 from tests.cli_helpers import ConfiguredRegister, run
-from tests.conftest import write_workbook
+from tests.report_fixtures import sample_tables
 from tests.smtp_server import HOST, PASSWORD, USER, running_server, self_signed_certificate
 
 MONDAY = "2026-11-30T09:05:00+00:00"

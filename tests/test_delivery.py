@@ -9,9 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import AS_OF
-from report_fixtures import sample_overdue
-from smtp_server import HOST, dropping_server, free_port, running_server
 
 from pmsheets.config import ReportsConfig
 from pmsheets.core.overdue import Headline
@@ -19,6 +16,9 @@ from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, missing_r
 from pmsheets.outputs.delivery import Planned, deliver, kinds_for, plan, write_previews
 from pmsheets.outputs.mail import FileTransport, SmtpSettings, SmtpTransport
 from pmsheets.outputs.report_render import ReportKind
+from tests.builders import AS_OF
+from tests.report_fixtures import sample_overdue
+from tests.smtp_server import HOST, dropping_server, free_port, running_server
 
 SENDER = "pmsheets <reports@example.com>"
 SETTINGS = ReportsConfig(overdue_to=("team@example.com",), escalation_to=("ops@example.com",))

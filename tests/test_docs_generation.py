@@ -9,7 +9,7 @@ import pytest
 
 from pmsheets.core.policy import Policy, policy_context
 from pmsheets.outputs.postmortem_doc import Outcome, decide, document_name, document_text, incidents_to_document
-from tests.conftest import AS_OF, action_row, incident_row
+from tests.builders import AS_OF, action_row, incident_row
 from tests.postmortem_fixtures import (
     P2_NOT_REQUIRED,
     metadata,

@@ -19,7 +19,7 @@ from pmsheets.register import RegisterBackend, findings_digest, write_findings_i
 from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
-from tests.conftest import AS_OF, Tables, tables, write_workbook
+from tests.builders import AS_OF, Tables, tables, write_workbook
 from tests.test_boundaries import NOW, p0
 from tests.worker_fixtures import Cycles, worker_config
 
@@ -137,7 +137,7 @@ def test_the_workbook_mark_is_a_comment_no_application_shows(tmp_path: Path) -> 
 
 
 def test_a_deleted_findings_tab_is_written_again(emulator: SheetsEmulator, sheets_client: Any, tmp_path: Path) -> None:
-    from tests.conftest import sheets_register
+    from tests.builders import sheets_register
 
     backend = sheets_register(emulator, sheets_client, write_workbook(tmp_path / "register.xlsx", register_tables()))
     write_findings_if_changed(backend, ROWS)

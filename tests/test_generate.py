@@ -13,7 +13,7 @@ from pmsheets.cli.main import main
 from pmsheets.core.schema import parse
 from pmsheets.outputs.postmortem_doc import body_hash, document_text, read_front_matter
 from pmsheets.register.xlsx import XlsxRegister
-from tests.conftest import AS_OF, INCIDENT_HEADERS, incident_row, tables, write_workbook
+from tests.builders import AS_OF, INCIDENT_HEADERS, incident_row, tables, write_workbook
 from tests.postmortem_fixtures import LINK_BASE, P1, P1_REVIEWED, P2, P2_NOT_REQUIRED, sample_tables
 
 EXPECTED_NAMES = {

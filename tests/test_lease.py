@@ -13,7 +13,7 @@ import pytest
 from pmsheets.ops.lease import LEASE_TITLE, FileLease, Lease, SheetLease, lease_for
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
-from tests.conftest import sheets_register, tables, write_workbook
+from tests.builders import sheets_register, tables, write_workbook
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 TTL = timedelta(minutes=10)

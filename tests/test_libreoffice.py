@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pmsheets.register.xlsx import XlsxRegister
-from tests.conftest import INCIDENT_HEADERS, write_workbook
+from tests.builders import INCIDENT_HEADERS, write_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; `make libreoffice` installs it")

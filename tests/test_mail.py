@@ -7,8 +7,6 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from conftest import AS_OF
-from smtp_server import HOST, PASSWORD, USER, Certificate, SmtpServer, dropping_server, free_port, running_server, self_signed_certificate
 
 from pmsheets.outputs.mail import (
     Attachment,
@@ -19,6 +17,18 @@ from pmsheets.outputs.mail import (
     SmtpTransport,
     build_message,
     smtp_password,
+)
+from tests.builders import AS_OF
+from tests.smtp_server import (
+    HOST,
+    PASSWORD,
+    USER,
+    Certificate,
+    SmtpServer,
+    dropping_server,
+    free_port,
+    running_server,
+    self_signed_certificate,
 )
 
 SENDER = "pmsheets <reports@example.com>"

@@ -19,10 +19,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import AS_OF as FRIDAY
-from conftest import write_workbook
-from report_fixtures import sample_overdue, sample_tables
-from smtp_server import HOST, TEMPFAIL, Handler, Received, free_port, running_server, silent_server
 
 from pmsheets.cli.main import main
 from pmsheets.config import ReportsConfig
@@ -31,6 +27,10 @@ from pmsheets.outputs.delivery import deliver, plan
 from pmsheets.outputs.mail import SmtpSettings, SmtpTransport
 from pmsheets.outputs.report_render import ReportKind
 from pmsheets.register.xlsx import XlsxRegister
+from tests.builders import AS_OF as FRIDAY
+from tests.builders import write_workbook
+from tests.report_fixtures import sample_overdue, sample_tables
+from tests.smtp_server import HOST, TEMPFAIL, Handler, Received, free_port, running_server, silent_server
 
 AS_OF = "2026-11-27T09:00"  # Friday of ISO week 2026-W48
 WEEK = "2026-W48"

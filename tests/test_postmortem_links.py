@@ -16,7 +16,7 @@ from pmsheets.model import Incident
 from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome
 from pmsheets.outputs.postmortems import DocumentResult, planned_links, write_links
 from pmsheets.register import RegisterBackend
-from tests.conftest import AS_OF, INCIDENT_HEADERS, Tables
+from tests.builders import AS_OF, INCIDENT_HEADERS, Tables
 from tests.postmortem_fixtures import LINK_BASE, P0, P1, P1_REVIEWED, P2, sample_tables
 
 Build = Callable[[Tables], RegisterBackend]

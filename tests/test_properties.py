@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from pmsheets.cli.main import main
 from pmsheets.core.check import Validation, validate
-from pmsheets.core.policy import Policy
+from pmsheets.core.policy import RULE_LEVELS, Policy
 from pmsheets.core.schema import (
     ACTIONS,
     CELL_ERRORS,
@@ -43,7 +43,7 @@ from pmsheets.core.schema import (
 )
 from pmsheets.model import Finding
 from pmsheets.register.xlsx import XlsxRegister
-from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
+from tests.builders import AS_OF, action_row, incident_row, tables, write_workbook
 
 # --- what a person can put in a cell ----------------------------------------------------------------
 
@@ -262,14 +262,19 @@ POLICIES = st.builds(
     status=st.sampled_from(["Not started", "Draft", "Reviewed", "Closed"]),
     policy=POLICIES,
 )
-def test_any_dates_of_a_required_incident_and_its_actions_are_checked_without_a_crash(
+def test_any_dates_of_a_required_incident_and_its_actions_give_findings_about_them_at_their_declared_levels(
     resolved: Any, draft: Any, review: Any, due: Any, status: str, policy: Policy
 ) -> None:
     incident = incident_row(
         id="INC-1", severity="P0", resolved_at=resolved, post_mortem_status=status, draft_date=draft, review_date=review
     )
     actions = [action_row(id=f"ACT-{kind}", incident_id="INC-1", type=kind, due_date=due) for kind in ("Short-term", "Long-term")]
-    validate(tables(incidents=[incident], actions=actions), as_of=AS_OF, policy=policy, settings=ParseSettings())
+    result = validate(tables(incidents=[incident], actions=actions), as_of=AS_OF, policy=policy, settings=ParseSettings())
+    assert [record.id for record in result.register.incidents] == ["INC-1"]
+    assert [record.id for record in result.register.actions] == ["ACT-Short-term", "ACT-Long-term"]
+    for finding in result.findings:
+        assert finding.incident == "INC-1", finding
+        assert finding.level is RULE_LEVELS[finding.rule], finding
 
 
 # --- header rows ------------------------------------------------------------------------------------

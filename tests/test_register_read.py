@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import Tables, tables
-
 from pmsheets.core.report_log import LOG_TITLE
 from pmsheets.register import RegisterBackend, all_but_findings, tabs_named
 from pmsheets.register.report_log_store import append_report_log
+from tests.builders import Tables, tables
 
 Build = Callable[[Tables], RegisterBackend]
 LOG_ROW = ["overdue", "2026-W48", "team@example.com", "<1@example.com>", "2026-11-27T09:00:00+00:00", "4", "2", "2"]

@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_fixtures import sample_overdue
 
 from pmsheets.core.overdue import escalation_report
 from pmsheets.outputs.report_render import render
+from tests.report_fixtures import sample_overdue
 
 CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -9,13 +9,13 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from conftest import write_workbook
-from report_fixtures import sample_tables
-from smtp_server import HOST, free_port, running_server
 
 from pmsheets.cli.main import main
 from pmsheets.core.report_log import LOG_TITLE, read_log
 from pmsheets.register.xlsx import XlsxRegister
+from tests.builders import write_workbook
+from tests.report_fixtures import sample_tables
+from tests.smtp_server import HOST, free_port, running_server
 
 AS_OF = "2026-11-27T09:00"
 

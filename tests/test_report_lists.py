@@ -7,8 +7,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import AS_OF, UTC, tables
-from report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue
 
 from pmsheets.config import ReportsConfig
 from pmsheets.core.overdue import Overdue, OwnerGroup, escalation_report, find_overdue, overdue_report, owner_digests
@@ -16,6 +14,8 @@ from pmsheets.core.policy import Policy
 from pmsheets.core.schema import parse
 from pmsheets.outputs.delivery import plan
 from pmsheets.outputs.report_render import ReportKind, render, shown, shown_groups
+from tests.builders import AS_OF, UTC, tables
+from tests.report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue
 
 OWNERS = ["Priya Shah", "Lena Vogel", "Sam Okafor", "Jo Park"]
 GMAIL_CLIPS_AT = 102 * 1024

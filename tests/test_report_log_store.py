@@ -9,14 +9,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import openpyxl
-from conftest import Tables, tables, write_workbook
-from report_fixtures import open_action, reviewed_incident
 
 from pmsheets.core.overdue import Headline
 from pmsheets.core.report_log import LOG_TITLE, LogEntry, read_log
 from pmsheets.register import RegisterBackend
 from pmsheets.register.report_log_store import append_report_log
 from pmsheets.register.xlsx import XlsxRegister
+from tests.builders import Tables, tables, write_workbook
+from tests.report_fixtures import open_action, reviewed_incident
 
 ENTRY = LogEntry("overdue", "2026-W48", "team@example.com", "<1@example.com>", "2026-11-27T09:00:00+00:00", Headline(4, 2, 2))
 FORMULA_ENTRY = LogEntry("escalation", "2026-W48", "=cmd@example.com", "<2@example.com>", "2026-11-27T09:00:01+00:00")

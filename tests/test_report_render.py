@@ -8,11 +8,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_fixtures import sample_overdue
 
 from pmsheets.core.overdue import Headline, escalation_report, overdue_report, owner_digests
 from pmsheets.errors import ConfigError
 from pmsheets.outputs.report_render import Rendered, ReportKind, render, web_link
+from tests.report_fixtures import sample_overdue
 
 
 class Tags(HTMLParser):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import AS_OF, UTC, tables
-from report_fixtures import open_action, reviewed_incident, sample_overdue
 
 from pmsheets.core.overdue import (
     EscalationLevel,
@@ -19,6 +17,8 @@ from pmsheets.core.overdue import (
 )
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import parse
+from tests.builders import AS_OF, UTC, tables
+from tests.report_fixtures import open_action, reviewed_incident, sample_overdue
 
 
 def overdue_ids(content: dict[str, object]) -> list[str]:

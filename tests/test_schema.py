@@ -16,48 +16,12 @@ import pytest
 from pmsheets.core.check import NotARegister
 from pmsheets.core.schema import ParseSettings, parse
 from pmsheets.model import ActionStatus, ActionType, CustomerImpact, Finding, PostmortemStatus, Severity
-from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, UTC, action_row, incident_row, run_checks, tables
+from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, UTC, action, incident, run_checks, tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # 2026-11-20 14:05 as a spreadsheet serial number (days since 1899-12-30).
 SERIAL_2026_11_20 = 46346
 SERIAL_2026_11_20_1405 = 46346 + (14 * 60 + 5) / 1440
-
-INCIDENT: dict[str, Any] = {
-    "id": "INC-1",
-    "title": "Checkout errors after a config deploy",
-    "severity": "P0",
-    "detected_at": datetime(2026, 11, 2, 9, 0),
-    "resolved_at": datetime(2026, 11, 2, 10, 30),
-    "customer_impact": "Non-trivial",
-    "impact_minutes": 90,
-    "incident_owner": "Ana Lima",
-    "primary_responder": "Bo Chen",
-    "post_mortem_status": "Closed",
-    "draft_date": date(2026, 11, 3),
-    "review_date": date(2026, 11, 5),
-    "closed_date": date(2026, 11, 20),
-    "post_mortem_doc": "https://docs.example.com/pm/inc-1",
-}
-ACTION: dict[str, Any] = {
-    "id": "ACT-1",
-    "incident_id": "INC-1",
-    "action": "Validate the config schema in the pipeline",
-    "type": "Short-term",
-    "owner": "Bo Chen",
-    "due_date": date(2026, 11, 30),
-    "tracking_link": "OPS-101",
-    "status": "Done",
-    "completed_on": date(2026, 11, 10),
-}
-
-
-def incident(**changes: Any) -> list[Any]:
-    return incident_row(**{**INCIDENT, **changes})
-
-
-def action(**changes: Any) -> list[Any]:
-    return action_row(**{**ACTION, **changes})
 
 
 def rules(findings: Sequence[Finding]) -> list[str]:

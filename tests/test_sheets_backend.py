@@ -14,8 +14,8 @@ from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.errors import RegisterError
 from pmsheets.register.sheets import RequestBody, RetryPolicy, SheetsRegister, SheetsUnavailable
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
+from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 from tests.cli_helpers import run
-from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due 2026-11-20, 7 days overdue"]

@@ -26,7 +26,7 @@ from pmsheets.register import google
 from pmsheets.register.sheets import SheetsRegister
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.testing import FakeClock
-from tests.conftest import EMULATOR_EPOCH, action_row, incident_row, tables, write_workbook
+from tests.builders import EMULATOR_EPOCH, action_row, incident_row, tables, write_workbook
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 PM_TABS = ("Incidents", "Actions")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import AS_OF, UTC
 from openpyxl.worksheet.worksheet import Worksheet
-from report_fixtures import sample_overdue
 
 from pmsheets.model import Finding, Level
 from pmsheets.outputs import snapshot
 from pmsheets.outputs.snapshot import SnapshotError, default_path, write_snapshot
+from tests.builders import AS_OF, UTC
+from tests.report_fixtures import sample_overdue
 
 FINDINGS = [Finding("action-link-invalid", Level.WARNING, "=cmd|' /C calc'!A0", "INC-2", "ACT-007", "Actions!G8")]
 

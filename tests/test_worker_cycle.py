@@ -8,16 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from report_fixtures import sample_tables as report_tables
-
 from pmsheets.core.report_log import read_log
 from pmsheets.errors import ExitCode, RegisterError, WriteRefused
 from pmsheets.ops.cycle import CycleResult, Status
 from pmsheets.ops.lease import FileLease, lease_for
 from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
-from tests.conftest import Tables
+from tests.builders import Tables
 from tests.postmortem_fixtures import LINK_BASE
 from tests.postmortem_fixtures import sample_tables as postmortem_tables
+from tests.report_fixtures import sample_tables as report_tables
 from tests.worker_fixtures import MONDAY_0900, Cycles, MemoryRegister, log_rows, memory_cycles, memory_register, worker_config
 
 OVERDUE_AND_ESCALATION = 2

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from report_fixtures import sample_tables
 
 from pmsheets.ops.heartbeat import read_beat
 from sheets_emulator import SheetsEmulator
-from tests.conftest import write_workbook
+from tests.builders import write_workbook
+from tests.report_fixtures import sample_tables
 from tests.smtp_server import HOST, running_server
 
 STARTUP_TIMEOUT = 60.0

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import gspread
 import pytest
-from report_fixtures import sample_tables
 
 from pmsheets.ops.cycle import CycleResult
 from pmsheets.ops.heartbeat import read_beat
@@ -22,7 +21,8 @@ from pmsheets.ops.lease import SheetLease
 from pmsheets.ops.loop import IDLE_BEAT_SECONDS, Timing, Worker
 from pmsheets.register.sheets import SheetsRegister
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
-from tests.conftest import sheets_register, write_workbook
+from tests.builders import sheets_register, write_workbook
+from tests.report_fixtures import sample_tables
 from tests.worker_fixtures import (
     BERLIN,
     MONDAY_0900,

@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pmsheets.core.schema import PM_TABS
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.register.xlsx import XlsxRegister, create_register
-from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
+from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
 
 FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due 2026-11-20, 7 days overdue"]
 

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from report_fixtures import sample_tables
-
 from pmsheets import config as config_module
 from pmsheets.core.report_log import LOG_TITLE
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, column_index
@@ -28,6 +26,7 @@ from pmsheets.ops.lease import FileLease, Lease
 from pmsheets.outputs.mail import Delivery, MailError
 from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes
+from tests.report_fixtures import sample_tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
