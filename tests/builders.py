@@ -1,7 +1,8 @@
 """Registers for tests, built from small literal tables, and the fixed time they are checked at.
 
 `incident()` and `action()` give a clean register's rows (a Closed P0 incident with one Done
-action: no finding at all); a test passes only the cells its case is about. `incident_row()` and
+action: no finding at all); a test passes only the cells its case is about. `p0()`, `drafted()`
+and `open_action()` give an incident still in progress, for the deadlines. `incident_row()` and
 `action_row()` give rows with nothing filled in but what is passed.
 """
 
@@ -115,6 +116,44 @@ def incident(**changes: Any) -> list[Any]:
 def action(**changes: Any) -> list[Any]:
     """ACTION's row with `changes` (keys as in action_row)."""
     return action_row(**{**ACTION, **changes})
+
+
+# --- an incident in progress -------------------------------------------------------------------
+
+NOW = AS_OF.replace(tzinfo=None)
+"""The as-of time as a naive sheet datetime (a cell's wall-clock time, read in UTC unless a zone is set)."""
+
+
+def p0(**changes: Any) -> list[Any]:
+    """A P0 with owner and responder; status and dates as the test needs."""
+    values: dict[str, Any] = {
+        "id": "INC-1",
+        "severity": "P0",
+        "customer_impact": "Non-trivial",
+        "incident_owner": "Ana Lima",
+        "primary_responder": "Bo Chen",
+        "post_mortem_doc": "https://docs.example.com/pm/inc-1",
+    }
+    return incident_row(**{**values, **changes})
+
+
+def drafted(**changes: Any) -> list[Any]:
+    """A P0 whose post-mortem is drafted but not reviewed: only the review clock runs."""
+    return p0(post_mortem_status="Draft", draft_date=date(2026, 11, 19), **changes)
+
+
+def open_action(**changes: Any) -> list[Any]:
+    """An Open short-term action of INC-1 with owner and tracking link; due date as the test needs."""
+    values: dict[str, Any] = {
+        "id": "ACT-1",
+        "incident_id": "INC-1",
+        "action": "Add a canary stage",
+        "type": "Short-term",
+        "owner": "Bo Chen",
+        "tracking_link": "OPS-7",
+        "status": "Open",
+    }
+    return action_row(**{**values, **changes})
 
 
 # --- backends holding the tables ---------------------------------------------------------------------

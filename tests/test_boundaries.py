@@ -7,7 +7,6 @@ Mon 16 .. Fri 20 | Sat 21 Sun 22 | Mon 23 .. Thu 26 (US Thanksgiving) Fri 27 | S
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,41 +14,9 @@ import pytest
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import ParseSettings
 from pmsheets.model import Finding
-from tests.builders import AS_OF, UTC, action_row, in_memory, incident_row, run_checks, tables
+from tests.builders import NOW, UTC, drafted, in_memory, open_action, p0, run_checks, tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
-NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
-
-
-def p0(**changes: Any) -> list[Any]:
-    """A P0 with owner and responder; status and dates as the test needs."""
-    values: dict[str, Any] = {
-        "id": "INC-1",
-        "severity": "P0",
-        "customer_impact": "Non-trivial",
-        "incident_owner": "Ana Lima",
-        "primary_responder": "Bo Chen",
-        "post_mortem_doc": "https://docs.example.com/pm/inc-1",
-    }
-    return incident_row(**{**values, **changes})
-
-
-def drafted(**changes: Any) -> list[Any]:
-    """A P0 whose post-mortem is drafted but not reviewed: only the review clock runs."""
-    return p0(post_mortem_status="Draft", draft_date=date(2026, 11, 19), **changes)
-
-
-def open_action(**changes: Any) -> list[Any]:
-    values: dict[str, Any] = {
-        "id": "ACT-1",
-        "incident_id": "INC-1",
-        "action": "Add a canary stage",
-        "type": "Short-term",
-        "owner": "Bo Chen",
-        "tracking_link": "OPS-7",
-        "status": "Open",
-    }
-    return action_row(**{**values, **changes})
 
 
 def of_rule(findings: list[Finding], rule: str) -> list[Finding]:

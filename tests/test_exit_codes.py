@@ -10,8 +10,8 @@ import pytest
 from pmsheets.cli import main as cli_main
 from pmsheets.cli.options import as_of_value
 from pmsheets.errors import ExitCode
-from tests.conftest import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
-from tests.test_cli import run
+from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
+from tests.cli_helpers import run
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-27T09:00:00+00:00"

@@ -26,7 +26,7 @@ from pmsheets.cli.worker import build_worker
 from pmsheets.errors import ExitCode, PmsheetsError
 from pmsheets.network import host_of
 from pmsheets.ops.heartbeat import read_beat
-from tests.conftest import write_workbook
+from tests.builders import write_workbook
 from tests.fault_servers import UNRESOLVABLE, closed_port, fault_server, self_signed_tls_server, service_account_key
 from tests.report_fixtures import sample_tables
 

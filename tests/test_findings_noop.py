@@ -19,8 +19,7 @@ from pmsheets.register import RegisterBackend, findings_digest, write_findings_i
 from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
-from tests.builders import AS_OF, Tables, tables, write_workbook
-from tests.test_boundaries import NOW, p0
+from tests.builders import AS_OF, NOW, Tables, p0, tables, write_workbook
 from tests.worker_fixtures import Cycles, worker_config
 
 RESOLVED = NOW - timedelta(hours=20)  # the draft becomes due at AS_OF + 4 h

@@ -16,9 +16,8 @@ from pmsheets.core.check import validate
 from pmsheets.core.policy import Policy, next_change
 from pmsheets.core.schema import ParseSettings
 from pmsheets.model import Finding
-from tests.builders import AS_OF, UTC
+from tests.builders import AS_OF, NOW, UTC, drafted, open_action, p0
 from tests.builders import tables as register_tables
-from tests.test_boundaries import NOW, drafted, open_action, p0
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TICK = timedelta(microseconds=1)

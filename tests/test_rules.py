@@ -19,9 +19,8 @@ from pmsheets.core import policy
 from pmsheets.core.policy import RULE_LEVELS, Policy
 from pmsheets.core.schema import ParseSettings, parse
 from pmsheets.model import Finding, Level, Register
-from tests.builders import AS_OF, INCIDENT_HEADERS, action, in_memory, incident, run_checks, tables
+from tests.builders import AS_OF, INCIDENT_HEADERS, NOW, action, in_memory, incident, run_checks, tables
 
-NOW = AS_OF.replace(tzinfo=None)  # the as-of time as a naive (UTC) sheet datetime
 TIMELINE_HEADERS = ["Incident ID", "Time", "Event"]
 
 # A P2 with no systemic gap, security concern or repeatable failure: no post-mortem needed.
