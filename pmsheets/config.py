@@ -10,18 +10,20 @@ import difflib
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from pmsheets.core.policy import DEFAULT_BLAME_PHRASES, Policy
+from pmsheets.core.policy import Policy
+from pmsheets.core.report_log import ReportKind
 from pmsheets.core.schema import ParseSettings
+from pmsheets.core.weekly import WEEKDAYS, WeeklySchedule
 from pmsheets.errors import ConfigError
-from pmsheets.outputs.mail import SmtpSettings, is_address
+from pmsheets.model import UTC_ZONE, is_address
 
 CONFIG_ENV = "PMSHEETS_CONFIG"
 DEFAULT_CONFIG = Path("pmsheets.yaml")
@@ -58,14 +60,30 @@ class PostmortemsConfig:
     """Let generate set a blank or Not started Post-mortem status to Draft (off: a skeleton is not yet a draft)."""
 
 
-DEFAULT_SENDER = "pmsheets <pmsheets@localhost>"
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """The `mail.smtp` keys."""
+
+    host: str
+    port: int | None = None
+    security: str = "starttls"
+    """starttls | ssl | none."""
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+    ca_file: Path | None = None
+    """Extra certificate authority to trust (a company CA); the system's CAs are trusted too."""
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587}.get(self.security, 25)
 
 
 @dataclass(frozen=True, slots=True)
 class MailConfig:
     transport: str = "file"
     """file: each message becomes an .eml in `outbox` (no server needed); smtp: sent through `smtp`."""
-    sender: str = DEFAULT_SENDER
+    sender: str = "pmsheets <pmsheets@localhost>"
     """The `mail.from` key."""
     outbox: Path = Path("reports/outbox")
     smtp: SmtpSettings | None = None
@@ -88,6 +106,21 @@ class ReportsConfig:
     """A larger snapshot is saved in `dir` and the email says so: mail servers refuse big messages."""
     max_list_items: int = 20
     """Rows per list in an email (0: all); the rest are counted and left to the snapshot."""
+
+    def wanted_kinds(self) -> dict[ReportKind, tuple[str, ...]]:
+        """The weekly reports asked for, each with its fixed recipients.
+
+        Owner digests have no fixed list (their addresses come from the People tab): one
+        logged digest counts as that week's digests being sent.
+        """
+        wanted: dict[ReportKind, tuple[str, ...]] = {}
+        if self.overdue_to:
+            wanted[ReportKind.OVERDUE] = self.overdue_to
+        if self.owner_digests:
+            wanted[ReportKind.OWNER_DIGEST] = ()
+        if self.escalation_to:
+            wanted[ReportKind.ESCALATION] = self.escalation_to
+        return wanted
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +156,15 @@ class Config:
                 return ZoneInfo(register_timezone)
             except (ZoneInfoNotFoundError, ValueError):
                 pass
-        return ZoneInfo("UTC")
+        return UTC_ZONE
+
+    def weekly_schedule(self) -> WeeklySchedule:
+        return WeeklySchedule(
+            day=WEEKDAYS.index(self.reports.weekly_day),
+            at=time.fromisoformat(self.reports.weekly_time),
+            timezone=self.effective_timezone(),
+            max_late=timedelta(hours=self.reports.max_late_hours),
+        )
 
     def parse_settings(self, timezone: ZoneInfo) -> ParseSettings:
         return ParseSettings(timezone=timezone, date_formats=self.date_formats)
@@ -280,11 +321,8 @@ def _sender(value: Any) -> str:
     return text
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def _weekday(value: Any) -> str:
-    if not isinstance(value, str) or value.strip().lower() not in _WEEKDAYS:
+    if not isinstance(value, str) or value.strip().lower() not in WEEKDAYS:
         msg = "a day of the week such as monday"
         raise ValueError(msg)
     return value.strip().lower()
@@ -429,100 +467,82 @@ def load(path: Path) -> Config:
 
 def from_mapping(data: Any, *, source: Path | None = None) -> Config:
     values = _checked(data, SPEC, prefix="", source=source)
-    register = values.get("register", {})
-    policy_values = values.get("policy", {})
-    timezone = values.get("timezone")
-    postmortems = values.get("postmortems", {})
     base = source.parent if source is not None else Path()
-
-    def path_of(key: str) -> Path | None:
-        if key not in register:
-            return None
-        path = Path(register[key]).expanduser()
-        return path if path.is_absolute() else base / path
-
+    register = values.pop("register", {})
     if register.get("backend") == "google" and "spreadsheet" not in register:
         where = f" in {source}" if source else ""
         msg = f"config{where}: key 'register.spreadsheet' is required when register.backend is google (the key or the sheet's URL)"
         raise ConfigError(msg)
+    policy, postmortems, mail, reports, worker = (values.pop(key, {}) for key in ("policy", "postmortems", "mail", "reports", "worker"))
+    if "timezone" in values:
+        policy["timezone"] = values["timezone"]
+    if "templates_dir" in values:
+        values["templates_dir"] = _beside(base, values["templates_dir"])
     return Config(
-        timezone=timezone,
-        date_formats=values.get("date_formats", ()),
-        register=RegisterConfig(
-            backend=register.get("backend", "xlsx"),
-            path=path_of("path") or base / "register.xlsx",
-            spreadsheet=register.get("spreadsheet"),
-            auth=register.get("auth", "service_account"),
-            credentials=path_of("credentials"),
-            credentials_env=register.get("credentials_env"),
-            oauth_client_file=path_of("oauth_client_file"),
-            oauth_token_file=path_of("oauth_token_file"),
-            api_endpoint=register.get("api_endpoint", GOOGLE_SHEETS_ENDPOINT),
-            timeout_seconds=register.get("timeout_seconds", 30.0),
-            retry_seconds=register.get("retry_seconds", 60.0),
-        ),
-        policy=Policy(
-            timezone=timezone or ZoneInfo("UTC"),
-            blame_phrases=policy_values.pop("blame_phrases", DEFAULT_BLAME_PHRASES),
-            **policy_values,
-        ),
-        templates_dir=_beside(base, values["templates_dir"]) if "templates_dir" in values else None,
-        postmortems=PostmortemsConfig(
-            dir=_beside(base, postmortems.get("dir", "docs/postmortems")),
-            link_base=postmortems.get("link_base"),
-            set_status_draft=postmortems.get("set_status_draft", False),
-        ),
-        mail=_mail_config(values.get("mail", {}), base, source),
-        reports=_reports_config(values.get("reports", {}), base),
-        worker=_worker_config(values.get("worker", {}), base),
+        **values,
+        register=_section(RegisterConfig, register, base),
+        policy=Policy(**policy),
+        postmortems=_section(PostmortemsConfig, postmortems, base),
+        mail=_mail_config(mail, base, source),
+        reports=_section(ReportsConfig, _flat(reports), base, names=_REPORTS_FIELDS),
+        worker=_section(WorkerConfig, worker, base),
         source=source,
     )
 
 
+_T = TypeVar("_T")
+_PATH_TYPES = ("Path", "Path | None")
+_REPORTS_FIELDS = {
+    "weekly.day": "weekly_day",
+    "weekly.time": "weekly_time",
+    "weekly.max_late_hours": "max_late_hours",
+    "overdue.to": "overdue_to",
+    "overdue.owner_digests": "owner_digests",
+    "escalation.to": "escalation_to",
+    "escalation.escalate_after_days": "escalate_after_days",
+    "escalation.attach_snapshot": "attach_snapshot",
+    "escalation.attach_max_mb": "attach_max_mb",
+}
+"""reports.* keys whose field in ReportsConfig has another name."""
+
+
+def _section(kind: type[_T], values: Mapping[str, Any], base: Path, *, names: Mapping[str, str] | None = None) -> _T:
+    """A config section from the keys the file sets. A key left out takes the dataclass field's
+    default, the only place a default is written; every path (set or default) is relative to
+    the config file's folder."""
+    renamed = names or {}
+    section = kind(**{renamed.get(key, key): value for key, value in values.items()})
+    paths = {
+        f.name: _beside(base, getattr(section, f.name))
+        for f in fields(section)  # type: ignore[arg-type]
+        if f.type in _PATH_TYPES and getattr(section, f.name) is not None
+    }
+    return replace(section, **paths)  # type: ignore[type-var]
+
+
+def _flat(nested: Mapping[str, Any]) -> dict[str, Any]:
+    """{'weekly': {'day': ...}} -> {'weekly.day': ...}."""
+    flat: dict[str, Any] = {}
+    for key, value in nested.items():
+        if isinstance(value, Mapping):
+            flat.update({f"{key}.{sub}": item for sub, item in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
 def _mail_config(mail: dict[str, Any], base: Path, source: Path | None) -> MailConfig:
-    smtp = mail.get("smtp", {})
+    smtp = mail.pop("smtp", {})
     if mail.get("transport") == "smtp" and "host" not in smtp:
         where = f" in {source}" if source else ""
         msg = f"config{where}: key 'mail.smtp.host' is required when mail.transport is smtp"
         raise ConfigError(msg)
-    settings = None
     if "host" in smtp:
-        ca_file = _beside(base, smtp["ca_file"]) if "ca_file" in smtp else None
-        settings = SmtpSettings(**{key: value for key, value in smtp.items() if key != "ca_file"}, ca_file=ca_file)
-    return MailConfig(
-        transport=mail.get("transport", "file"),
-        sender=mail.get("from", DEFAULT_SENDER),
-        outbox=_beside(base, mail.get("outbox", "reports/outbox")),
-        smtp=settings,
-    )
+        mail["smtp"] = _section(SmtpSettings, smtp, base)
+    return _section(MailConfig, mail, base, names={"from": "sender"})
 
 
-def _reports_config(reports: dict[str, Any], base: Path) -> ReportsConfig:
-    weekly, overdue, escalation = (reports.get(key, {}) for key in ("weekly", "overdue", "escalation"))
-    return ReportsConfig(
-        dir=_beside(base, reports.get("dir", "reports")),
-        weekly_day=weekly.get("day", "monday"),
-        weekly_time=weekly.get("time", "09:00"),
-        max_late_hours=weekly.get("max_late_hours", 48.0),
-        overdue_to=overdue.get("to", ()),
-        owner_digests=overdue.get("owner_digests", False),
-        escalation_to=escalation.get("to", ()),
-        escalate_after_days=escalation.get("escalate_after_days", 7),
-        attach_snapshot=escalation.get("attach_snapshot", False),
-        attach_max_mb=escalation.get("attach_max_mb", 10.0),
-        max_list_items=reports.get("max_list_items", 20),
-    )
-
-
-def _worker_config(worker: dict[str, Any], base: Path) -> WorkerConfig:
-    return WorkerConfig(
-        sync_every_minutes=worker.get("sync_every_minutes", 15.0),
-        heartbeat=_beside(base, worker.get("heartbeat", "worker.heartbeat")),
-        lease_minutes=worker.get("lease_minutes", 10.0),
-    )
-
-
-def _beside(base: Path, text: str) -> Path:
+def _beside(base: Path, text: str | Path) -> Path:
     """A path from the config, relative to the config file's folder unless absolute."""
     path = Path(text).expanduser()
     return path if path.is_absolute() else base / path

@@ -7,6 +7,7 @@ back and shown in messages without translation.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -145,6 +146,14 @@ class TimelineEntry:
     incident_id: str | None = None
     time: datetime | None = None
     event: str | None = None
+
+
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+")
+
+
+def is_address(text: str) -> bool:
+    """An e-mail address pmsheets can send to (a config recipient, a People tab email)."""
+    return bool(_ADDRESS.fullmatch(text.strip()))
 
 
 @dataclass(frozen=True, slots=True)

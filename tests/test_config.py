@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from pmsheets import config
+from pmsheets.core.policy import Policy
 from pmsheets.errors import ConfigError
 from tests.cli_helpers import write_config
 
@@ -89,3 +91,44 @@ def test_secret_value_is_not_echoed(tmp_path: Path) -> None:
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"is not valid YAML \(line \d+\)"):
         config.load(write_config(tmp_path, "policy:\n  draft_due_hours: 1\n bad: [\n"))
+
+
+def test_an_empty_config_takes_every_dataclass_default(tmp_path: Path) -> None:
+    # The dataclass fields are the only place a default is written; paths land beside the config file.
+    loaded = config.load(write_config(tmp_path, ""))
+    sections = (
+        (loaded.register, config.RegisterConfig()),
+        (loaded.postmortems, config.PostmortemsConfig()),
+        (loaded.mail, config.MailConfig()),
+        (loaded.reports, config.ReportsConfig()),
+        (loaded.worker, config.WorkerConfig()),
+        (loaded.policy, Policy()),
+    )
+    for section, default in sections:
+        for field in fields(default):
+            expected = getattr(default, field.name)
+            if isinstance(expected, Path):
+                expected = tmp_path / expected
+            assert getattr(section, field.name) == expected, f"{type(section).__name__}.{field.name}"
+
+
+def test_keys_named_otherwise_in_the_file_reach_their_fields(tmp_path: Path) -> None:
+    loaded = config.load(
+        write_config(
+            tmp_path,
+            "mail:\n  from: ops <ops@example.com>\n"
+            "reports:\n  weekly: {day: friday, time: '16:30', max_late_hours: 6}\n"
+            "  overdue: {to: [a@example.com], owner_digests: true}\n"
+            "  escalation: {to: [b@example.com], escalate_after_days: 3, attach_snapshot: true, attach_max_mb: 2}\n",
+        )
+    )
+    reports = loaded.reports
+    assert loaded.mail.sender == "ops <ops@example.com>"
+    assert (reports.weekly_day, reports.weekly_time, reports.max_late_hours) == ("friday", "16:30", 6)
+    assert (reports.overdue_to, reports.owner_digests) == (("a@example.com",), True)
+    assert (reports.escalation_to, reports.escalate_after_days, reports.attach_snapshot, reports.attach_max_mb) == (
+        ("b@example.com",),
+        3,
+        True,
+        2,
+    )

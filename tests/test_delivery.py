@@ -10,12 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pmsheets.config import ReportsConfig
+from pmsheets.config import ReportsConfig, SmtpSettings
 from pmsheets.core.overdue import Headline
-from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, missing_recipients, previous_headline, read_log
+from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, ReportKind, missing_recipients, previous_headline, read_log
 from pmsheets.outputs.delivery import Planned, deliver, kinds_for, plan, write_previews
-from pmsheets.outputs.mail import FileTransport, SmtpSettings, SmtpTransport
-from pmsheets.outputs.report_render import ReportKind
+from pmsheets.outputs.mail import FileTransport, SmtpTransport
 from tests.builders import AS_OF
 from tests.report_fixtures import sample_overdue
 from tests.smtp_server import HOST, dropping_server, free_port, running_server

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from pmsheets.config import SmtpSettings
 from pmsheets.outputs.mail import (
     Attachment,
     FileTransport,
     MailError,
     Outgoing,
-    SmtpSettings,
     SmtpTransport,
     build_message,
     smtp_password,

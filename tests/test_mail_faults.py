@@ -21,11 +21,10 @@ import pytest
 import yaml
 
 from pmsheets.cli.main import main
-from pmsheets.config import ReportsConfig
-from pmsheets.core.report_log import LogEntry, read_log
+from pmsheets.config import ReportsConfig, SmtpSettings
+from pmsheets.core.report_log import LogEntry, ReportKind, read_log
 from pmsheets.outputs.delivery import deliver, plan
-from pmsheets.outputs.mail import SmtpSettings, SmtpTransport
-from pmsheets.outputs.report_render import ReportKind
+from pmsheets.outputs.mail import SmtpTransport
 from pmsheets.register.xlsx import XlsxRegister
 from tests.builders import AS_OF as FRIDAY
 from tests.builders import write_workbook

@@ -11,9 +11,10 @@ import pytest
 from pmsheets.config import ReportsConfig
 from pmsheets.core.overdue import Overdue, OwnerGroup, escalation_report, find_overdue, overdue_report, owner_digests
 from pmsheets.core.policy import Policy
+from pmsheets.core.report_log import ReportKind
 from pmsheets.core.schema import parse
 from pmsheets.outputs.delivery import plan
-from pmsheets.outputs.report_render import ReportKind, render, shown, shown_groups
+from pmsheets.outputs.report_render import render, shown, shown_groups
 from tests.builders import AS_OF, UTC, tables
 from tests.report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from pmsheets.core.overdue import Headline, escalation_report, overdue_report, owner_digests
+from pmsheets.core.report_log import ReportKind
 from pmsheets.errors import ConfigError
-from pmsheets.outputs.report_render import Rendered, ReportKind, render, web_link
+from pmsheets.outputs.report_render import Rendered, render, web_link
 from tests.report_fixtures import sample_overdue
 
 

@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pmsheets.config import ReportsConfig
-from pmsheets.core.report_log import LogEntry
-from pmsheets.core.weekly import SlotState, WeeklySchedule, latest_slot, wanted_kinds, weekly_due
-from pmsheets.outputs.report_render import ReportKind
+from pmsheets.core.report_log import LogEntry, ReportKind
+from pmsheets.core.weekly import SlotState, WeeklySchedule, latest_slot, weekly_due
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -125,7 +124,7 @@ def test_weekly_due_with_no_recipients_configured_sends_nothing() -> None:
 
 def test_wanted_kinds_leaves_out_reports_without_recipients() -> None:
     settings = ReportsConfig(overdue_to=(), escalation_to=("ops@example.com",), owner_digests=True)
-    assert wanted_kinds(settings) == {ReportKind.OWNER_DIGEST: (), ReportKind.ESCALATION: ("ops@example.com",)}
+    assert settings.wanted_kinds() == {ReportKind.OWNER_DIGEST: (), ReportKind.ESCALATION: ("ops@example.com",)}
 
 
 def test_weekly_due_counts_owner_digests_sent_when_one_is_logged() -> None:

@@ -14,8 +14,8 @@ from pmsheets.cli.options import add_as_of
 from pmsheets.cli.report_job import export_snapshot, planned_reports, preview_reports, send_reports
 from pmsheets.cli.session import Checked
 from pmsheets.errors import ExitCode, UsageError
+from pmsheets.model import is_address
 from pmsheets.outputs.delivery import Outcome
-from pmsheets.outputs.mail import is_address
 
 
 def add_report_commands(commands: Any) -> None:

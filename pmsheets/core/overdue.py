@@ -248,11 +248,12 @@ def find_overdue(register: Register, *, as_of: datetime, policy: rules.Policy) -
     actions = tuple(_overdue_action(a, ctx) for a in register.actions if rules.action_overdue.find(a, ctx))
     postmortems = tuple(item for item in (_late_postmortem(i, ctx) for i in register.incidents) if item is not None)
     untracked = tuple(u for u in (_untracked(a) for a in register.actions) if u is not None)
-    return Overdue(as_of, iso_week(as_of, policy), ranked(actions), ranked(postmortems), untracked, ctx)
+    return Overdue(as_of, iso_week(as_of.astimezone(policy.timezone)), ranked(actions), ranked(postmortems), untracked, ctx)
 
 
-def iso_week(as_of: datetime, policy: rules.Policy) -> str:
-    year, week, _ = as_of.astimezone(policy.timezone).isocalendar()
+def iso_week(moment: datetime) -> str:
+    """The ISO week of the moment's own date (2026-W49): how reports and the report log name a week."""
+    year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
 
 

@@ -8,6 +8,7 @@ added only after the server (or the outbox) accepted the message for that recipi
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,14 @@ from pmsheets.core.schema import RawWorkbook, normalize
 
 LOG_TITLE = "Report log"
 LOG_HEADERS = ("Kind", "Week", "Recipient", "Message-ID", "Sent at", "Overdue actions", "Overdue post-mortems", "Not tracked")
+
+
+class ReportKind(enum.StrEnum):
+    """The weekly reports; also the `Kind` column of the report log."""
+
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    OWNER_DIGEST = "owner-digest"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pmsheets.config import Config, ReportsConfig
-from pmsheets.core.report_log import LogEntry, missing_recipients
-from pmsheets.outputs.report_render import ReportKind
+from pmsheets.core.overdue import iso_week
+from pmsheets.core.report_log import LogEntry, ReportKind, missing_recipients
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -34,16 +33,6 @@ class WeeklySchedule:
     at: time
     timezone: ZoneInfo
     max_late: timedelta
-
-    @classmethod
-    def from_config(cls, config: Config) -> WeeklySchedule:
-        reports = config.reports
-        return cls(
-            day=WEEKDAYS.index(reports.weekly_day),
-            at=time.fromisoformat(reports.weekly_time),
-            timezone=config.effective_timezone(),
-            max_late=timedelta(hours=reports.max_late_hours),
-        )
 
 
 class SlotState(enum.StrEnum):
@@ -87,27 +76,6 @@ def latest_slot(now: datetime, schedule: WeeklySchedule) -> datetime:
 def _at(day: date, schedule: WeeklySchedule) -> datetime:
     # Through UTC and back, so a wall time inside a DST gap comes out as a real instant.
     return datetime.combine(day, schedule.at, tzinfo=schedule.timezone).astimezone(UTC).astimezone(schedule.timezone)
-
-
-def iso_week(moment: datetime) -> str:
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def wanted_kinds(settings: ReportsConfig) -> dict[ReportKind, tuple[str, ...]]:
-    """The weekly reports the config asks for, each with its fixed recipients.
-
-    Owner digests have no fixed list (their addresses come from the People tab): one
-    logged digest counts as that week's digests being sent.
-    """
-    wanted: dict[ReportKind, tuple[str, ...]] = {}
-    if settings.overdue_to:
-        wanted[ReportKind.OVERDUE] = settings.overdue_to
-    if settings.owner_digests:
-        wanted[ReportKind.OWNER_DIGEST] = ()
-    if settings.escalation_to:
-        wanted[ReportKind.ESCALATION] = settings.escalation_to
-    return wanted
 
 
 def weekly_due(now: datetime, schedule: WeeklySchedule, log: Iterable[LogEntry], wanted: Mapping[ReportKind, tuple[str, ...]]) -> WeeklyDue:

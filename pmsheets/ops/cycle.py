@@ -31,7 +31,7 @@ from pmsheets.core.overdue import find_overdue
 from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.core.schema import RawWorkbook
-from pmsheets.core.weekly import SlotState, WeeklyDue, WeeklySchedule, wanted_kinds, weekly_due
+from pmsheets.core.weekly import SlotState, WeeklyDue, weekly_due
 from pmsheets.errors import ExitCode, PmsheetsError
 from pmsheets.ops.events import EventLog
 from pmsheets.ops.lease import Lease
@@ -290,7 +290,7 @@ class _Cycle:
         return self.validation
 
     def due(self, log: Sequence[LogEntry]) -> WeeklyDue:
-        return weekly_due(self.now, WeeklySchedule.from_config(self.config), log, wanted_kinds(self.config.reports))
+        return weekly_due(self.now, self.config.weekly_schedule(), log, self.config.reports.wanted_kinds())
 
     def report_log(self, tables: RawWorkbook) -> list[LogEntry]:
         return read_log(tables) + read_log({LOG_TITLE: [LOG_HEADERS, *self.state.unlogged]})

@@ -25,11 +25,11 @@ from pmsheets.core.overdue import (
     overdue_report,
     owner_digests,
 )
-from pmsheets.core.report_log import LogEntry, missing_recipients, previous_headline
+from pmsheets.core.report_log import LogEntry, ReportKind, missing_recipients, previous_headline
 from pmsheets.errors import PmsheetsError
-from pmsheets.model import Finding
-from pmsheets.outputs.mail import Attachment, Delivery, MailConnectError, MailError, Outgoing, Transport, build_message, is_address
-from pmsheets.outputs.report_render import Rendered, ReportKind, render
+from pmsheets.model import Finding, is_address
+from pmsheets.outputs.mail import Attachment, Delivery, MailConnectError, MailError, Outgoing, Transport, build_message
+from pmsheets.outputs.report_render import Rendered, render
 from pmsheets.outputs.snapshot import SnapshotError, default_path, save_file, write_snapshot
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.policy
 import os
-import re
 import smtplib
 import ssl
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,10 +21,10 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from pmsheets.config import SmtpSettings
 from pmsheets.errors import PmsheetsError
 
 KEYRING_SERVICE = "pmsheets"
-_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+")
 
 
 class MailError(PmsheetsError):
@@ -67,10 +66,6 @@ class Delivery:
     message_id: str
     accepted: tuple[str, ...]
     refused: Mapping[str, str] = field(default_factory=dict)
-
-
-def is_address(text: str) -> bool:
-    return bool(_ADDRESS.fullmatch(text.strip()))
 
 
 def build_message(outgoing: Outgoing, *, now: datetime) -> EmailMessage:
@@ -144,23 +139,6 @@ def unused_path(path: Path) -> Path:
 
 
 # --- SMTP transport ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    host: str
-    port: int | None = None
-    security: str = "starttls"
-    """starttls | ssl | none."""
-    username: str | None = None
-    password_env: str | None = None
-    timeout: float = 30.0
-    ca_file: Path | None = None
-    """Extra certificate authority to trust (a company CA); the system's CAs are trusted too."""
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"ssl": 465, "starttls": 587}.get(self.security, 25)
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext:

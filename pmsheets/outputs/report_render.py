@@ -7,7 +7,6 @@ from its own template, never derived from the HTML.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,16 +17,8 @@ from typing import Any
 import jinja2
 
 from pmsheets.core.overdue import EscalationLevel, EscalationReport, OverdueItem, OverdueReport, OwnerDigest, OwnerGroup
+from pmsheets.core.report_log import ReportKind
 from pmsheets.outputs.templating import environment
-
-
-class ReportKind(enum.StrEnum):
-    """Also the `Kind` column of the report log."""
-
-    OVERDUE = "overdue"
-    ESCALATION = "escalation"
-    OWNER_DIGEST = "owner-digest"
-
 
 TEMPLATES: dict[ReportKind, str] = {
     ReportKind.OVERDUE: "report_overdue",
