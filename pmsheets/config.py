@@ -61,6 +61,12 @@ class PostmortemsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingsConfig:
+    highlight: bool = True
+    """Mark the cells the Findings tab lists on the PM tabs (one tool-owned conditional format per tab)."""
+
+
+@dataclass(frozen=True, slots=True)
 class SmtpSettings:
     """The `mail.smtp` keys."""
 
@@ -142,6 +148,7 @@ class Config:
     templates_dir: Path | None = None
     """A folder whose templates replace the shipped ones of the same name."""
     postmortems: PostmortemsConfig = field(default_factory=PostmortemsConfig)
+    findings: FindingsConfig = field(default_factory=FindingsConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
@@ -377,6 +384,7 @@ SPEC: Spec = {
         "link_base": _url,
         "set_status_draft": _yes_no,
     },
+    "findings": {"highlight": _yes_no},
     "mail": {
         "transport": _choice("file", "smtp"),
         "from": _sender,
@@ -473,7 +481,9 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
         where = f" in {source}" if source else ""
         msg = f"config{where}: key 'register.spreadsheet' is required when register.backend is google (the key or the sheet's URL)"
         raise ConfigError(msg)
-    policy, postmortems, mail, reports, worker = (values.pop(key, {}) for key in ("policy", "postmortems", "mail", "reports", "worker"))
+    policy, postmortems, findings, mail, reports, worker = (
+        values.pop(key, {}) for key in ("policy", "postmortems", "findings", "mail", "reports", "worker")
+    )
     if "timezone" in values:
         policy["timezone"] = values["timezone"]
     if "templates_dir" in values:
@@ -483,6 +493,7 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
         register=_section(RegisterConfig, register, base),
         policy=Policy(**policy),
         postmortems=_section(PostmortemsConfig, postmortems, base),
+        findings=_section(FindingsConfig, findings, base),
         mail=_mail_config(mail, base, source),
         reports=_section(ReportsConfig, _flat(reports), base, names=_REPORTS_FIELDS),
         worker=_section(WorkerConfig, worker, base),

@@ -39,7 +39,6 @@ UNSUPPORTED = frozenset(
         "copyPaste",
         "cutPaste",
         "deleteBanding",
-        "deleteConditionalFormatRule",
         "deleteDataSource",
         "deleteDimensionGroup",
         "deleteDuplicates",
@@ -55,7 +54,6 @@ UNSUPPORTED = frozenset(
         "pasteData",
         "randomizeRange",
         "refreshDataSource",
-        "setBasicFilter",
         "textToColumns",
         "trimWhitespace",
         "updateBanding",
@@ -312,6 +310,29 @@ def add_conditional_format_rule(ctx: BatchContext, body: dict[str, Any]) -> dict
     return {}
 
 
+def delete_conditional_format_rule(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
+    sheet = sheet_of(ctx.ss, body)
+    rules = sheet.extra.get("conditionalFormats", [])
+    index = int(body.get("index", 0))
+    if not 0 <= index < len(rules):
+        msg = f"No conditional format on sheet: {sheet.sheet_id} at index: {index}"
+        raise RequestError(msg)
+    rule = rules.pop(index)
+    return {"deleteConditionalFormatRule": {"rule": rule}}
+
+
+def set_basic_filter(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
+    """The sheet's one basic filter, replaced whole (criteria and sort included), as the service does."""
+    wanted = dict(body.get("filter") or {})
+    rng = wanted.get("range")
+    if rng is None:
+        msg = "filter.range is required."
+        raise RequestError(msg)
+    sheet, _ = grid_bounds(ctx.ss, rng)
+    sheet.extra["basicFilter"] = wanted
+    return {}
+
+
 def add_protected_range(ctx: BatchContext, body: dict[str, Any]) -> dict[str, Any]:
     wanted = {k: v for k, v in (body.get("protectedRange") or {}).items() if v is not None}
     grid_bounds(ctx.ss, wanted.get("range") or {})
@@ -450,6 +471,8 @@ HANDLERS: dict[str, Handler] = {
     "updateCells": update_cells,
     "setDataValidation": set_data_validation,
     "addConditionalFormatRule": add_conditional_format_rule,
+    "deleteConditionalFormatRule": delete_conditional_format_rule,
+    "setBasicFilter": set_basic_filter,
     "addProtectedRange": add_protected_range,
     "deleteProtectedRange": delete_protected_range,
     "mergeCells": merge_cells,

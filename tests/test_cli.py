@@ -68,7 +68,7 @@ def test_validate_json_has_the_documented_shape(configure: Callable[..., Configu
 
 
 def test_validate_exits_0_without_error_findings(configure: Callable[..., ConfiguredRegister], clean_register: Path) -> None:
-    code, _, err = run("--config", configure(clean_register).config, "validate", "--as-of", AS_OF)
+    code, _, err = run("--config", configure(clean_register).config, "validate", "--write", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 
 
@@ -76,7 +76,7 @@ def test_validate_table_names_cell_level_rule_and_counts(configure: Callable[...
     config = configure(overdue_register).config
     _, out, _ = run("--config", config, "validate", "--as-of", AS_OF, "--no-write")
     line = next(line for line in out.splitlines() if "action-overdue" in line)
-    assert line.split()[:3] == ["Actions!F2", "error", "action-overdue"]
+    assert line.split()[:4] == ["Actions!F2", "ACT-1", "error", "action-overdue"]
     assert "1 error(s), 0 warning(s), 0 info" in out
 
 
@@ -87,17 +87,18 @@ def test_table_output_has_no_colour_codes_when_not_a_terminal(tmp_path: Path, ov
 
 def test_validate_writes_findings_tab(configure: Callable[..., ConfiguredRegister], overdue_register: Path) -> None:
     register = configure(overdue_register)
-    run("--config", register.config, "validate", "--as-of", AS_OF)
+    run("--config", register.config, "validate", "--write", "--as-of", AS_OF)
     rows = register.findings_tab()
-    assert rows[0] == ["Level", "Rule", "Incident", "Action", "Cell", "Message"]
-    assert rows[1][:5] == ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2"]
+    assert rows[0][:6] == ["Level", "Rule", "Incident", "Action", "Owner", "Cell"]
+    assert rows[0][6].startswith("Message (as of ")
+    assert rows[1][:6] == ["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2"]
 
 
 def test_second_run_replaces_previous_findings(configure: Callable[..., ConfiguredRegister], overdue_register: Path) -> None:
     register = configure(overdue_register)
-    run("--config", register.config, "validate", "--as-of", AS_OF)
-    run("--config", register.config, "validate", "--as-of", "2026-11-01T09:00:00+00:00")
-    assert register.findings_tab() == [["Level", "Rule", "Incident", "Action", "Cell", "Message"]]
+    run("--config", register.config, "validate", "--write", "--as-of", AS_OF)
+    run("--config", register.config, "validate", "--write", "--as-of", "2026-11-01T09:00:00+00:00")
+    assert [row[:6] for row in register.findings_tab()] == [["Level", "Rule", "Incident", "Action", "Owner", "Cell"]]
 
 
 def test_no_write_leaves_workbook_bytes_unchanged(tmp_path: Path, overdue_register: Path) -> None:
@@ -162,7 +163,7 @@ def test_init_creates_register_that_validates(tmp_path: Path) -> None:
     code, out, _ = run("init", "--xlsx", str(register))
     assert code == 0
     assert "Created empty register" in out
-    code, _, err = run("--config", str(make_config(tmp_path, register)), "validate", "--as-of", AS_OF)
+    code, _, err = run("--config", str(make_config(tmp_path, register)), "validate", "--write", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 
 
@@ -221,7 +222,7 @@ def test_init_writes_a_starter_config_that_validate_uses(tmp_path: Path) -> None
     code, out, _ = run("--config", str(config), "init", "--xlsx", str(register))
     assert code == 0
     assert f"the config {config} that points at it" in out
-    code, _, err = run("--config", str(config), "validate", "--as-of", AS_OF)
+    code, _, err = run("--config", str(config), "validate", "--write", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 
 

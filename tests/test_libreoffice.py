@@ -46,11 +46,11 @@ def read_csv(path: Path) -> list[list[str]]:
 
 def test_findings_tab_added_by_the_tool_opens_in_libreoffice(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "register.xlsx", {"Incidents": [INCIDENT_HEADERS, ["INC-1", "Outage", "P1"]]})
-    XlsxRegister(path).write_findings([["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "=1+1 stays text"]])
+    XlsxRegister(path).write_findings([["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "=1+1 stays text"]])
     sheets = sheets_as_csv(path, tmp_path / "out")
     assert sheets["Findings"] == [
-        ["Level", "Rule", "Incident", "Action", "Cell", "Message"],
-        ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "=1+1 stays text"],
+        ["Level", "Rule", "Incident", "Action", "Owner", "Cell", "Message"],
+        ["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "=1+1 stays text"],
     ]
     assert sheets["Incidents"][1][:3] == ["INC-1", "Outage", "P1"]
 
@@ -59,4 +59,4 @@ def test_findings_tab_replaced_by_the_tool_opens_in_libreoffice(tmp_path: Path) 
     path = write_workbook(tmp_path / "register.xlsx", {"Incidents": [INCIDENT_HEADERS], "Findings": [["stale"]] * 5})
     XlsxRegister(path).write_findings([])
     sheets = sheets_as_csv(path, tmp_path / "out")
-    assert sheets["Findings"] == [["Level", "Rule", "Incident", "Action", "Cell", "Message"]]
+    assert sheets["Findings"] == [["Level", "Rule", "Incident", "Action", "Owner", "Cell", "Message"]]

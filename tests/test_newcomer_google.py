@@ -30,7 +30,7 @@ def test_emulator_command_serves_a_workbook_to_the_google_backend(tmp_path: Path
             f"timezone: UTC\nregister:\n  backend: google\n  spreadsheet: {key}\n  credentials: key.json\n  api_endpoint: {url}\n",
             encoding="utf-8",
         )
-        code, out, err = run("--config", str(config), "validate", "--as-of", AS_OF, "--format", "json")
+        code, out, err = run("--config", str(config), "validate", "--write", "--as-of", AS_OF, "--format", "json")
         assert code == 1, err
         assert json.loads(out)["counts"]["error"] > 10
     finally:

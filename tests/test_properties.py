@@ -345,8 +345,8 @@ def read_findings(path: Path) -> list[list[Any]]:
     return rows
 
 
-@given(rows=st.lists(st.lists(FINDING_TEXT, min_size=6, max_size=6), max_size=6))
-@example(rows=[["error", "value-invalid", "INC-1", "", "Incidents!C2", "Severity: 'a\rb' is not one of: P0, P1, P2."]])
+@given(rows=st.lists(st.lists(FINDING_TEXT, min_size=7, max_size=7), max_size=6))
+@example(rows=[["error", "value-invalid", "INC-1", "", "", "Incidents!C2", "Severity: 'a\rb' is not one of: P0, P1, P2."]])
 def test_findings_written_to_a_workbook_read_back_as_written(findings_workbook: Path, rows: list[list[str]]) -> None:
     XlsxRegister(findings_workbook).write_findings(rows)
     expected = [list(FINDINGS_HEADERS), *[[_NOT_XML.sub("", text) or None for text in row] for row in rows]]

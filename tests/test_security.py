@@ -62,7 +62,7 @@ def test_sheets_findings_keep_a_formula_typed_as_an_id_as_text(emulator: SheetsE
     key = emulator.create_spreadsheet("register", sheets=tables(incidents=[incident_row(title="no severity")]))
     emulator.store.values_update(key, "Incidents!A2", {"values": [[FORMULA]]}, input_option="RAW")
     key_file(emulator, tmp_path)
-    run("--config", google_project(emulator, tmp_path, key), "validate", "--as-of", AS_OF.isoformat())
+    run("--config", google_project(emulator, tmp_path, key), "validate", "--write", "--as-of", AS_OF.isoformat())
     grid = emulator.store.get(key, ranges=["Findings"], include_grid_data=True)["sheets"][0]["data"][0]["rowData"]
     assert grid[1]["values"][INCIDENT_COLUMN]["userEnteredValue"] == {"stringValue": FORMULA}
 
@@ -73,7 +73,7 @@ def test_xlsx_findings_keep_a_formula_typed_as_an_id_as_text(tmp_path: Path) -> 
     workbook["Incidents"]["A2"].value = FORMULA
     workbook["Incidents"]["A2"].data_type = "s"
     workbook.save(tmp_path / "register.xlsx")
-    run("--config", config, "validate", "--as-of", AS_OF.isoformat())
+    run("--config", config, "validate", "--write", "--as-of", AS_OF.isoformat())
     cell = openpyxl.load_workbook(tmp_path / "register.xlsx")["Findings"].cell(row=2, column=INCIDENT_COLUMN + 1)
     assert (cell.value, cell.data_type) == (FORMULA, "s")
 
@@ -94,7 +94,7 @@ def test_table_output_shows_control_characters_from_cells_escaped(tmp_path: Path
 def test_updated_line_shows_control_characters_from_the_sheet_title_escaped(emulator: SheetsEmulator, tmp_path: Path) -> None:
     key = emulator.create_spreadsheet("Register\x1b]0;pwned\x07\nfake second line", sheets=tables())
     key_file(emulator, tmp_path)
-    code, out, _ = run("--config", google_project(emulator, tmp_path, key), "validate", "--as-of", AS_OF.isoformat())
+    code, out, _ = run("--config", google_project(emulator, tmp_path, key), "validate", "--write", "--as-of", AS_OF.isoformat())
     assert code == 0
     assert not TERMINAL_CONTROLS.search(out)
     assert "Register\\x1b]0;pwned\\x07\\nfake second line" in out.splitlines()[-1]
@@ -102,7 +102,7 @@ def test_updated_line_shows_control_characters_from_the_sheet_title_escaped(emul
 
 def test_path_and_markup_in_a_cell_are_only_quoted_text_in_messages(tmp_path: Path) -> None:
     config = xlsx_project(tmp_path, tables(incidents=[incident_row(id="INC-1", severity="P0", resolved_at="../../../etc/passwd")]))
-    code, out, _ = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
+    code, out, _ = run("--config", config, "validate", "--write", "--as-of", AS_OF.isoformat(), "--format", "json")
     messages = [finding["message"] for finding in json.loads(out)["findings"] if finding["rule"] == "value-invalid"]
     assert (code, messages) == (
         1,
@@ -204,9 +204,9 @@ def key_in_environment(emulator: SheetsEmulator, monkeypatch: pytest.MonkeyPatch
 def test_json_output_and_errors_never_show_the_private_key(emulator: SheetsEmulator, tmp_path: Path, key_in_environment: str) -> None:
     key = emulator.create_spreadsheet("register", sheets=tables())
     config = google_project(emulator, tmp_path, key, credentials="credentials_env: PMSHEETS_TEST_KEY")
-    _, out, _ = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
+    _, out, _ = run("--config", config, "validate", "--write", "--as-of", AS_OF.isoformat(), "--format", "json")
     emulator.store.unshare(key, DEFAULT_EMAIL)
-    code, _, err = run("--config", config, "validate", "--as-of", AS_OF.isoformat(), "--format", "json")
+    code, _, err = run("--config", config, "validate", "--write", "--as-of", AS_OF.isoformat(), "--format", "json")
     assert code == 2
     assert DEFAULT_EMAIL in err
     assert "PRIVATE KEY" not in out + err

@@ -68,7 +68,7 @@ def google_config(emulator: SheetsEmulator, tmp_path: Path, key: str, extra: str
 @pytest.mark.parametrize("actions", [10, 10_000])
 def test_validate_and_write_cycle_costs_two_reads_and_one_write(emulator: SheetsEmulator, tmp_path: Path, actions: int) -> None:
     config = google_config(emulator, tmp_path, sheet_key(emulator, tmp_path, register_with_actions(actions)))
-    code, _, err = run("--config", str(config), "validate", "--as-of", AS_OF, "--format", "json")
+    code, _, err = run("--config", str(config), "validate", "--write", "--as-of", AS_OF, "--format", "json")
     assert code == 1, err
     assert (emulator.count("read"), emulator.count("write")) == (2, 1)
 
@@ -156,7 +156,7 @@ def test_unknown_spreadsheet_says_to_check_the_key(sheets_client: gspread.Client
 def test_validate_on_an_outage_exits_2_with_one_line(emulator: SheetsEmulator, tmp_path: Path) -> None:
     config = google_config(emulator, tmp_path, sheet_key(emulator, tmp_path, register_with_actions(1)))
     emulator.faults.fail_randomly(1.0, statuses=(503,))
-    code, out, err = run("--config", str(config), "validate", "--as-of", AS_OF)
+    code, out, err = run("--config", str(config), "validate", "--write", "--as-of", AS_OF)
     assert (code, out) == (2, "")
     assert err.startswith("pmsheets: error: could not open the spreadsheet")
     assert err.count("\n") == 1
@@ -231,7 +231,7 @@ def test_init_sheet_lays_out_an_empty_spreadsheet(emulator: SheetsEmulator, tmp_
     titles = [sheet.props["title"] for sheet in spreadsheet.sheets]
     assert titles[-5:] == ["Incidents", "Actions", "Timeline", "People", "Findings"]
     assert emulator.store.rows(key, "Actions")[0] == ACTION_HEADERS
-    assert run("--config", str(config), "validate", "--as-of", AS_OF)[0] == 0
+    assert run("--config", str(config), "validate", "--write", "--as-of", AS_OF)[0] == 0
 
 
 def test_init_sheet_refuses_a_tab_with_data(emulator: SheetsEmulator, tmp_path: Path) -> None:
@@ -287,16 +287,16 @@ def test_findings_past_the_request_size_limit_are_written_errors_first_with_a_no
 ) -> None:
     key = sheet_key(emulator, tmp_path, register_with_actions(1))
     message = "m" * 300
-    rows = [["warning", "action-due-missing", f"INC-{n}", f"ACT-{n}", f"Actions!F{n + 2}", message] for n in range(30_000)]
-    rows[25_000] = ["error", "owner-missing", "INC-25000", "ACT-25000", "Actions!E25002", message]
+    rows = [["warning", "action-due-missing", f"INC-{n}", f"ACT-{n}", "Ann", f"Actions!F{n + 2}", message] for n in range(30_000)]
+    rows[25_000] = ["error", "owner-missing", "INC-25000", "ACT-25000", "Ann", "Actions!E25002", message]
     backend(sheets_client, key).write_findings(rows)
     written = emulator.store.rows(key, "Findings")
     assert written[0] == list(FINDINGS_HEADERS)
     assert written[1][1] == "findings-not-shown"
-    assert written[1][5].endswith("list them all.")
+    assert written[1][6].endswith("list them all.")
     shown = written[2:]
     assert 10_000 < len(shown) < 30_000
-    assert ["error", "owner-missing", "INC-25000", "ACT-25000", "Actions!E25002", message] in shown
+    assert ["error", "owner-missing", "INC-25000", "ACT-25000", "Ann", "Actions!E25002", message] in shown
     assert shown[0][2] == "INC-0"
 
 
@@ -306,6 +306,6 @@ def test_validate_says_when_the_findings_tab_shows_only_some(emulator: SheetsEmu
     ]
     content = {**register_with_actions(0), "Actions": tables(actions=untracked)["Actions"]}
     key = sheet_key(emulator, tmp_path, content)  # no owner, no link, overdue: 30,000 findings, ~12 MB
-    code, out, err = run("--config", str(google_config(emulator, tmp_path, key)), "validate", "--as-of", "2026-11-27T12:00")
+    code, out, err = run("--config", str(google_config(emulator, tmp_path, key)), "validate", "--write", "--as-of", "2026-11-27T12:00")
     assert code == 1, err
     assert re.search(r"Findings tab of .* updated; it shows [\d,]+ of them, errors first", out)

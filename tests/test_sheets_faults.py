@@ -30,7 +30,9 @@ from tests.builders import EMULATOR_EPOCH, action_row, incident_row, tables, wri
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 PM_TABS = ("Incidents", "Actions")
-OLD_FINDINGS = [list(FINDINGS_HEADERS), *[["info", "old-rule", f"INC-{n}", "", "", "from the last run"] for n in range(5)]]
+OLD_ROWS = [list(FINDINGS_HEADERS), *[["info", "old-rule", f"INC-{n}", "", "", "", "from the last run"] for n in range(5)]]
+OLD_FINDINGS = [row[:4] + row[5:] for row in OLD_ROWS]
+"""The old rows as findings_tab shows them."""
 READ, WRITE = 2, 3
 """The API requests of one validate cycle: 1 spreadsheet metadata, 2 values:batchGet, 3 batchUpdate."""
 
@@ -47,7 +49,7 @@ def register_content() -> dict[str, Any]:
             action_row(id="ACT-1", incident_id="INC-1", type="Short-term", owner="Ann", due_date=date(2026, 11, 20), tracking_link="OPS-1"),
             action_row(id="ACT-2", incident_id="INC-1", type="Long-term", due_date=date(2027, 1, 15)),
         ],
-        Findings=OLD_FINDINGS,
+        Findings=OLD_ROWS,
     )
 
 
@@ -96,7 +98,8 @@ def config_for(emulator: SheetsEmulator, folder: Path, key: str, *, retry_second
 
 def validate(config: str, *options: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", config, "validate", "--as-of", AS_OF, *options], stdout=out, stderr=err)
+    write = [] if "--no-write" in options else ["--write"]
+    code = main(["--config", config, "validate", *write, "--as-of", AS_OF, *options], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -105,15 +108,23 @@ def new_findings(config: str) -> list[list[str]]:
     code, out, err = validate(config, "--format", "json", "--no-write")
     assert code == 1, err
     fields = ("level", "rule", "incident", "action", "cell", "message")
-    return [list(FINDINGS_HEADERS), *[[finding[name] or "" for name in fields] for finding in json.loads(out)["findings"]]]
+    return [list(JSON_HEADERS), *[[finding[name] or "" for name in fields] for finding in json.loads(out)["findings"]]]
 
 
 def pm_tabs(emulator: SheetsEmulator, key: str) -> dict[str, list[list[Any]]]:
     return {tab: emulator.store.rows(key, tab, render="FORMULA") for tab in PM_TABS}
 
 
+JSON_HEADERS = [header for header in FINDINGS_HEADERS if header != "Owner"]
+
+
 def findings_tab(emulator: SheetsEmulator, key: str) -> list[list[Any]]:
-    return emulator.store.rows(key, "Findings")
+    """The Findings tab as the JSON output has it: no Owner column, the header without its check time."""
+    owner = FINDINGS_HEADERS.index("Owner")
+    rows = [row[:owner] + row[owner + 1 :] for row in emulator.store.rows(key, "Findings")]
+    if rows and rows[0]:
+        rows[0][-1] = rows[0][-1].split(" (", 1)[0]
+    return rows
 
 
 def register_state(emulator: SheetsEmulator, key: str) -> tuple[dict[str, list[list[Any]]], list[list[Any]]]:

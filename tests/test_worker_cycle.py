@@ -29,7 +29,7 @@ class FailingWrites(MemoryRegister):
         super().__init__(tables)
         self.error = error
 
-    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None) -> int:
+    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None, **look: Any) -> int:
         raise self.error
 
 
@@ -43,7 +43,7 @@ class SlowConcurrentWrites(MemoryRegister):
         self.report_sent = threading.Event()
         self.write_waited_for_a_report: bool | None = None
 
-    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None) -> int:
+    def write_findings(self, rows: Any, *, on_sent: Callable[[], None] = lambda: None, **look: Any) -> int:
         on_sent()  # the rows are on their way; the service takes its time to apply them
         self.write_waited_for_a_report = self.report_sent.wait(timeout=10)
         return super().write_findings(rows)

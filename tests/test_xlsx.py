@@ -16,10 +16,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pmsheets.core.schema import PM_TABS
 from pmsheets.errors import RegisterError, WriteRefused
+from pmsheets.register.findings_look import is_highlight_formula
 from pmsheets.register.xlsx import XlsxRegister, create_register
 from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
 
-FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due 2026-11-20, 7 days overdue"]
+FINDING = ["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "due 2026-11-20, 7 days overdue"]
+HEADERS = ("Level", "Rule", "Incident", "Action", "Owner", "Cell", "Message")
 
 
 def rich_register(path: Path) -> Path:
@@ -63,7 +65,12 @@ def snapshot(path: Path) -> dict[str, Any]:
             ],
             "widths": {key: dim.width for key, dim in sheet.column_dimensions.items()},
             "validations": [(dv.sqref, dv.formula1) for dv in sheet.data_validations.dataValidation],
-            "conditional": [(str(rng.sqref), [r.formula for r in rules]) for rng, rules in sheet.conditional_formatting._cf_rules.items()],
+            # The tool's own highlight rule is not the PM's: everything else must stay.
+            "conditional": [
+                (str(rng.sqref), [r.formula for r in rules])
+                for rng, rules in sheet.conditional_formatting._cf_rules.items()
+                if not all(is_highlight_formula(f) for r in rules for f in r.formula)
+            ],
             "freeze": sheet.freeze_panes,
         }
     state["order"] = workbook.sheetnames
@@ -81,12 +88,23 @@ def test_writing_findings_changes_no_other_part_of_the_file(tmp_path: Path) -> N
     path = rich_register(tmp_path / "register.xlsx")
     with zipfile.ZipFile(path) as package:
         before = {name: package.read(name) for name in package.namelist()}
-    XlsxRegister(path).write_findings([FINDING])
+    XlsxRegister(path).write_findings([FINDING], highlight=False)
     with zipfile.ZipFile(path) as package:
         after = {name: package.read(name) for name in package.namelist()}
     changed = sorted(name for name in before if before[name] != after[name])
     assert set(after) == set(before)
-    assert changed == ["xl/worksheets/sheet3.xml"]  # the Findings tab, nothing else
+    assert changed == ["xl/styles.xml", "xl/worksheets/sheet3.xml"]  # the Findings tab and its styles, nothing else
+
+
+def test_a_second_write_changes_only_the_findings_tab(tmp_path: Path) -> None:
+    path = rich_register(tmp_path / "register.xlsx")
+    XlsxRegister(path).write_findings([FINDING])
+    with zipfile.ZipFile(path) as package:
+        before = {name: package.read(name) for name in package.namelist()}
+    XlsxRegister(path).write_findings([FINDING, FINDING])
+    with zipfile.ZipFile(path) as package:
+        after = {name: package.read(name) for name in package.namelist()}
+    assert sorted(name for name in before if before[name] != after[name]) == ["xl/worksheets/sheet3.xml"]
 
 
 def test_cached_formula_results_survive_the_write(tmp_path: Path) -> None:
@@ -94,7 +112,7 @@ def test_cached_formula_results_survive_the_write(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as package:
         sheet = package.read("xl/worksheets/sheet1.xml")
     assert b"<f>" in sheet
-    XlsxRegister(path).write_findings([FINDING])
+    XlsxRegister(path).write_findings([FINDING], highlight=False)
     with zipfile.ZipFile(path) as package:
         assert package.read("xl/worksheets/sheet1.xml") == sheet
 
@@ -103,7 +121,7 @@ def test_findings_tab_is_replaced_not_appended(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
     XlsxRegister(path).write_findings([FINDING])
     rows = list(openpyxl.load_workbook(path)["Findings"].iter_rows(values_only=True))
-    assert rows == [("Level", "Rule", "Incident", "Action", "Cell", "Message"), tuple(FINDING)]
+    assert rows == [HEADERS, tuple(FINDING)]
 
 
 def test_findings_tab_is_created_when_missing(tmp_path: Path) -> None:
@@ -117,15 +135,15 @@ def test_findings_tab_is_created_when_missing(tmp_path: Path) -> None:
 
 def test_text_starting_with_equals_stays_text(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
-    XlsxRegister(path).write_findings([["error", "r", "=1+2", "", "", '=HYPERLINK("http://evil","x")']])
-    cell = openpyxl.load_workbook(path)["Findings"]["F2"]
+    XlsxRegister(path).write_findings([["error", "r", "=1+2", "", "", "", '=HYPERLINK("http://evil","x")']])
+    cell = openpyxl.load_workbook(path)["Findings"]["G2"]
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil","x")', "s")
 
 
 def test_control_characters_in_messages_do_not_break_the_save(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
-    XlsxRegister(path).write_findings([["error", "r", "", "", "", "bell\x07 here"]])
-    assert openpyxl.load_workbook(path)["Findings"]["F2"].value == "bell here"
+    XlsxRegister(path).write_findings([["error", "r", "", "", "", "", "bell\x07 here"]])
+    assert openpyxl.load_workbook(path)["Findings"]["G2"].value == "bell here"
 
 
 def test_formula_results_are_read_not_formula_text(tmp_path: Path) -> None:
@@ -182,7 +200,7 @@ def test_failed_save_leaves_the_original_and_no_temp_file(tmp_path: Path, monkey
     path = rich_register(tmp_path / "register.xlsx")
     before = path.read_bytes()
 
-    def crash_half_way(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes) -> None:
+    def crash_half_way(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes, others: Any) -> None:
         target.writestr("xl/workbook.xml", b"half")
         msg = "disk full"
         raise OSError(msg)

@@ -71,13 +71,15 @@ class MemoryRegister:
     def ensure_writable(self) -> None:
         pass
 
-    def findings_unchanged(self, rows: Sequence[Sequence[str]]) -> int | None:
+    def findings_unchanged(self, rows: Sequence[Sequence[str]], *, highlight: bool = True) -> int | None:
         return None  # always written: the cycle tests count the writes
 
     def version(self) -> str | None:
         return None
 
-    def write_findings(self, rows: Sequence[Sequence[str]], *, on_sent: Callable[[], None] = lambda: None) -> int:
+    def write_findings(
+        self, rows: Sequence[Sequence[str]], *, stamp: str = "", highlight: bool = True, on_sent: Callable[[], None] = lambda: None
+    ) -> int:
         self.tables[FINDINGS_TITLE] = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
         on_sent()
         return len(rows)

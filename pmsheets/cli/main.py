@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import textwrap
 import traceback
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -15,20 +17,21 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from pmsheets import __version__
 from pmsheets import config as config_module
 from pmsheets.cli.demo import demo_rows
 from pmsheets.cli.options import Parser, add_as_of, add_global_options, as_of
 from pmsheets.cli.reports import add_report_commands
 from pmsheets.cli.session import check_register
 from pmsheets.cli.worker import add_worker_commands
-from pmsheets.core.check import Validation, findings_rows, not_all_shown
+from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown
 from pmsheets.core.policy import policy_context
 from pmsheets.errors import ExitCode, PmsheetsError, WriteRefused
-from pmsheets.model import Level
+from pmsheets.model import Finding, Level
 from pmsheets.network import failed_host, failure_reason
 from pmsheets.outputs import postmortems
 from pmsheets.outputs.postmortem_doc import Outcome
-from pmsheets.register import write_findings_if_changed
+from pmsheets.register import FindingsLook, write_findings_if_changed
 from pmsheets.register.xlsx import create_register
 
 
@@ -50,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_as_of(check, "check")
     check.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    check.add_argument("--no-write", action="store_true", help="print the findings but do not write the Findings tab")
+    writing = check.add_mutually_exclusive_group()
+    writing.add_argument("--no-write", action="store_true", help="print the findings but do not write the Findings tab")
+    writing.add_argument(
+        "--write", action="store_true", help="with --as-of: write the Findings tab anyway (a what-if is not written by default)"
+    )
     check.set_defaults(handler=cmd_validate)
 
     init = commands.add_parser(
@@ -182,16 +189,22 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode
         json.dump(result.as_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        print_table(result, out, color=_wants_color(out))
-    if not args.no_write:
-        try:
-            shown, written = write_findings_if_changed(backend, findings_rows(result.findings))
-        except WriteRefused as error:
-            print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
-            return ExitCode.FAILURE
-        if args.format == "table":
-            done = "updated" if written else "already up to date"
-            print(f"Findings tab of {visible(backend.describe())} {done}{not_all_shown(shown, len(result.findings))}.", file=out)
+        width = shutil.get_terminal_size().columns if out.isatty() else None
+        print_table(result, out, color=_wants_color(out), width=width, timezone=checked.timezone)
+    # A what-if (--as-of) is the asker's own: the shared tab keeps showing today's findings unless --write says otherwise.
+    if args.no_write or (args.as_of is not None and not args.write):
+        if args.as_of is not None and not args.no_write and args.format == "table":
+            print("What-if: the Findings tab was not written (add --write to write these findings there).", file=out)
+        return ExitCode.FINDINGS if result.has_errors else ExitCode.OK
+    look = FindingsLook(findings_stamp(result.as_of, checked.timezone, __version__), checked.config.findings.highlight)
+    try:
+        shown, written = write_findings_if_changed(backend, findings_rows(result.findings, result.register), look=look)
+    except WriteRefused as error:
+        print(f"pmsheets: error: {visible(str(error))} Or pass --no-write to only print the findings.", file=err)
+        return ExitCode.FAILURE
+    if args.format == "table":
+        done = "updated" if written else "already up to date"
+        print(f"Findings tab of {visible(backend.describe())} {done}{not_all_shown(shown, len(result.findings))}.", file=out)
     return ExitCode.FINDINGS if result.has_errors else ExitCode.OK
 
 
@@ -295,11 +308,18 @@ def _wants_color(out: TextIO) -> bool:
     return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
-    """Linter-style lines grouped by tab: cell, level, rule, message."""
-    findings = result.findings
-    width = max((len(visible(f.cell or "-")) for f in findings), default=0)
-    rule_width = max((len(f.rule) for f in findings), default=0)
+def print_table(result: Validation, out: TextIO, *, color: bool, width: int | None = None) -> None:
+    """Linter-style lines grouped by tab: cell, incident or action ID, level, rule, message.
+
+    `width` (a terminal's) wraps each message under itself; None (piped) keeps one line per finding.
+    An info finding on a cell that also has a warning or error says nothing the PM does not already
+    have to fix, so the table leaves it out (the JSON keeps it)."""
+    findings = table_findings(result.findings)
+    width_of = {
+        "cell": max((len(visible(f.cell or "-")) for f in findings), default=0),
+        "id": max((len(visible(f.action or f.incident or "-")) for f in findings), default=0),
+        "rule": max((len(f.rule) for f in findings), default=0),
+    }
     group = None
     for finding in findings:
         tab = visible(finding.cell.rsplit("!", 1)[0].strip("'") if finding.cell else "Register")
@@ -309,12 +329,38 @@ def print_table(result: Validation, out: TextIO, *, color: bool) -> None:
         level = f"{finding.level:<7}"
         if color:
             level = f"{_COLORS[finding.level]}{level}{_RESET}"
-        print(f"  {visible(finding.cell or '-'):<{width}}  {level}  {finding.rule:<{rule_width}}  {visible(finding.message)}", file=out)
+        cell = f"{visible(finding.cell or '-'):<{width_of['cell']}}"
+        record = f"{visible(finding.action or finding.incident or '-'):<{width_of['id']}}"
+        prefix = f"  {cell}  {record}  {level}  {finding.rule:<{width_of['rule']}}  "
+        plain = len(prefix) - (len(level) - 7)
+        print(prefix + _wrapped(visible(finding.message), plain, width), file=out)
     counts = result.counts
     print(
         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info as of {result.as_of:%Y-%m-%d %H:%M %Z}",
         file=out,
     )
+
+
+_MIN_MESSAGE_WIDTH = 40
+_NARROW_INDENT = 6
+
+
+def _wrapped(message: str, indent: int, width: int | None) -> str:
+    """The message wrapped to `width` under its own first column; on a narrow terminal it starts on the next line."""
+    if width is None:
+        return message
+    if width - indent < _MIN_MESSAGE_WIDTH:
+        indent = _NARROW_INDENT
+        lines = textwrap.wrap(message, max(width - indent, 20), break_on_hyphens=False)
+        return "".join("\n" + " " * indent + line for line in lines)
+    lines = textwrap.wrap(message, width - indent, break_on_hyphens=False) or [""]
+    return ("\n" + " " * indent).join(lines)
+
+
+def table_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings the table shows: an info on a cell that has a warning or error is left out."""
+    serious = {f.cell for f in findings if f.level is not Level.INFO and f.cell is not None}
+    return [f for f in findings if f.level is not Level.INFO or f.cell is None or f.cell not in serious]
 
 
 def print_documents(results: Sequence[postmortems.DocumentResult], folder: Path, out: TextIO, *, dry_run: bool) -> None:

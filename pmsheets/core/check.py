@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from pmsheets.core import policy as policy_rules
 from pmsheets.core.schema import PM_TABS, ParseSettings, RawWorkbook, column_index, find_tab, parse
@@ -37,10 +37,34 @@ class Validation:
         }
 
 
-def findings_rows(findings: Sequence[Finding]) -> list[list[str]]:
-    """The Findings tab's rows, as text in FINDINGS_HEADERS order."""
+def findings_rows(findings: Sequence[Finding], register: Register) -> list[list[str]]:
+    """The Findings tab's rows, as text in FINDINGS_HEADERS order.
+
+    Owner is the action's owner for an action finding, else the incident's, so a PM can filter "mine"."""
+    owners = _owners(register)
     with paused_gc():
-        return [[f.level.value, f.rule, f.incident or "", f.action or "", f.cell or "", f.message] for f in findings]
+        return [
+            [f.level.value, f.rule, f.incident or "", f.action or "", owners.get((f.incident, f.action), ""), f.cell or "", f.message]
+            for f in findings
+        ]
+
+
+def _owners(register: Register) -> dict[tuple[str | None, str | None], str]:
+    """(incident id, action id) -> owner; (incident id, None) for the incident's own. The first row of a duplicated ID wins."""
+    owners: dict[tuple[str | None, str | None], str] = {}
+    for incident in register.incidents:
+        if incident.id is not None and incident.owner:
+            owners.setdefault((incident.id, None), incident.owner)
+    for action in register.actions:
+        owner = action.owner or owners.get((action.incident_id, None))
+        if action.id is not None and owner:
+            owners.setdefault((action.incident_id, action.id), owner)
+    return owners
+
+
+def findings_stamp(as_of: datetime, timezone: tzinfo, version: str) -> str:
+    """When the findings were checked and by which tool, shown on the Findings tab."""
+    return f"as of {as_of.astimezone(timezone):%a %Y-%m-%d %H:%M %Z}, pmsheets {version}"
 
 
 def not_all_shown(shown: int, total: int) -> str:

@@ -164,7 +164,9 @@ PEOPLE = Tab(
 
 PM_TABS = (INCIDENTS, ACTIONS, TIMELINE, PEOPLE)
 FINDINGS_TITLE = "Findings"
-FINDINGS_HEADERS = ("Level", "Rule", "Incident", "Action", "Cell", "Message")
+FINDINGS_HEADERS = ("Level", "Rule", "Incident", "Action", "Owner", "Cell", "Message")
+FINDINGS_CELL_COLUMN = FINDINGS_HEADERS.index("Cell")
+FINDINGS_MESSAGE_COLUMN = FINDINGS_HEADERS.index("Message")
 _RECORD_TYPES: dict[str, Callable[..., Any]] = {
     "incidents": Incident,
     "actions": Action,

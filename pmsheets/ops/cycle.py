@@ -25,8 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from pmsheets import __version__
 from pmsheets.config import Config
-from pmsheets.core.check import Validation, findings_rows, not_all_shown, validate
+from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown, validate
 from pmsheets.core.overdue import find_overdue
 from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
@@ -40,7 +41,7 @@ from pmsheets.outputs.delivery import Outcome as Delivered
 from pmsheets.outputs.delivery import Planned, deliver, plan
 from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
-from pmsheets.register import RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
+from pmsheets.register import FindingsLook, RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
 from pmsheets.register.report_log_store import append_report_log
 
 
@@ -240,7 +241,9 @@ class _Cycle:
 
     def findings(self, on_sent: Callable[[], None] = lambda: None) -> str:
         findings = self.checked.findings
-        shown, written = write_findings_if_changed(self.backend, findings_rows(findings), on_sent=on_sent)
+        look = FindingsLook(findings_stamp(self.checked.as_of, self.policy.timezone, __version__), self.config.findings.highlight)
+        rows = findings_rows(findings, self.checked.register)
+        shown, written = write_findings_if_changed(self.backend, rows, look=look, on_sent=on_sent)
         if not written:
             return f"{len(findings)} finding(s), unchanged: the Findings tab already shows them{not_all_shown(shown, len(findings))}"
         return f"{len(findings)} finding(s) written to the Findings tab{not_all_shown(shown, len(findings))}"

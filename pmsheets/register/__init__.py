@@ -21,17 +21,20 @@ FindingsRows = Sequence[Sequence[str]]
 TabFilter = Callable[[str], bool]
 """Which tabs a read fetches, by title."""
 
-FINDINGS_LAYOUT = "1"
+FINDINGS_LAYOUT = "2"
 """Goes into every findings digest: change it when the Findings tab's layout or formatting changes,
 so that each register's tab is written once more in the new layout even though its findings are the same."""
 
 
-def findings_digest(rows: FindingsRows) -> str:
-    """A fingerprint of what a Findings write would put on the tab (header, rows, layout, tool version).
+def findings_digest(rows: FindingsRows, *, highlight: bool = True) -> str:
+    """A fingerprint of what a Findings write would put on the tab (header, rows, layout, tool version, and
+    whether PM tabs carry the highlight rule).
 
     Backends keep it next to the tab they write; the same digest later means the tab already shows
-    these findings, so the write is left out."""
-    hasher = hashlib.sha256(f"{FINDINGS_LAYOUT}\x1e{__version__}\x1e{_joined([FINDINGS_HEADERS])}".encode())
+    these findings, so the write is left out. The check time in the header (FindingsLook.stamp) is left
+    out on purpose: it alone must not make a write, so the tab shows when its findings last changed."""
+    prefix = f"{FINDINGS_LAYOUT}\x1e{__version__}\x1ehighlight={highlight}\x1e{_joined([FINDINGS_HEADERS])}"
+    hasher = hashlib.sha256(prefix.encode())
     for start in range(0, len(rows), 10_000):
         hasher.update(_joined(rows[start : start + 10_000]).encode("utf-8", "surrogatepass"))
     return hasher.hexdigest()
@@ -46,18 +49,27 @@ def _joined(rows: FindingsRows) -> str:
     return json.dumps(rows, ensure_ascii=False)
 
 
+@dataclass(frozen=True, slots=True)
+class FindingsLook:
+    """What goes with the Findings rows: the check time and version for the header, and whether the PM tabs mark flagged cells."""
+
+    stamp: str = ""
+    highlight: bool = True
+
+
 def write_findings_if_changed(
-    backend: RegisterBackend, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None
+    backend: RegisterBackend, rows: FindingsRows, *, look: FindingsLook | None = None, on_sent: Callable[[], None] = lambda: None
 ) -> tuple[int, bool]:
     """Write the Findings tab unless it already shows exactly these rows; (rows shown, whether written).
 
     An unchanged tab is not written at all: no new entry in the sheet's version history, no write
     quota spent, the workbook file left as it was (same bytes, same modification time)."""
-    shown = backend.findings_unchanged(rows)
+    look = look or FindingsLook()
+    shown = backend.findings_unchanged(rows, highlight=look.highlight)
     if shown is not None:
         on_sent()
         return shown, False
-    return backend.write_findings(rows, on_sent=on_sent), True
+    return backend.write_findings(rows, stamp=look.stamp, highlight=look.highlight, on_sent=on_sent), True
 
 
 def every_tab(title: str) -> bool:
@@ -102,7 +114,7 @@ class RegisterBackend(Protocol):
         """
         ...
 
-    def findings_unchanged(self, rows: FindingsRows) -> int | None:
+    def findings_unchanged(self, rows: FindingsRows, *, highlight: bool = True) -> int | None:
         """How many rows the Findings tab shows when it already holds exactly `rows` (as the last write left
         it, see findings_digest), else None. Costs no request on Google Sheets after a read."""
         ...
@@ -112,8 +124,16 @@ class RegisterBackend(Protocol):
         version), from one cheap request at most; None when the medium cannot tell."""
         ...
 
-    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
-        """Replace the Findings tab's content (creating the tab if needed), touching nothing else.
+    def write_findings(
+        self, rows: FindingsRows, *, stamp: str = "", highlight: bool = True, on_sent: Callable[[], None] = lambda: None
+    ) -> int:
+        """Replace the Findings tab's content (creating the tab if needed) in one write.
+
+        The tab gets a bold frozen header with a filter (a PM's filter criteria are kept), the level
+        coloured, each cell reference a link to its cell, and `stamp` (check time and version) in
+        the Message header. With `highlight`, each PM tab carries the tool's one conditional format
+        that marks the cells the Findings tab lists (see findings_look); without it that rule is
+        removed. Nothing a PM typed, formatted or made is changed.
 
         Returns how many of the rows the tab shows: all, unless the medium cannot take them in one
         write (Google Sheets, see findings_fit). `on_sent` is called once the rows have left and

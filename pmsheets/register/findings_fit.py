@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_MESSAGE_COLUMN
+
 LEVELS_BY_PRIORITY = ("error", "warning", "info")
 NOT_SHOWN_RULE = "findings-not-shown"
 # Room for the note row itself and the rest of the request around the rows.
@@ -64,4 +66,6 @@ def not_shown_row(*, shown: int, total: int) -> list[str]:
         "so this tab keeps errors first, then warnings, then info, as many as fit. "
         "`pmsheets validate` and the Findings sheet of the Excel snapshot (`pmsheets export`) list them all."
     )
-    return ["info", NOT_SHOWN_RULE, "", "", "", message]
+    row = ["info", NOT_SHOWN_RULE] + [""] * (len(FINDINGS_HEADERS) - 2)
+    row[FINDINGS_MESSAGE_COLUMN] = message
+    return row

@@ -24,12 +24,21 @@ from gspread.exceptions import APIError
 from gspread.http_client import ParamsType
 from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_BATCH_UPDATE_URL
 
-from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, normalize
+from pmsheets.core.schema import FINDINGS_CELL_COLUMN, FINDINGS_HEADERS, FINDINGS_MESSAGE_COLUMN, FINDINGS_TITLE, PM_TABS, normalize
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.network import failed_host, failure_reason, host_of, lasting
-from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
+from pmsheets.register import FindingsLook, FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
 from pmsheets.register.findings_fit import fitting_rows
+from pmsheets.register.findings_look import (
+    FINDINGS_WIDTHS,
+    HEADER_COLOUR,
+    HIGHLIGHT_COLOUR,
+    LEVEL_COLOURS,
+    highlight_formula,
+    is_highlight_formula,
+    link_target,
+)
 from pmsheets.register.google_auth import refused_because
 from pmsheets.register.google_session import GOOGLE_SHEETS
 from pmsheets.register.locate import blank_cell_writes, quote_range
@@ -79,6 +88,8 @@ class SheetsRegister:
         self._title: str | None = None
         self._sheet_ids: dict[str, int] | None = None
         self._findings_mark: FindingsMark | None = None
+        self._sheets: dict[str, Mapping[str, Any]] = {}
+        self._sheets_stale = False
 
     # The service applies each request whole, and the Findings write touches only its own tab.
     writes_concurrently = True
@@ -112,10 +123,7 @@ class SheetsRegister:
             "open the spreadsheet",
             lambda: self._http.fetch_sheet_metadata(
                 self._key,
-                params={
-                    "fields": "properties(title,timeZone),sheets(properties(sheetId,title,index),"
-                    "developerMetadata(metadataId,metadataKey,metadataValue))"
-                },
+                params={"fields": _METADATA_FIELDS},
             ),
         )
         with self._shape("open the spreadsheet"):
@@ -125,6 +133,8 @@ class SheetsRegister:
             self._sheet_ids = {str(sheet["properties"].get("title", "")): int(sheet["properties"].get("sheetId", 0)) for sheet in sheets}
             findings: Mapping[str, Any] = next((sheet for sheet in sheets if sheet["properties"].get("title") == FINDINGS_TITLE), {})
             self._findings_mark = FindingsMark.found_in(findings.get("developerMetadata", []))
+            self._sheets = {str(sheet["properties"].get("title", "")): sheet for sheet in sheets}
+            self._sheets_stale = False
         return metadata
 
     def version(self) -> str | None:
@@ -141,13 +151,16 @@ class SheetsRegister:
         version = answer.get("version")
         return str(version) if version is not None else None
 
-    def findings_unchanged(self, rows: FindingsRows) -> int | None:
+    def findings_unchanged(self, rows: FindingsRows, *, highlight: bool = True) -> int | None:
         """The last write's digest is developer metadata on the Findings sheet (invisible to PMs, deleted
-        with the tab), read with the register's metadata: this costs no request after a read."""
-        if self._sheet_ids is None:
+        with the tab), read with the register's metadata: this costs no request after a read. A PM tab
+        whose highlight rule is missing or stale (a PM deleted it) counts as a change."""
+        if self._sheet_ids is None or self._sheets_stale:
             self._metadata()
         mark = self._findings_mark
-        if mark is None or FINDINGS_TITLE not in (self._sheet_ids or {}) or mark.digest != findings_digest(rows):
+        if mark is None or FINDINGS_TITLE not in (self._sheet_ids or {}) or mark.digest != findings_digest(rows, highlight=highlight):
+            return None
+        if _highlight_requests(self._sheets, FINDINGS_TITLE, enabled=highlight):
             return None
         return mark.shown
 
@@ -168,25 +181,26 @@ class SheetsRegister:
     def ensure_writable(self) -> None:
         """Nothing to check ahead: sharing and quota problems show on the write itself, which is retried."""
 
-    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
-        if self._sheet_ids is None:
-            self._metadata()
+    def write_findings(
+        self, rows: FindingsRows, *, stamp: str = "", highlight: bool = True, on_sent: Callable[[], None] = lambda: None
+    ) -> int:
+        if self._sheet_ids is None or self._sheets_stale:
+            self._metadata()  # the rules and filter the last write set are not known without a look
+        look = FindingsLook(stamp, highlight)
         try:
-            return self._replace_findings(rows, on_sent)
+            return self._replace_findings(rows, look, on_sent)
         except RegisterError as error:
-            if "No grid with id" not in str(error) and "already exists" not in str(error):
+            if "No grid with id" not in str(error) and "already exists" not in str(error) and "conditional format" not in str(error):
                 raise
-            # Someone deleted or added the Findings tab since the read: look again, once.
+            # Someone deleted or added a tab or a rule since the read: look again, once.
             self._metadata()
-            return self._replace_findings(rows, on_sent)
+            return self._replace_findings(rows, look, on_sent)
 
-    def _replace_findings(self, rows: FindingsRows, on_sent: Callable[[], None]) -> int:
+    def _replace_findings(self, rows: FindingsRows, look: FindingsLook, on_sent: Callable[[], None]) -> int:
         sheet_ids = self._sheet_ids or {}
         mark = self._findings_mark if FINDINGS_TITLE in sheet_ids else None
-        digest = findings_digest(rows)
-        body, shown = findings_update(
-            sheet_ids.get(FINDINGS_TITLE), rows, taken_ids=set(sheet_ids.values()), on_sent=on_sent, mark=(mark, digest)
-        )
+        digest = findings_digest(rows, highlight=look.highlight)
+        body, shown = findings_update(self._sheets, rows, look=look, on_sent=on_sent, mark=(mark, digest))
         url = SPREADSHEET_BATCH_UPDATE_URL % self._key
 
         def post() -> requests.Response:
@@ -195,6 +209,7 @@ class SheetsRegister:
 
         answer = self._call("write the Findings tab", post, writes=True)
         self._remember_write(answer, FindingsMark(mark.metadata_id if mark else None, digest, shown))
+        self._sheets_stale = True
         return shown
 
     def _remember_write(self, answer: requests.Response, mark: FindingsMark) -> None:
@@ -417,10 +432,10 @@ def _mark_request(sheet_id: int, previous: FindingsMark | None, digest: str, sho
 
 
 def findings_update(
-    sheet_id: int | None,
+    sheets: Mapping[str, Mapping[str, Any]],
     rows: FindingsRows,
     *,
-    taken_ids: set[int],
+    look: FindingsLook | None = None,
     on_sent: Callable[[], None] = lambda: None,
     max_bytes: int = MAX_REQUEST_BYTES,
     mark: tuple[FindingsMark | None, str] | None = None,
@@ -428,44 +443,111 @@ def findings_update(
     """One atomic batchUpdate that leaves the Findings tab holding exactly `rows` under the header,
     or, past the service's request size, the rows that fit (see findings_fit); and how many it shows.
 
+    `sheets` is the spreadsheet's metadata by tab title (see _METADATA_FIELDS). The same request
+    keeps the header bold and frozen, the filter (with any criteria a PM set) over the new rows,
+    and one highlight rule on each PM tab (added, replaced or removed; see findings_look).
+
     Returned as the JSON body to send, the cells encoded straight to text: as dicts for
     json.dumps, a million cells took hundreds of MB and seconds to build.
     """
-    fitted = fitting_rows(rows, _findings_row, max_bytes)
-    all_rows = [_findings_row(FINDINGS_HEADERS), *fitted.rows]
-    request = _findings_requests(sheet_id, len(all_rows), taken_ids)
+    look = look or FindingsLook()
+    sheet_ids = {title: int(sheet["properties"].get("sheetId", 0)) for title, sheet in sheets.items()}
+    encode = _row_encoder(sheet_ids)
+    fitted = fitting_rows(rows, encode, max_bytes)
+    header = list(FINDINGS_HEADERS)
+    if look.stamp:
+        header[FINDINGS_MESSAGE_COLUMN] = f"{header[FINDINGS_MESSAGE_COLUMN]} ({look.stamp})"
+    all_rows = [_header_row(header), *fitted.rows]
+    findings = sheets.get(FINDINGS_TITLE)
+    requests_ = _findings_requests(findings, len(all_rows), set(sheet_ids.values()))
+    requests_ += _highlight_requests(sheets, FINDINGS_TITLE, enabled=look.highlight)
     if mark is not None:
-        tab_id = sheet_id if sheet_id is not None else request["requests"][0]["addSheet"]["properties"]["sheetId"]
-        request["requests"].append(_mark_request(tab_id, mark[0], mark[1], fitted.shown))
-    requests_ = json.dumps(request, separators=(",", ":"))
-    head, tail = requests_.split(json.dumps(_ROWS_SLOT))
+        tab_id = (
+            int(findings["properties"].get("sheetId", 0)) if findings is not None else requests_[0]["addSheet"]["properties"]["sheetId"]
+        )
+        requests_.append(_mark_request(tab_id, mark[0], mark[1], fitted.shown))
+    text = json.dumps({"requests": requests_}, separators=(",", ":"))
+    head, tail = text.split(json.dumps(_ROWS_SLOT))
     chunks = [head.encode() + b"["]
     for start in range(0, len(all_rows), _ROWS_PER_CHUNK):
-        text = ",".join(all_rows[start : start + _ROWS_PER_CHUNK])
-        chunks.append(("," + text if start else text).encode())
+        joined = ",".join(all_rows[start : start + _ROWS_PER_CHUNK])
+        chunks.append(("," + joined if start else joined).encode())
     chunks.append(b"]" + tail.encode())
     return RequestBody(chunks, on_sent), fitted.shown
 
 
 _ROWS_SLOT = "\x00findings rows\x00"
 _ROWS_PER_CHUNK = 2500
+_METADATA_FIELDS = (
+    "properties(title,timeZone),sheets(properties(sheetId,title,index),developerMetadata(metadataId,metadataKey,metadataValue),"
+    "basicFilter,conditionalFormats)"
+)
+
+
+def _rgb(hex_colour: str) -> dict[str, float]:
+    # Unrounded: the service keeps 8 bits a channel by truncating, so a rounded-down fraction would lose one.
+    return {name: int(hex_colour[i : i + 2], 16) / 255 for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def _text_cell(value: str, cell_format: dict[str, Any] | None = None) -> str:
+    text = '{"userEnteredValue":{"stringValue":' + encode_basestring_ascii(str(value)) + "}"
+    if cell_format:
+        text += ',"userEnteredFormat":' + json.dumps(cell_format, separators=(",", ":"))
+    return text + "}"
+
+
+def _header_row(header: Sequence[str]) -> str:
+    bold = {"backgroundColor": _rgb(HEADER_COLOUR), "textFormat": {"bold": True}}
+    return '{"values":[' + ",".join(_text_cell(value, bold) for value in header) + "]}"
+
+
+_LEVEL_CELLS = {
+    level: '{"backgroundColor":' + json.dumps(_rgb(colour), separators=(",", ":")) + "}" for level, colour in LEVEL_COLOURS.items()
+}
 _CELL = '{"userEnteredValue":{"stringValue":%s}}'
+_LEVEL_CELL = '{"userEnteredValue":{"stringValue":%s},"userEnteredFormat":%s}'
+_LINK_CELL = '{"userEnteredValue":{"stringValue":%s},"userEnteredFormat":{"textFormat":{"link":{"uri":%s}}}}'
 
 
-def _findings_row(row: Sequence[str]) -> str:
-    """One RowData of text cells as JSON (ASCII, as json.dumps writes it)."""
-    return '{"values":[' + ",".join([_CELL % encode_basestring_ascii(str(value)) for value in row]) + "]}"
+def _row_encoder(sheet_ids: Mapping[str, int]) -> Callable[[Sequence[str]], str]:
+    """One RowData as JSON (ASCII, as json.dumps writes it): the level coloured, the cell reference a link to the cell."""
+
+    def link(reference: str) -> str | None:
+        target = link_target(reference)
+        if target is None or target.tab not in sheet_ids:
+            return None
+        # A text link, never a HYPERLINK formula: register text must not become part of a formula.
+        return f"#gid={sheet_ids[target.tab]}&range={target.cell}"
+
+    def encode(row: Sequence[str]) -> str:
+        cells = []
+        for index, value in enumerate(row):
+            quoted = encode_basestring_ascii(str(value))
+            if index == 0 and value in _LEVEL_CELLS:
+                cells.append(_LEVEL_CELL % (quoted, _LEVEL_CELLS[value]))
+            elif index == FINDINGS_CELL_COLUMN and (uri := link(value)) is not None:
+                cells.append(_LINK_CELL % (quoted, encode_basestring_ascii(uri)))
+            else:
+                cells.append(_CELL % quoted)
+        return '{"values":[' + ",".join(cells) + "]}"
+
+    return encode
 
 
-def _findings_requests(sheet_id: int | None, written_rows: int, taken_ids: set[int]) -> dict[str, Any]:
-    """The requests of findings_update, with _ROWS_SLOT where the updateCells rows go."""
+def _findings_requests(findings: Mapping[str, Any] | None, written_rows: int, taken_ids: set[int]) -> list[dict[str, Any]]:
+    """The Findings tab's requests, with _ROWS_SLOT where the updateCells rows go."""
     row_count = written_rows + 1
-    grid = {"rowCount": row_count, "columnCount": len(FINDINGS_HEADERS), "frozenRowCount": 1}
+    columns = len(FINDINGS_HEADERS)
+    grid = {"rowCount": row_count, "columnCount": columns, "frozenRowCount": 1}
     requests_: list[dict[str, Any]] = []
-    if sheet_id is None:
+    basic_filter: dict[str, Any] = {}
+    if findings is None:
         sheet_id = _free_sheet_id(taken_ids)
         requests_.append({"addSheet": {"properties": {"sheetId": sheet_id, "title": FINDINGS_TITLE, "gridProperties": grid}}})
+        requests_ += [_column_width(sheet_id, index, width) for index, width in enumerate(FINDINGS_WIDTHS)]
     else:
+        sheet_id = int(findings["properties"].get("sheetId", 0))
+        basic_filter = dict(findings.get("basicFilter") or {})
         requests_.append(
             {
                 "updateSheetProperties": {
@@ -474,26 +556,83 @@ def _findings_requests(sheet_id: int | None, written_rows: int, taken_ids: set[i
                 }
             }
         )
-        requests_.append({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}})
+        requests_.append({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue,userEnteredFormat"}})
     requests_.append(
         {
             "updateCells": {
                 "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
                 "rows": _ROWS_SLOT,
-                "fields": "userEnteredValue",
+                "fields": "userEnteredValue,userEnteredFormat",
             }
         }
     )
-    requests_.append(
-        {
-            "repeatCell": {
-                "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
-                "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-                "fields": "userEnteredFormat.textFormat.bold",
-            }
+    # The filter a PM set (criteria, sort) stays; only its range follows the rows.
+    basic_filter.pop("tableId", None)
+    if "filterSpecs" in basic_filter:
+        basic_filter.pop("criteria", None)  # the same criteria in their older spelling; the service takes one
+    basic_filter["range"] = {
+        "sheetId": sheet_id,
+        "startRowIndex": 0,
+        "endRowIndex": written_rows,
+        "startColumnIndex": 0,
+        "endColumnIndex": columns,
+    }
+    requests_.append({"setBasicFilter": {"filter": basic_filter}})
+    return requests_
+
+
+def _column_width(sheet_id: int, index: int, characters: float) -> dict[str, Any]:
+    return {
+        "updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": index, "endIndex": index + 1},
+            "properties": {"pixelSize": round(characters * 7 + 5)},
+            "fields": "pixelSize",
         }
-    )
-    return {"requests": requests_}
+    }
+
+
+def _highlight_requests(sheets: Mapping[str, Mapping[str, Any]], findings_title: str, *, enabled: bool) -> list[dict[str, Any]]:
+    """Per PM tab: nothing when its highlight rule is already right; else remove the tool's old rules and add the rule.
+
+    Rules are matched by their formula (findings_look.is_highlight_formula): a PM's rule is never touched.
+    """
+    requests_: list[dict[str, Any]] = []
+    for title, sheet in sheets.items():
+        if normalize(title) == normalize(findings_title) or not any(normalize(title) == normalize(tab.title) for tab in PM_TABS):
+            continue
+        sheet_id = int(sheet["properties"].get("sheetId", 0))
+        wanted = "=" + highlight_formula(title, findings_title, indirect=True)
+        ours = [(index, _rule_formula(rule)) for index, rule in enumerate(sheet.get("conditionalFormats") or [])]
+        ours = [(index, formula) for index, formula in ours if is_highlight_formula(formula)]
+        if enabled and [formula for _, formula in ours] == [wanted]:
+            continue
+        requests_ += [{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": index}} for index, _ in reversed(ours)]
+        if enabled:
+            requests_.append(_highlight_rule(sheet_id, wanted))
+    return requests_
+
+
+def _rule_formula(rule: Mapping[str, Any]) -> str:
+    condition = (rule.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") != "CUSTOM_FORMULA":
+        return ""
+    values = condition.get("values") or [{}]
+    return str(values[0].get("userEnteredValue", ""))
+
+
+def _highlight_rule(sheet_id: int, formula: str) -> dict[str, Any]:
+    return {
+        "addConditionalFormatRule": {
+            "index": 0,
+            "rule": {
+                "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
+                "booleanRule": {
+                    "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                    "format": {"backgroundColor": _rgb(HIGHLIGHT_COLOUR)},
+                },
+            },
+        }
+    }
 
 
 def _free_sheet_id(taken: set[int]) -> int:

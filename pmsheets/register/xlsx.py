@@ -15,12 +15,26 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, PM_TABS, Column, Kind, Tab, column_letter, normalize
+from pmsheets.core.schema import (
+    FINDINGS_CELL_COLUMN,
+    FINDINGS_HEADERS,
+    FINDINGS_MESSAGE_COLUMN,
+    FINDINGS_TITLE,
+    PM_TABS,
+    Column,
+    Kind,
+    Tab,
+    column_letter,
+    normalize,
+)
 from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.files import write_atomically
+from pmsheets.model import quote_tab
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
+from pmsheets.register.findings_look import FINDINGS_WIDTHS, highlight_formula, link_target
 from pmsheets.register.locate import blank_cell_writes
-from pmsheets.register.xlsx_parts import PackageError, replace_sheet, sheet_parts, sheet_xml
+from pmsheets.register.xlsx_look import with_highlight, with_styles
+from pmsheets.register.xlsx_parts import PackageError, SheetLook, auto_filter_inside, read_text, replace_sheet, sheet_parts, sheet_xml
 from pmsheets.register.xlsx_read import Unreadable, read_tables
 
 # Parts of an .xlsx that openpyxl drops when it saves: writing would silently destroy them.
@@ -35,7 +49,6 @@ _UNSUPPORTED_PARTS = {
     "xl/slicers/": "slicers",
     "xl/timelines/": "timelines",
 }
-FINDINGS_WIDTHS = (9, 26, 11, 11, 14, 90)
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 VALIDATION_ROWS = 2000
@@ -64,11 +77,11 @@ class XlsxRegister:
                 msg = f"{self.path} is not a readable .xlsx workbook ({error}). Check the path in register.path."
             raise RegisterError(msg) from None
 
-    def findings_unchanged(self, rows: FindingsRows) -> int | None:
+    def findings_unchanged(self, rows: FindingsRows, *, highlight: bool = True) -> int | None:
         """The digest of the last write is a comment at the top of the Findings sheet's XML (see
         findings_note); Excel or LibreOffice drop it when they save the workbook, and the tab is written again."""
         head = self._findings_head()
-        return len(rows) if head is not None and findings_note(rows).encode() in head else None
+        return len(rows) if head is not None and findings_note(rows, highlight=highlight).encode() in head else None
 
     def version(self) -> str | None:
         try:
@@ -77,10 +90,16 @@ class XlsxRegister:
             return None  # the read says what is wrong
         return f"{stat.st_mtime_ns}:{stat.st_size}"
 
-    def write_findings(self, rows: FindingsRows, *, on_sent: Callable[[], None] = lambda: None) -> int:
+    def write_findings(
+        self, rows: FindingsRows, *, stamp: str = "", highlight: bool = True, on_sent: Callable[[], None] = lambda: None
+    ) -> int:
         title = self._tool_tab_title(FINDINGS_TITLE)
-        content = [list(FINDINGS_HEADERS), *[list(row) for row in rows]]
-        self._replace_tool_tab(title, content, FINDINGS_WIDTHS, note=findings_note(rows))
+        header = list(FINDINGS_HEADERS)
+        if stamp:
+            header[FINDINGS_MESSAGE_COLUMN] = f"{header[FINDINGS_MESSAGE_COLUMN]} ({stamp})"
+        table = [header, *[list(row) for row in rows]]
+        note = findings_note(rows, highlight=highlight)
+        self._replace_tool_tab(title, lambda source: _findings_parts(source, title, table, highlight=highlight, note=note))
         on_sent()
         return len(rows)
 
@@ -99,15 +118,18 @@ class XlsxRegister:
     def append_rows(self, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Append to a tool-owned tab (created with `headers` when missing)."""
         existing_title, existing = self._tool_tab(title)
-        self._replace_tool_tab(existing_title, [list(headers), *existing, *[list(row) for row in rows]], [18] * len(headers))
+        table = [list(headers), *existing, *[list(row) for row in rows]]
+        self._replace_tool_tab(existing_title, lambda _source: (sheet_xml(table, [18] * len(headers)), {}))
 
-    def _replace_tool_tab(self, title: str, rows: list[list[str]], widths: Sequence[float], *, note: str = "") -> None:
-        """Edits the package in place of a load-and-save, so nothing openpyxl cannot model is lost."""
+    def _replace_tool_tab(self, title: str, build: Callable[[zipfile.ZipFile], tuple[bytes, dict[str, bytes]]]) -> None:
+        """Edits the package in place of a load-and-save, so nothing openpyxl cannot model is lost.
+
+        `build` gives the tab's new XML and any other part that changes with it (styles, a PM tab's highlight rule)."""
         self._refuse_while_open()
-        content = sheet_xml(rows, widths, note=note)
         try:
             with zipfile.ZipFile(self.path) as source:
-                _write_atomically(self.path, lambda temp: _copy_package(source, temp, title, content))
+                content, others = build(source)
+                _write_atomically(self.path, lambda temp: _copy_package(source, temp, title, content, others))
         except (zipfile.BadZipFile, PackageError) as error:
             msg = f"{self.path} is not a readable .xlsx workbook ({_reason(error)}); the {title} tab was not written."
             raise RegisterError(msg) from None
@@ -201,8 +223,8 @@ class XlsxRegister:
 _HEAD_BYTES = 400
 
 
-def findings_note(rows: FindingsRows) -> str:
-    return f"pmsheets findings {findings_digest(rows)}"
+def findings_note(rows: FindingsRows, *, highlight: bool = True) -> str:
+    return f"pmsheets findings {findings_digest(rows, highlight=highlight)}"
 
 
 def _reason(error: BaseException) -> str:
@@ -238,9 +260,59 @@ def save_atomically(workbook: Workbook, path: Path) -> None:
     _write_atomically(path, workbook.save)
 
 
-def _copy_package(source: zipfile.ZipFile, temp: Path, title: str, content: bytes) -> None:
+def _copy_package(source: zipfile.ZipFile, temp: Path, title: str, content: bytes, others: dict[str, bytes]) -> None:
     with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        replace_sheet(source, target, title, content)
+        replace_sheet(source, target, title, content, others)
+
+
+def _findings_parts(
+    source: zipfile.ZipFile, title: str, table: list[list[str]], *, highlight: bool, note: str
+) -> tuple[bytes, dict[str, bytes]]:
+    """The Findings sheet's XML (level colours, links to the cells, bold header, filter) and the parts it changes:
+    styles.xml when the tool's styles are new to it, and each PM tab whose highlight rule is missing or stale."""
+    parts = sheet_parts(source)
+    others: dict[str, bytes] = {}
+    if "xl/styles.xml" not in source.namelist():
+        return sheet_xml(table, FINDINGS_WIDTHS, note=note), others  # nothing to refer to: plain text, as before
+    styles_xml = read_text(source, "xl/styles.xml")
+    new_styles, styles = with_styles(styles_xml)
+    if new_styles != styles_xml:
+        others["xl/styles.xml"] = new_styles.encode("utf-8")
+    links = _links(table, set(parts))
+    linked = {ref for ref, _ in links}
+    cell_letter = column_letter(FINDINGS_CELL_COLUMN)
+
+    def style(row: int, column: int, value: str) -> int | None:
+        if row == 1:
+            return styles.header
+        if column == 0:
+            return styles.levels.get(value)
+        if column == FINDINGS_CELL_COLUMN and f"{cell_letter}{row}" in linked:
+            return styles.link
+        return None
+
+    current = read_text(source, parts[title]) if title in parts else ""
+    last_column = column_letter(len(FINDINGS_HEADERS) - 1)
+    look = SheetLook(style, links, f"A1:{last_column}{len(table)}", auto_filter_inside(current))
+    for tab, part in parts.items():
+        if not any(normalize(tab) == normalize(pm.title) for pm in PM_TABS):
+            continue
+        formula = highlight_formula(tab, title, indirect=False) if highlight else None
+        changed = with_highlight(read_text(source, part), formula, styles.highlight)
+        if changed is not None:
+            others[part] = changed.encode("utf-8")
+    return sheet_xml(table, FINDINGS_WIDTHS, look, note=note), others
+
+
+def _links(table: list[list[str]], titles: set[str]) -> list[tuple[str, str]]:
+    """(Findings cell, target) for each cell reference that names a tab of the workbook."""
+    letter = column_letter(FINDINGS_CELL_COLUMN)
+    links = []
+    for row_number, row in enumerate(table[1:], start=2):
+        target = link_target(row[FINDINGS_CELL_COLUMN]) if len(row) > FINDINGS_CELL_COLUMN else None
+        if target is not None and target.tab in titles:
+            links.append((f"{letter}{row_number}", f"{quote_tab(target.tab)}!{target.cell}"))
+    return links
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from pmsheets.core.schema import column_letter
@@ -32,7 +33,22 @@ class PackageError(ValueError):
     """The package is not shaped like a spreadsheet; the message says which part."""
 
 
-def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float], *, note: str = "") -> bytes:
+class SheetLook(NamedTuple):
+    """Styles, links and a filter for sheet_xml; the default is plain text."""
+
+    style: Callable[[int, int, str], int | None] = lambda row, column, value: None
+    """The cell style (xf) id of a cell, from its 1-based row, 0-based column and text; None: the default."""
+    links: Sequence[tuple[str, str]] = ()
+    """(cell, location) internal hyperlinks, e.g. ("F2", "Incidents!N3")."""
+    auto_filter: str | None = None
+    """The filter's range, e.g. "A1:G40", and (below) what is kept inside it (a PM's criteria)."""
+    filter_inside: str = ""
+
+
+PLAIN = SheetLook()
+
+
+def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float], look: SheetLook = PLAIN, *, note: str = "") -> bytes:
     """A worksheet of inline text cells (never formulas), header row frozen; `note` goes in an XML comment
     at the top, where no application shows it and a program finds it in the part's first bytes."""
     parts = [
@@ -53,22 +69,41 @@ def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float], *, note: s
         parts.append(f'<row r="{row_number}">')
         for column, value in enumerate(row):
             text = _XML_ILLEGAL.sub("", value)
-            if text:
+            style = look.style(row_number, column, text)
+            if text or style is not None:
                 ref = f"{column_letter(column)}{row_number}"
-                parts.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text, _TEXT_ENTITIES)}</t></is></c>')
+                styled = f' s="{style}"' if style is not None else ""
+                parts.append(f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(text, _TEXT_ENTITIES)}</t></is></c>')
         parts.append("</row>")
-    parts.append("</sheetData></worksheet>")
+    parts.append("</sheetData>")
+    if look.auto_filter is not None:
+        parts.append(f'<autoFilter ref="{look.auto_filter}">{look.filter_inside}</autoFilter>')
+    if look.links:
+        parts.append("<hyperlinks>")
+        parts.extend(f"<hyperlink ref={quoteattr(ref)} location={quoteattr(location)}/>" for ref, location in look.links)
+        parts.append("</hyperlinks>")
+    parts.append("</worksheet>")
     return "".join(parts).encode("utf-8")
 
 
-def replace_sheet(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes) -> None:
-    """Copy `source` into `target` with the sheet named `title` holding `content` (added if absent)."""
-    workbook = _read_text(source, "xl/workbook.xml")
-    rels = _read_text(source, "xl/_rels/workbook.xml.rels")
+def auto_filter_inside(sheet: str) -> str:
+    """What a worksheet's autoFilter holds (the criteria a PM set), to keep it when the sheet is rewritten."""
+    match = re.search(r"<autoFilter\b[^>]*>(.*?)</autoFilter>", sheet, re.DOTALL)
+    return match.group(1) if match else ""
+
+
+def replace_sheet(
+    source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, content: bytes, others: Mapping[str, bytes] | None = None
+) -> None:
+    """Copy `source` into `target` with the sheet named `title` holding `content` (added if absent),
+    and the parts named in `others` replaced by their new content."""
+    workbook = read_text(source, "xl/workbook.xml")
+    rels = read_text(source, "xl/_rels/workbook.xml.rels")
     part = _sheet_part(workbook, rels, title)
-    changed: dict[str, bytes] = {}
+    changed: dict[str, bytes] = dict(others or {})
     if part is None:
-        part, changed = _register_new_sheet(source, workbook, rels, title)
+        part, registered = _register_new_sheet(source, workbook, rels, title)
+        changed.update(registered)
     changed[part] = content
     for info in source.infolist():
         data = changed.pop(info.filename, None)
@@ -77,7 +112,7 @@ def replace_sheet(source: zipfile.ZipFile, target: zipfile.ZipFile, title: str, 
         target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
-def _read_text(package: zipfile.ZipFile, name: str) -> str:
+def read_text(package: zipfile.ZipFile, name: str) -> str:
     try:
         return package.read(name).decode("utf-8")
     except KeyError:
@@ -95,8 +130,8 @@ def _unescape_attr(value: str) -> str:
 
 def sheet_parts(package: zipfile.ZipFile) -> dict[str, str]:
     """Each sheet's title -> the name of its part in the package."""
-    workbook = _read_text(package, "xl/workbook.xml")
-    rels = _read_text(package, "xl/_rels/workbook.xml.rels")
+    workbook = read_text(package, "xl/workbook.xml")
+    rels = read_text(package, "xl/_rels/workbook.xml.rels")
     parts = {}
     for tag in _SHEET_TAG.findall(workbook):
         attributes = _attributes(tag)
@@ -145,7 +180,7 @@ def _register_new_sheet(source: zipfile.ZipFile, workbook: str, rels: str, title
     new_workbook = _insert_before(workbook, r"</(?:\w+:)?sheets>", sheet_tag, "xl/workbook.xml")
     relationship = f'<Relationship Id="{rel_id}" Type="{WORKSHEET_TYPE}" Target="/{part}"/>'
     new_rels = _insert_before(rels, r"</(?:\w+:)?Relationships>", relationship, "xl/_rels/workbook.xml.rels")
-    types = _read_text(source, "[Content_Types].xml")
+    types = read_text(source, "[Content_Types].xml")
     override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CONTENT}"/>'
     new_types = _insert_before(types, r"</(?:\w+:)?Types>", override, "[Content_Types].xml")
     return part, {
