@@ -51,6 +51,10 @@ class RegisterConfig:
     retry_seconds: float = 60.0
 
 
+DEFAULT_REFERENCES = ("Post-mortem policy: POSTMORTEM_PROCESS.md",)
+"""What a draft's References section lists unless postmortems.references says otherwise."""
+
+
 @dataclass(frozen=True, slots=True)
 class PostmortemsConfig:
     dir: Path = Path("docs/postmortems")
@@ -58,6 +62,8 @@ class PostmortemsConfig:
     """URL of the folder the documents are published in; when set, generate links each one from the register."""
     set_status_draft: bool = False
     """Let generate set a blank or Not started Post-mortem status to Draft (off: a skeleton is not yet a draft)."""
+    references: tuple[str, ...] = DEFAULT_REFERENCES
+    """The lines of a draft's References section."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +389,7 @@ SPEC: Spec = {
         "dir": _text,
         "link_base": _url,
         "set_status_draft": _yes_no,
+        "references": _text_list,
     },
     "findings": {"highlight": _yes_no},
     "mail": {

@@ -16,7 +16,7 @@ from sheets_emulator.server import DEFAULT_EMAIL, SheetsEmulator
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pmsheets emulator", description="Serve a fake Google Sheets API on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
-    parser.add_argument("--load", type=Path, help="register workbook (.xlsx) to serve as a spreadsheet")
+    parser.add_argument("--load", type=Path, help="register workbook (.xlsx) to serve as a spreadsheet (default: one empty spreadsheet)")
     parser.add_argument("--save-on-exit", type=Path, help="write the spreadsheet back to this .xlsx when stopping")
     parser.add_argument("--key-out", type=Path, help="write a service-account key file that points at the emulator")
     parser.add_argument("--email", default=DEFAULT_EMAIL, help="service account the spreadsheet is shared with")
@@ -26,9 +26,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str], *, ready: threading.Event | None = None, stop: threading.Event | None = None) -> int:
     """Run until SIGINT/SIGTERM (or `stop` is set, for tests); `ready` is set once serving."""
     args = build_parser().parse_args(argv)
-    if args.save_on_exit and not args.load:
-        print("error: --save-on-exit needs --load (there is nothing else to save)", file=sys.stderr)
-        return 2
     stop = stop or threading.Event()
     with SheetsEmulator(port=args.port) as emulator:
         spreadsheet_id = _prepare(emulator, args)
@@ -40,24 +37,24 @@ def main(argv: list[str], *, ready: threading.Event | None = None, stop: threadi
             stop.wait()
         finally:
             restore()
-        if args.save_on_exit and spreadsheet_id:
+        if args.save_on_exit:
             emulator.save_xlsx(spreadsheet_id, args.save_on_exit)
             print(f"saved {args.save_on_exit}", flush=True)
     return 0
 
 
-def _prepare(emulator: SheetsEmulator, args: argparse.Namespace) -> str | None:
+def _prepare(emulator: SheetsEmulator, args: argparse.Namespace) -> str:
     if args.key_out:
         emulator.write_key_file(args.key_out, args.email)
     if args.load:
         return emulator.load_xlsx(args.load, shared_with=(args.email,))
-    return None
+    # Like a new spreadsheet in Google Sheets: one empty tab, ready for `pmsheets init --sheet ID`.
+    return emulator.create_spreadsheet("Untitled spreadsheet", sheets=["Sheet1"], shared_with=(args.email,))
 
 
-def _announce(emulator: SheetsEmulator, args: argparse.Namespace, spreadsheet_id: str | None) -> None:
+def _announce(emulator: SheetsEmulator, args: argparse.Namespace, spreadsheet_id: str) -> None:
     print(f"Sheets emulator at {emulator.url}", flush=True)
-    if spreadsheet_id:
-        print(f"spreadsheet id: {spreadsheet_id}", flush=True)
+    print(f"spreadsheet id: {spreadsheet_id}{'' if args.load else ' (empty)'}", flush=True)
     if args.key_out:
         print(f"service-account key: {args.key_out} ({args.email})", flush=True)
     print("stop with Ctrl-C", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import socket
 import threading
 import time
@@ -177,8 +178,13 @@ class SheetsEmulator:
         return self.authority.service_account_info(email, self.token_uri)
 
     def write_key_file(self, path: str | Path, email: str = DEFAULT_EMAIL) -> Path:
+        """The key file, readable by its owner only (0600), as a private key must be."""
         target = Path(path)
-        target.write_text(json.dumps(self.service_account_info(email), indent=2) + "\n", encoding="utf-8")
+        content = (json.dumps(self.service_account_info(email), indent=2) + "\n").encode("utf-8")
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+            handle.write(content)
         return target
 
     def create_spreadsheet(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -231,3 +232,49 @@ def test_init_never_overwrites_an_existing_config(tmp_path: Path) -> None:
     config.write_text("timezone: Europe/Berlin\n", encoding="utf-8")
     run("--config", str(config), "init", "--xlsx", str(tmp_path / "register.xlsx"))
     assert config.read_text(encoding="utf-8") == "timezone: Europe/Berlin\n"
+
+
+def next_command(out: str) -> list[str]:
+    """The command a message tells the user to run next ("Next: pmsheets ..." or "then run: pmsheets ...")."""
+    marker = "Next: " if "Next: " in out else "then run: "
+    words = shlex.split(out.split(marker, 1)[1].strip())
+    assert words[0] == "pmsheets"
+    return words[1:]
+
+
+def test_init_into_an_existing_config_that_points_at_it_says_the_command_that_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "pmsheets.yaml").write_text("register:\n  path: register.xlsx\n", encoding="utf-8")
+    code, out, _ = run("--config", "demo/pmsheets.yaml", "init", "--xlsx", "demo/register.xlsx", "--demo", "--as-of", AS_OF)
+    assert (code, next_command(out)) == (0, ["--config", "demo/pmsheets.yaml", "validate"])
+    code, _, err = run(*next_command(out), "--no-write")
+    assert (code, err) == (1, "")  # ran and found the demo's errors
+
+
+def test_init_with_a_config_pointing_elsewhere_names_the_key_and_the_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PMSHEETS_CONFIG", raising=False)
+    (tmp_path / "pmsheets.yaml").write_text("register:\n  path: old.xlsx\n", encoding="utf-8")
+    (tmp_path / "new").mkdir()
+    code, out, _ = run("init", "--xlsx", "new/register.xlsx")
+    assert code == 0, out
+    assert "Set register.path: new/register.xlsx in pmsheets.yaml, then run: pmsheets validate" in out
+
+
+def test_init_writing_a_starter_config_elsewhere_says_to_pass_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("--config", "team/pmsheets.yaml", "init", "--xlsx", "register.xlsx")
+    assert code == 0
+    code, _, err = run(*next_command(out), "--no-write")
+    assert (code, err) == (0, "")
+
+
+def test_init_sheet_on_a_workbook_config_names_the_backend_and_how_to_switch(tmp_path: Path, clean_register: Path) -> None:
+    code, out, err = run("--config", str(make_config(tmp_path, clean_register)), "init", "--sheet", "1AbCdEf")
+    assert (code, out) == (2, "")
+    assert "has register.backend: xlsx" in err
+    assert "set register.backend: google, register.spreadsheet: 1AbCdEf and register.credentials" in err
+    assert "no Google credentials" not in err

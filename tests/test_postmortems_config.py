@@ -52,3 +52,26 @@ def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
 def test_bad_postmortems_config_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         config.load(write_config(tmp_path, text))
+
+
+def references_section(environment_references: tuple[str, ...] | None) -> list[str]:
+    from pmsheets.core.policy import Policy
+    from pmsheets.outputs.postmortem_doc import build_view, policy_context, render_body
+    from pmsheets.outputs.postmortems import template_environment
+    from tests.postmortem_fixtures import AS_OF, register_of, sample_tables
+
+    register = register_of(sample_tables())
+    environment = template_environment(None) if environment_references is None else template_environment(None, environment_references)
+    body = render_body(build_view(register.incidents[0], policy_context(register, AS_OF, Policy())), environment)
+    section = body.split("## References", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.strip()]
+
+
+def test_a_draft_references_only_the_policy_by_default() -> None:
+    assert references_section(None) == ["- Post-mortem policy: POSTMORTEM_PROCESS.md"]
+
+
+def test_a_draft_references_what_postmortems_references_lists(tmp_path: Path) -> None:
+    text = 'postmortems:\n  references:\n    - "Runbooks: https://wiki.example.com/runbooks"\n'
+    loaded = config.load(write_config(tmp_path, text))
+    assert references_section(loaded.postmortems.references) == ["- Runbooks: https://wiki.example.com/runbooks"]

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from pmsheets.cli.session import check_register
 from pmsheets.cli.worker import add_worker_commands
 from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown
 from pmsheets.core.policy import policy_context
-from pmsheets.errors import ExitCode, PmsheetsError, WriteRefused
+from pmsheets.errors import ExitCode, PmsheetsError, UsageError, WriteRefused
 from pmsheets.model import Finding, Level
 from pmsheets.network import failed_host, failure_reason
 from pmsheets.outputs import postmortems
@@ -212,26 +213,60 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
     now = as_of(args.as_of, ZoneInfo("UTC"))
     what = "demo register" if args.demo else "empty register"
     if args.sheet:
-        from pmsheets.cli.demo import demo_tables
-        from pmsheets.register.google import open_sheets_register
-
-        config = load_config_or_defaults(args.config)
-        register = replace(config.register, backend="google", spreadsheet=config_module.spreadsheet_key(args.sheet))
-        backend = open_sheets_register(register)
-        backend.initialize(demo_tables(now) if args.demo else None)
-        print(
-            f"Set up {backend.describe()} as an {what}. Set register.backend: google and register.spreadsheet, then run: pmsheets validate",
-            file=out,
-        )
-        return ExitCode.OK
+        return _init_sheet(args, out, what, now)
     path = Path(args.xlsx)
     create_register(path, demo_rows(now) if args.demo else None)
     config_path = config_module.config_path(args.config)
+    validate_command = _command(args.config, "validate")
     if config_module.write_starter(config_path, register_path=path):
-        print(f"Created {what} {path} and the config {config_path} that points at it. Next: pmsheets validate", file=out)
+        print(f"Created {what} {path} and the config {config_path} that points at it. Next: {validate_command}", file=out)
+    elif _configured_register(config_path) == path.resolve():
+        print(f"Created {what} {path}, which the config {config_path} already points at. Next: {validate_command}", file=out)
     else:
-        print(f"Created {what} {path}. Point register.path in {config_path} at it, then run: pmsheets validate", file=out)
+        relative = os.path.relpath(path.resolve(), config_path.resolve().parent)
+        print(f"Created {what} {path}. Set register.path: {relative} in {config_path}, then run: {validate_command}", file=out)
     return ExitCode.OK
+
+
+def _init_sheet(args: argparse.Namespace, out: TextIO, what: str, now: datetime) -> ExitCode:
+    from pmsheets.cli.demo import demo_tables
+    from pmsheets.register.google import open_sheets_register
+
+    config = load_config_or_defaults(args.config)
+    key = config_module.spreadsheet_key(args.sheet)
+    if config.source is not None and config.register.backend != "google":
+        msg = (
+            f"the config {config.source} has register.backend: {config.register.backend} (the workbook {config.register.path}), "
+            "and init --sheet lays out a Google Sheet with that config's Google credentials. "
+            f"To switch, set register.backend: google, register.spreadsheet: {key} and register.credentials: KEY.json in {config.source} "
+            "(docs/google-sheets.md; for the local emulator also register.api_endpoint, docs/emulator.md), then run this again."
+        )
+        raise UsageError(msg)
+    backend = open_sheets_register(replace(config.register, backend="google", spreadsheet=key))
+    backend.initialize(demo_tables(now) if args.demo else None)
+    validate_command = _command(args.config, "validate")
+    if config.register.backend == "google" and config.register.spreadsheet == key:
+        print(f"Set up {backend.describe()} as an {what}. Next: {validate_command}", file=out)
+    else:
+        where = config.source or config_module.config_path(args.config)
+        print(
+            f"Set up {backend.describe()} as an {what}. Set register.spreadsheet: {key} in {where}, then run: {validate_command}", file=out
+        )
+    return ExitCode.OK
+
+
+def _command(explicit_config: str | None, command: str) -> str:
+    """The command to suggest, with the --config the user gave (without it, pmsheets would look elsewhere)."""
+    return f"pmsheets --config {explicit_config} {command}" if explicit_config else f"pmsheets {command}"
+
+
+def _configured_register(config_path: Path) -> Path | None:
+    """The workbook an existing config points at, None when it cannot be read or is not a workbook config."""
+    try:
+        config = config_module.load(config_path)
+    except PmsheetsError:
+        return None
+    return config.register.path.resolve() if config.register.backend == "xlsx" else None
 
 
 def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
@@ -249,7 +284,7 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode
     settings, register = checked.config.postmortems, checked.validation.register
     policy = checked.config.policy_in(checked.timezone)
     ctx = policy_context(register, checked.validation.as_of, policy)
-    environment = postmortems.template_environment(checked.config.templates_dir)
+    environment = postmortems.template_environment(checked.config.templates_dir, settings.references)
     results = postmortems.generate(
         register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run
     )
@@ -308,7 +343,7 @@ def _wants_color(out: TextIO) -> bool:
     return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def print_table(result: Validation, out: TextIO, *, color: bool, width: int | None = None) -> None:
+def print_table(result: Validation, out: TextIO, *, color: bool, width: int | None = None, timezone: tzinfo | None = None) -> None:
     """Linter-style lines grouped by tab: cell, incident or action ID, level, rule, message.
 
     `width` (a terminal's) wraps each message under itself; None (piped) keeps one line per finding.
@@ -333,12 +368,11 @@ def print_table(result: Validation, out: TextIO, *, color: bool, width: int | No
         record = f"{visible(finding.action or finding.incident or '-'):<{width_of['id']}}"
         prefix = f"  {cell}  {record}  {level}  {finding.rule:<{width_of['rule']}}  "
         plain = len(prefix) - (len(level) - 7)
-        print(prefix + _wrapped(visible(finding.message), plain, width), file=out)
+        message = _wrapped(visible(finding.message), plain, width)
+        print((prefix.rstrip() if message.startswith("\n") else prefix) + message, file=out)
     counts = result.counts
-    print(
-        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info as of {result.as_of:%Y-%m-%d %H:%M %Z}",
-        file=out,
-    )
+    as_of = result.as_of.astimezone(timezone) if timezone is not None else result.as_of
+    print(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info as of {as_of:%Y-%m-%d %H:%M %Z}", file=out)
 
 
 _MIN_MESSAGE_WIDTH = 40

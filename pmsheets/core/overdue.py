@@ -445,6 +445,8 @@ def _draft_on_time(incident: Incident, ctx: rules.Context) -> bool | None:
     assert incident.resolved_at is not None
     due_at = incident.resolved_at + timedelta(hours=ctx.policy.draft_overdue_hours)
     due = due_at.astimezone(ctx.policy.timezone).date()
+    if "draft_date" in incident.ref.invalid:
+        return None  # an unreadable Draft date is unknown, not missing
     return _on_time(incident.draft_date if incident.postmortem_status.drafted else None, due, passed=ctx.as_of > due_at)
 
 
@@ -452,6 +454,8 @@ def _review_on_time(incident: Incident, ctx: rules.Context) -> bool | None:
     assert incident.resolved_at is not None
     deadline = ctx.review_deadline(incident.resolved_at)
     last_day = (deadline - timedelta(days=1)).date()
+    if "review_date" in incident.ref.invalid:
+        return None
     return _on_time(incident.review_date if incident.postmortem_status.reviewed else None, last_day, passed=ctx.as_of >= deadline)
 
 
@@ -464,6 +468,8 @@ def _on_time(done_on: date | None, due: date, *, passed: bool) -> bool | None:
 def _done_on_time(action: Action, ctx: rules.Context, since: date) -> bool | None:
     """Won't-do actions are left out: dropping an action is a decision, not a missed date."""
     if action.due_date is None or not since < action.due_date <= ctx.today or action.status is ActionStatus.WONT_DO:
+        return None
+    if "completed_on" in action.ref.invalid:
         return None
     done_on = action.completed_on if action.status is ActionStatus.DONE else None
     return _on_time(done_on, action.due_date, passed=action.due_date < ctx.today)

@@ -352,13 +352,15 @@ def dates_out_of_order(incident: Incident, ctx: Context) -> Iterator[Hit]:
             yield (
                 incident,
                 later_field,
-                f"{later_name} ({_show_when(later)}) is before {earlier_name} ({_show_when(earlier)}). Correct one of them.",
+                f"{later_name} ({_show_when(later, ctx.policy)}) is before {earlier_name} ({_show_when(earlier, ctx.policy)}). "
+                "Correct one of them.",
             )
 
 
-def _show_when(value: date | datetime) -> str:
+def _show_when(value: date | datetime, policy: Policy) -> str:
+    """A date as is; a time in the team's zone, whatever offset it was typed with."""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return show_time(value, policy)
     return value.isoformat()
 
 
@@ -858,6 +860,8 @@ def action_due_too_far(action: Action, ctx: Context) -> Sequence[Hit]:
     incident = ctx.incidents_by_id.get(action.incident_id) if action.incident_id else None
     if incident is None or action.due_date is None or action.type is None:
         return NO_HITS
+    if _unreadable(incident, "review_date"):
+        return NO_HITS  # the limit runs from the review: unknown, and resolution is not a stand-in for it
     if incident.review_date is not None:
         start, start_name = incident.review_date, "the review"
     elif incident.resolved_at is not None:

@@ -251,7 +251,9 @@ class _Cycle:
     def drafts(self) -> str:
         settings, register = self.config.postmortems, self.checked.register
         ctx = policy_context(register, self.now, self.policy)
-        results = postmortems.generate(register, ctx, postmortems.template_environment(self.config.templates_dir), folder=settings.dir)
+        results = postmortems.generate(
+            register, ctx, postmortems.template_environment(self.config.templates_dir, settings.references), folder=settings.dir
+        )
         for result in results:
             if result.outcome is DocumentOutcome.CONFLICT:
                 self.events.warning("draft.conflict", f"{result.path} belongs to another incident; no draft for {result.incident_id}")

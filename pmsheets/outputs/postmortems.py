@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from pmsheets.config import DEFAULT_REFERENCES
 from pmsheets.core.policy import Context
 from pmsheets.core.schema import INCIDENTS, RawWorkbook, is_blank, normalize
 from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
@@ -52,9 +53,13 @@ class DocumentResult:
 # --- templates -----------------------------------------------------------------------------------
 
 
-def template_environment(templates_dir: Path | None) -> jinja2.Environment:
-    """The team's templates_dir first, then the shipped templates, rendering Markdown."""
-    return markdown_environment(jinja2.FileSystemLoader([str(path) for path in template_dirs(templates_dir)]))
+def template_environment(templates_dir: Path | None, references: Sequence[str] = DEFAULT_REFERENCES) -> jinja2.Environment:
+    """The team's templates_dir first, then the shipped templates, rendering Markdown.
+
+    `references` (postmortems.references) is what a draft's References section lists."""
+    environment = markdown_environment(jinja2.FileSystemLoader([str(path) for path in template_dirs(templates_dir)]))
+    environment.globals["references"] = tuple(references)
+    return environment
 
 
 # --- documents -----------------------------------------------------------------------------------

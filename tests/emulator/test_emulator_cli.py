@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import threading
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from google.oauth2.service_account import Credentials
 from pmsheets.register.google_session import client_for
 from sheets_emulator.cli import main
 from sheets_emulator.testing import close_client
+
+SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 
 
 @pytest.fixture
@@ -49,6 +52,35 @@ def test_emulator_command_serves_the_workbook_to_the_key_file_holder(
     assert list(openpyxl.load_workbook(saved)["Incidents"].values) == [("ID", "Title"), ("INC-1", "Outage")]
 
 
-def test_save_on_exit_without_load_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--save-on-exit", "x.xlsx"]) == 2
-    assert "--save-on-exit needs --load" in capsys.readouterr().err
+def test_without_load_it_serves_one_empty_spreadsheet_and_prints_its_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ready, stop = threading.Event(), threading.Event()
+    key = tmp_path / "key.json"
+    runner = threading.Thread(target=main, args=(["--key-out", str(key)],), kwargs={"ready": ready, "stop": stop})
+    runner.start()
+    try:
+        assert ready.wait(10)
+        out = capsys.readouterr().out
+        url = out.split("Sheets emulator at ")[1].split()[0]
+        spreadsheet_id = out.split("spreadsheet id: ")[1].split()[0]
+        credentials = Credentials.from_service_account_info(json.loads(key.read_text(encoding="utf-8")), scopes=[SCOPE])
+        client = client_for(credentials, url)
+        spreadsheet = client.open_by_key(spreadsheet_id)
+        tabs = [(sheet.title, sheet.get_all_values()) for sheet in spreadsheet.worksheets()]
+        close_client(client)
+    finally:
+        stop.set()
+        runner.join(10)
+    assert [(title, [row for row in rows if row]) for title, rows in tabs] == [("Sheet1", [])]
+
+
+def test_key_out_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    key = tmp_path / "key.json"
+    key.write_text("{}", encoding="utf-8")
+    key.chmod(0o644)  # an older key file in the way: rewritten, and no longer world-readable
+    ready, stop = threading.Event(), threading.Event()
+    runner = threading.Thread(target=main, args=(["--key-out", str(key)],), kwargs={"ready": ready, "stop": stop})
+    runner.start()
+    assert ready.wait(10)
+    stop.set()
+    runner.join(10)
+    assert (stat.S_IMODE(key.stat().st_mode), "private_key" in json.loads(key.read_text(encoding="utf-8"))) == (0o600, True)
