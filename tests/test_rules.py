@@ -151,7 +151,7 @@ TRIGGERS = [
             "Incidents!E2",
             "INC-1",
             None,
-            "Resolved at (2026-11-02 08:00) is before Detected at (2026-11-02 09:00)",
+            "Resolved at (Mon 02 Nov 2026 08:00) is before Detected at (Mon 02 Nov 2026 09:00)",
         ),
         id="dates-out-of-order/resolved before detected",
     ),
@@ -299,6 +299,11 @@ TRIGGERS = [
         register([incident(review_date=None)]),
         expect("review-date-missing", "error", "Incidents!P2", "INC-1", None, "status is Closed but there is no Review date"),
         id="review-date-missing/Closed",
+    ),
+    pytest.param(
+        register([incident(closed_date=None)]),
+        expect("closed-date-missing", "warning", "Incidents!Q2", "INC-1", None, "status is Closed but there is no Closed date"),
+        id="closed-date-missing/Closed",
     ),
     pytest.param(
         register([incident(post_mortem_status="Reviewed", closed_date=None, post_mortem_doc=None)]),
@@ -547,6 +552,16 @@ NEAR_MISSES = [
         register([incident(post_mortem_status="Draft", review_date=None, closed_date=None)]),
         "review-date-missing",
         id="review-date-missing/Draft",
+    ),
+    pytest.param(
+        register([incident(post_mortem_status="Reviewed", closed_date=None)]),
+        "closed-date-missing",
+        id="closed-date-missing/Reviewed",
+    ),
+    pytest.param(
+        register([incident(closed_date="last week")]),
+        "closed-date-missing",
+        id="closed-date-missing/unreadable",
     ),
     pytest.param(
         register([incident(post_mortem_status=None, post_mortem_doc=None)]),

@@ -352,8 +352,10 @@ def dates_out_of_order(incident: Incident, ctx: Context) -> Iterator[Hit]:
             yield (
                 incident,
                 later_field,
-                f"{later_name} ({_show_when(later, ctx.policy)}) is before {earlier_name} ({_show_when(earlier, ctx.policy)}). "
-                "Correct one of them.",
+                (
+                    f"{later_name} ({_show_when(later, ctx.policy)}) is before {earlier_name} ({_show_when(earlier, ctx.policy)}). "
+                    "Correct one of them."
+                ),
             )
 
 
@@ -607,6 +609,20 @@ def review_date_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
                 f"status is {incident.postmortem_status} but there is no Review date. Add the day of the review.",
             )
         ]
+    return NO_HITS
+
+
+@rule(
+    "closed-date-missing",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="Closed but no Closed date",
+    policy=("Track actions until completion, then mark Status: Closed.",),
+)
+def closed_date_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    """The closed date shows when the post-mortem's actions were all done, as the draft and review dates show theirs."""
+    if incident.postmortem_status is PostmortemStatus.CLOSED and _blank(incident, "closed_date"):
+        return [(incident, "closed_date", "status is Closed but there is no Closed date. Add the day the post-mortem was closed.")]
     return NO_HITS
 
 

@@ -114,7 +114,7 @@ INCIDENTS = Tab(
             width=12,
             checked_by=("review-date-missing", "dates-out-of-order", "action-due-too-far"),
         ),
-        _col("closed_date", "Closed date", Kind.DATE, width=12, checked_by=("dates-out-of-order",)),
+        _col("closed_date", "Closed date", Kind.DATE, width=12, checked_by=("dates-out-of-order", "closed-date-missing")),
         _col("postmortem_doc", "Post-mortem doc", width=30, checked_by=("doc-missing",)),
         _col("summary", "Summary", width=40, checked_by=("blame-language",)),
         _col("root_cause", "Root cause", width=40, checked_by=("blame-language",)),
