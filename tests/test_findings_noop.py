@@ -23,7 +23,7 @@ from tests.builders import AS_OF, NOW, Tables, p0, tables, write_workbook
 from tests.worker_fixtures import Cycles, worker_config
 
 RESOLVED = NOW - timedelta(hours=20)  # the draft becomes due at AS_OF + 4 h
-ROWS = [["error", "action-overdue", "INC-1", "ACT-1", "Actions!F2", "due Fri 20 Nov 2026 and still Open."]]
+ROWS = [["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "due Fri 20 Nov 2026 and still Open."]]
 
 
 def register_tables() -> Tables:

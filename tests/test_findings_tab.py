@@ -18,6 +18,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
 
 from pmsheets.core.schema import FINDINGS_HEADERS
+from pmsheets.register import FindingsLook, write_findings_if_changed
 from pmsheets.register.findings_look import LEVEL_COLOURS, highlight_formula, is_highlight_formula, link_target
 from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
@@ -346,3 +347,28 @@ def test_highlight_formula_names_the_cell_as_the_findings_cell_column_does(title
 def test_a_pm_formula_is_never_taken_for_the_tools() -> None:
     assert not is_highlight_formula('=COUNTIF($A:$A,"x")>0')
     assert not is_highlight_formula('=$H2="Open"')
+
+
+def test_google_a_deleted_highlight_rule_makes_an_unchanged_check_write_again(validating_emulator: SheetsEmulator, tmp_path: Path) -> None:
+    key = validating_emulator.load_xlsx(register(tmp_path / "register.xlsx"))
+    client = client_for(
+        Credentials.from_service_account_info(validating_emulator.service_account_info(), scopes=list(SCOPES)), validating_emulator.url
+    )
+    findings = GoogleTab(validating_emulator, client, key)
+    findings.write([ERROR])
+    findings.backend.read()
+    assert write_findings_if_changed(findings.backend, [ERROR])[1] is False
+    actions_id = findings._sheet("Actions")["properties"]["sheetId"]
+    validating_emulator.store.batch_update(key, {"requests": [{"deleteConditionalFormatRule": {"sheetId": actions_id, "index": 0}}]})
+    findings.backend.read()
+    assert write_findings_if_changed(findings.backend, [ERROR])[1] is True
+    assert len(findings.highlight_rules("Actions")) == 1
+
+
+def test_turning_highlight_off_writes_even_when_the_findings_are_the_same(tab: Tab) -> None:
+    tab.write([ERROR])
+    backend = tab.backend  # type: ignore[attr-defined]
+    if isinstance(backend, SheetsRegister):
+        backend.read()
+    assert write_findings_if_changed(backend, [ERROR], look=FindingsLook(highlight=False))[1] is True
+    assert tab.highlight_rules("Actions") == []

@@ -55,8 +55,8 @@ def test_bad_postmortems_config_names_the_key(tmp_path: Path, text: str, expecte
 
 
 def references_section(environment_references: tuple[str, ...] | None) -> list[str]:
-    from pmsheets.core.policy import Policy
-    from pmsheets.outputs.postmortem_doc import build_view, policy_context, render_body
+    from pmsheets.core.policy import Policy, policy_context
+    from pmsheets.outputs.postmortem_doc import build_view, render_body
     from pmsheets.outputs.postmortems import template_environment
     from tests.postmortem_fixtures import AS_OF, register_of, sample_tables
 
