@@ -16,8 +16,8 @@ from pmsheets.core.check import Validation, findings_rows
 from pmsheets.core.policy import Policy
 from pmsheets.core.schema import ParseSettings
 from pmsheets.model import Finding, Level, Register
+from tests.builders import AS_OF, action_row, in_memory, incident_row, run_checks, tables, write_workbook
 from tests.cli_helpers import ConfiguredRegister, run
-from tests.conftest import AS_OF, action_row, in_memory, incident_row, run_checks, tables, write_workbook
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LONG = "resolved 3 days ago (2026-11-24 09:00) and still no draft; it was due within 48 h. Write the draft and set Post-mortem status to Draft."

@@ -20,11 +20,12 @@ from openpyxl.styles import PatternFill
 from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.register import FindingsLook, write_findings_if_changed
 from pmsheets.register.findings_look import LEVEL_COLOURS, highlight_formula, is_highlight_formula, link_target
+from pmsheets.register.google_auth import SCOPES
 from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
-from tests.conftest import SCOPES, action_row, incident_row, tables, write_workbook
+from tests.builders import action_row, incident_row, tables, write_workbook
 
 ERROR = ["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "due 2026-11-20, 7 days overdue"]
 INFO = ["info", "postmortem-required", "INC-1", "", "Pat", "Incidents!N2", "needs a post-mortem"]
