@@ -274,6 +274,11 @@ def _unreadable(record: Incident | Action, field_name: str) -> bool:
     return field_name in record.ref.invalid
 
 
+def _when_blank(record: Incident | Action, field_name: str, message: str) -> Sequence[Hit]:
+    """The hit of a rule that asks for one cell to be filled in."""
+    return [(record, field_name, message)] if _blank(record, field_name) else NO_HITS
+
+
 # The policy's sentences are quoted verbatim, its en dashes included.
 _DRAFT_WITHIN = "Draft within 24–48 hours of incident resolution."  # noqa: RUF001
 _DRAFT_WITHIN_HOURS = "Draft within 24–48 hours"  # noqa: RUF001
@@ -374,9 +379,7 @@ def _show_when(value: date | datetime, policy: Policy) -> str:
     policy=(_P0_TO_P2, "When a Post-Mortem Is Required"),
 )
 def severity_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
-    if _blank(incident, "severity"):
-        return [(incident, "severity", "no severity, so the tool cannot tell whether a post-mortem is required. Set P0, P1 or P2.")]
-    return NO_HITS
+    return _when_blank(incident, "severity", "no severity, so the tool cannot tell whether a post-mortem is required. Set P0, P1 or P2.")
 
 
 @rule(
@@ -742,9 +745,7 @@ def _blame_phrases(text: str | None, ctx: Context) -> list[str]:
     policy=("Every action item must have: Owner (accountable person or team)",),
 )
 def action_owner_missing(action: Action, ctx: Context) -> Sequence[Hit]:
-    if _blank(action, "owner"):
-        return [(action, "owner", "no owner. Name the accountable person or team.")]
-    return NO_HITS
+    return _when_blank(action, "owner", "no owner. Name the accountable person or team.")
 
 
 @rule(
@@ -755,9 +756,7 @@ def action_owner_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     policy=("Every action item must have: ... Due date",),
 )
 def action_due_missing(action: Action, ctx: Context) -> Sequence[Hit]:
-    if _blank(action, "due_date"):
-        return [(action, "due_date", "no due date. Agree one with the owner and add it.")]
-    return NO_HITS
+    return _when_blank(action, "due_date", "no due date. Agree one with the owner and add it.")
 
 
 @rule(
@@ -771,15 +770,11 @@ def action_due_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     ),
 )
 def action_link_missing(action: Action, ctx: Context) -> Sequence[Hit]:
-    if _blank(action, "tracking_link"):
-        return [
-            (
-                action,
-                "tracking_link",
-                "no tracking link. File a ticket and paste its link or key (e.g. OPS-123); the post-mortem is not complete until actions are tracked.",
-            )
-        ]
-    return NO_HITS
+    return _when_blank(
+        action,
+        "tracking_link",
+        "no tracking link. File a ticket and paste its link or key (e.g. OPS-123); the post-mortem is not complete until actions are tracked.",
+    )
 
 
 @rule(
@@ -790,9 +785,7 @@ def action_link_missing(action: Action, ctx: Context) -> Sequence[Hit]:
     policy=("Distinguish short-term vs long-term actions.",),
 )
 def action_type_missing(action: Action, ctx: Context) -> Sequence[Hit]:
-    if _blank(action, "type"):
-        return [(action, "type", "no type. Set Short-term or Long-term.")]
-    return NO_HITS
+    return _when_blank(action, "type", "no type. Set Short-term or Long-term.")
 
 
 # One alternation: a web link, an issue key (OPS-123), #123, or org/repo#123.
