@@ -210,7 +210,7 @@ def test_deliver_without_recipients_says_which_key_to_set() -> None:
         append_log=MemoryLog().append,
         clock=lambda: AS_OF,
     )
-    assert outcomes[0].error == "no recipients: set reports.overdue.to or pass --to"
+    assert outcomes[0].error == "no recipients configured (set reports.overdue.to, or pass --to)"
 
 
 def test_deliver_to_the_file_outbox_logs_like_a_server(tmp_path: Path) -> None:

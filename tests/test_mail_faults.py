@@ -22,6 +22,7 @@ import yaml
 
 from pmsheets.cli.main import main
 from pmsheets.config import ReportsConfig, SmtpSettings
+from pmsheets.core.overdue import counted
 from pmsheets.core.report_log import LogEntry, ReportKind, read_log
 from pmsheets.outputs.delivery import deliver, plan
 from pmsheets.outputs.mail import SmtpTransport
@@ -262,7 +263,7 @@ def test_fault_is_named_on_stderr_one_line_per_report(scenario: Scenario) -> Non
 
 
 def test_fault_summary_counts_only_the_delivered_messages(scenario: Scenario) -> None:
-    assert f"{scenario.fault.messages_delivered} message(s) delivered to the SMTP server" in scenario.first.result.out
+    assert f"{counted(scenario.fault.messages_delivered, 'message')} delivered to the SMTP server" in scenario.first.result.out
 
 
 def test_fault_server_accepts_what_the_fault_lets_through(scenario: Scenario) -> None:

@@ -109,10 +109,10 @@ def test_snapshot_overdue_sheet_lists_items_with_level(workbook: openpyxl.Workbo
     rows = list(workbook["Overdue"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[2], r[10]) for r in rows] == [
         ("ops review", "ACT-003", 38),
+        ("ops review", "ACT-004", 1),
         ("manager", "ACT-002", 8),
         ("owner", "ACT-001", 7),
         ("owner", "INC-4", 4),
-        ("ops review", "ACT-004", 1),
         ("owner", "INC-3", 1),
     ]
 

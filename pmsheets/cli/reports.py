@@ -13,9 +13,10 @@ from pmsheets.cli import session as app
 from pmsheets.cli.options import add_as_of
 from pmsheets.cli.report_job import export_snapshot, planned_reports, preview_reports, send_reports
 from pmsheets.cli.session import Checked
+from pmsheets.core.overdue import counted
 from pmsheets.errors import ExitCode, UsageError
 from pmsheets.model import is_address
-from pmsheets.outputs.delivery import Outcome
+from pmsheets.outputs.delivery import Outcome, Planned
 
 
 def add_report_commands(commands: Any) -> None:
@@ -58,7 +59,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     planned = planned_reports(checked, choice=args.kind, to=args.to)
     if not args.send:
         paths = preview_reports(checked, planned, now=_now())
-        print_previews(paths, checked.config.reports.dir, out)
+        print_previews(planned, paths, checked.config.reports.dir, out)
         return ExitCode.OK
     outcomes = send_reports(checked, planned, clock=_now, resend=args.resend)
     return print_outcomes(outcomes, checked, out, err)
@@ -85,11 +86,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def print_previews(paths: Sequence[Path], folder: Path, out: TextIO) -> None:
+def print_previews(planned: Sequence[Planned], paths: Sequence[Path], folder: Path, out: TextIO) -> None:
     for path in paths:
         print(f"  {path}", file=out)
+    for message in planned:
+        print(f"{message.rendered.name}: {message.audience()}", file=out)
     print(
-        f"{len(paths) // 3} report(s) previewed in {folder} (.html, .txt and .eml); nothing was sent. Add --send to deliver them.", file=out
+        f"{counted(len(planned), 'report')} previewed in {folder} (.html, .txt and .eml); nothing was sent. Add --send to deliver them.",
+        file=out,
     )
 
 
@@ -100,5 +104,5 @@ def print_outcomes(outcomes: Sequence[Outcome], checked: Checked, out: TextIO, e
     where = checked.config.mail.outbox if checked.config.mail.transport == "file" else "the SMTP server"
     recorded = sum(1 for o in outcomes if o.sent_to and o.unlogged is None)
     logged = f"; Report log of {checked.backend.describe()} updated" if recorded else ""
-    print(f"{sent} message(s) delivered to {where}{logged}.", file=out)
+    print(f"{counted(sent, 'message')} delivered to {where}{logged}.", file=out)
     return ExitCode.NOT_DELIVERED if any(o.failed for o in outcomes) else ExitCode.OK

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pmsheets.core import policy as rules
-from pmsheets.model import Action, ActionStatus, Incident, Person, Register, Severity
+from pmsheets.model import Action, ActionStatus, Incident, Person, Register, RowRef, Severity
 
 DEFAULT_ESCALATE_AFTER_DAYS = 7
 OPS_REVIEW_AFTER_DAYS = 30
@@ -49,12 +49,24 @@ class AgeBucket:
 AGE_BUCKETS = (AgeBucket("1-7 days", 1, 7), AgeBucket("8-30 days", 8, 30), AgeBucket("over 30 days", 31, None))
 
 
+def noun(number: int, singular: str, plural: str | None = None) -> str:
+    """The word for `number` of a thing: `action` for 1, `actions` otherwise."""
+    return singular if number == 1 else (plural or singular + "s")
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 action`, `2 actions`: the subjects, headlines and command output say it in words."""
+    return f"{number:,} {noun(number, singular, plural)}"
+
+
 @dataclass(frozen=True, slots=True)
 class OverdueItem:
     """An overdue action, or a post-mortem whose draft or review is overdue.
 
     For a post-mortem, `id` is the incident's ID, `what` says which step is late and `link`
-    is the post-mortem document; `due` is the last day the step was due.
+    is the post-mortem document; `due` is the last day the step was due. `ref` is the item's
+    row in the register (the action's, or the incident's); `incident_doc` the incident's
+    post-mortem document, as typed.
     """
 
     kind: ItemKind
@@ -68,6 +80,8 @@ class OverdueItem:
     days_overdue: int
     link: str | None
     status: str
+    ref: RowRef | None = None
+    incident_doc: str | None = None
 
     @property
     def bucket(self) -> AgeBucket:
@@ -83,6 +97,7 @@ class UntrackedAction:
     text: str | None
     owner: str | None
     missing: tuple[str, ...]
+    ref: RowRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +148,8 @@ class OverdueReport:
     def subject(self) -> str:
         h = self.headline
         return (
-            f"Overdue post-mortem work {self.week}: {h.overdue_actions} action(s) overdue, "
-            f"{h.overdue_postmortems} post-mortem(s) late, {h.not_tracked} action(s) not tracked"
+            f"Overdue post-mortem work {self.week}: {counted(h.overdue_actions, 'action')} overdue, "
+            f"{counted(h.overdue_postmortems, 'post-mortem')} late, {counted(h.not_tracked, 'action')} not tracked"
         )
 
 
@@ -153,6 +168,8 @@ class ReviewedUntracked:
     title: str | None
     severity: Severity | None
     action_ids: tuple[str, ...]
+    ref: RowRef | None = None
+    doc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +194,10 @@ class SeverityCount:
 
 @dataclass(frozen=True, slots=True)
 class Compliance:
-    """Figures over the incidents resolved and actions due in the window (default 90 days)."""
+    """Figures over the incidents resolved and actions due in the window (default 90 days).
+
+    `draft_hours` and `review_days` are the policy's thresholds the shares were measured
+    against, so every label says the configured figure."""
 
     since: date
     until: date
@@ -185,6 +205,17 @@ class Compliance:
     reviewed_on_time: Share
     actions_done_on_time: Share
     by_severity: tuple[SeverityCount, ...]
+    draft_hours: float
+    review_days: int
+
+    @property
+    def expectations(self) -> tuple[tuple[str, Share], ...]:
+        """Each policy expectation's label with its share, in the order every report shows them."""
+        return (
+            (f"Required post-mortems drafted within {self.draft_hours:g} h", self.drafted_on_time),
+            (f"Required post-mortems reviewed within {counted(self.review_days, 'business day')}", self.reviewed_on_time),
+            ("Actions done by their due date", self.actions_done_on_time),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +235,7 @@ class EscalationReport:
     @property
     def subject(self) -> str:
         ops = len(self.at_level(EscalationLevel.OPS_REVIEW))
-        return f"Ops review escalations {self.week}: {len(self.items)} overdue item(s), {ops} for the ops review"
+        return f"Ops review escalations {self.week}: {counted(len(self.items), 'overdue item')}, {ops:,} for the ops review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +248,7 @@ class OwnerDigest:
 
     @property
     def subject(self) -> str:
-        return f"Your overdue post-mortem work {self.week}: {len(self.items)} item(s), {self.owner}"
+        return f"Your overdue post-mortem work {self.week}: {counted(len(self.items), 'item')}, {self.owner}"
 
 
 # --- what is overdue ---------------------------------------------------------------------------
@@ -259,7 +290,11 @@ def iso_week(moment: datetime) -> str:
 
 def ranked(items: Iterable[OverdueItem]) -> tuple[OverdueItem, ...]:
     """Oldest first; among equally old, the most severe first."""
-    return tuple(sorted(items, key=lambda i: (-i.days_overdue, _SEVERITY_RANK.get(i.severity, 3), i.id)))  # type: ignore[arg-type]
+    return tuple(sorted(items, key=_age_order))
+
+
+def _age_order(item: OverdueItem) -> tuple[int, int, str]:
+    return (-item.days_overdue, _SEVERITY_RANK.get(item.severity, 3) if item.severity else 3, item.id)
 
 
 def _overdue_action(action: Action, ctx: rules.Context) -> OverdueItem:
@@ -277,6 +312,8 @@ def _overdue_action(action: Action, ctx: rules.Context) -> OverdueItem:
         days_overdue=(ctx.today - action.due_date).days,
         link=action.tracking_link,
         status=str(action.status),
+        ref=action.ref,
+        incident_doc=incident.postmortem_doc if incident else None,
     )
 
 
@@ -305,6 +342,8 @@ def _late_postmortem(incident: Incident, ctx: rules.Context) -> OverdueItem | No
         days_overdue=max(1, (ctx.today - due).days),
         link=incident.postmortem_doc,
         status=str(incident.postmortem_status),
+        ref=incident.ref,
+        incident_doc=incident.postmortem_doc,
     )
 
 
@@ -318,7 +357,7 @@ def _untracked(action: Action) -> UntrackedAction | None:
     )
     if not missing:
         return None
-    return UntrackedAction(action.id or f"row {action.ref.row}", action.incident_id, action.text, action.owner, missing)
+    return UntrackedAction(action.id or f"row {action.ref.row}", action.incident_id, action.text, action.owner, missing, action.ref)
 
 
 def bucket_counts(items: Sequence[OverdueItem]) -> tuple[BucketCount, ...]:
@@ -382,7 +421,7 @@ def escalation_level(item: OverdueItem, *, escalate_after_days: int) -> Escalati
 def escalation_report(overdue: Overdue, *, escalate_after_days: int = DEFAULT_ESCALATE_AFTER_DAYS) -> EscalationReport:
     register = overdue.context.register
     people = People(register.people)
-    items = tuple(_escalated(item, people, escalate_after_days) for item in overdue.items)
+    items = by_level(_escalated(item, people, escalate_after_days) for item in overdue.items)
     cc = sorted({i.manager_email for i in items if i.manager_email and i.level.rank >= EscalationLevel.MANAGER.rank})
     return EscalationReport(
         as_of=overdue.as_of,
@@ -394,6 +433,11 @@ def escalation_report(overdue: Overdue, *, escalate_after_days: int = DEFAULT_ES
         buckets=bucket_counts(overdue.items),
         escalate_after_days=escalate_after_days,
     )
+
+
+def by_level(items: Iterable[EscalationItem]) -> tuple[EscalationItem, ...]:
+    """The ops review's items first, then the managers', then the owners'; within a level, as `ranked` (oldest first)."""
+    return tuple(sorted(items, key=lambda entry: (-entry.level.rank, *_age_order(entry.item))))
 
 
 def _escalated(item: OverdueItem, people: People, escalate_after_days: int) -> EscalationItem:
@@ -408,7 +452,7 @@ def reviewed_untracked(register: Register, not_tracked: Sequence[UntrackedAction
         if action.incident_id is not None:
             by_incident.setdefault(action.incident_id, []).append(action.action_id)
     return tuple(
-        ReviewedUntracked(i.id, i.title, i.severity, tuple(by_incident[i.id]))
+        ReviewedUntracked(i.id, i.title, i.severity, tuple(by_incident[i.id]), i.ref, i.postmortem_doc)
         for i in register.incidents
         if i.id in by_incident and i.postmortem_status.reviewed
     )
@@ -432,6 +476,8 @@ def compliance(ctx: rules.Context, *, window_days: int = COMPLIANCE_WINDOW_DAYS)
         reviewed_on_time=_share(_review_on_time(i, ctx) for i in required),
         actions_done_on_time=_share(_done_on_time(a, ctx, since) for a in ctx.register.actions),
         by_severity=_by_severity(resolved, ctx.policy),
+        draft_hours=ctx.policy.draft_overdue_hours,
+        review_days=ctx.policy.review_business_days,
     )
 
 

@@ -49,6 +49,14 @@ class Planned:
     def recipients(self) -> tuple[str, ...]:
         return unique_addresses((*self.to, *self.cc))
 
+    def audience(self) -> str:
+        """Who would receive this message, or that nobody would and how to change that."""
+        cc = ", ".join(self.cc)
+        if self.to:
+            return f"to {', '.join(self.to)}" + (f"; cc {cc}" if cc else "")
+        missing = f"no recipients configured (set reports.{_config_key(self)}.to, or pass --to)"
+        return f"{missing}; only the managers in Cc would receive it: {cc}" if cc else missing
+
     def outgoing(self, sender: str) -> Outgoing:
         r = self.rendered
         return Outgoing(sender=sender, to=self.to, cc=self.cc, subject=r.subject, text=r.text, html=r.html, attachments=self.attachments)
@@ -110,20 +118,23 @@ def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
 def snapshot_attachment(
     overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig, escalation: EscalationReport
 ) -> tuple[tuple[Attachment, ...], str | None]:
-    """The snapshot as an attachment; or, when over `attach_max_mb`, saved in reports.dir with a note saying so."""
+    """The snapshot as an attachment, or, when over `attach_max_mb`, saved in reports.dir; with the note the email shows."""
     stream = io.BytesIO()
     write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation)
     path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
     data = stream.getbuffer()
+    size = len(data) / 1_000_000
     if len(data) <= settings.attach_max_mb * 1_000_000:
-        return (Attachment(path.name, bytes(data), XLSX_TYPE),), None
+        note = (
+            f"The Excel snapshot is attached ({path.name}, {size:,.1f} MB): every item, the Findings and the figures, to filter and keep."
+        )
+        return (Attachment(path.name, bytes(data), XLSX_TYPE),), note
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir."
         raise SnapshotError(msg) from None
     save_file(path, lambda temp: temp.write_bytes(data))
-    size = len(data) / 1_000_000
     return (), (
         f"The Excel snapshot ({size:,.1f} MB) is too large to attach (over {settings.attach_max_mb:g} MB); "
         f"it is saved as {path.name} in the reports folder of the machine that runs pmsheets."
@@ -199,7 +210,7 @@ def deliver(
         kind = str(message.rendered.kind)
         pending = message.recipients if resend else missing_recipients(message.recipients, log, kind=kind, week=message.week)
         if not message.recipients:
-            outcomes.append(Outcome(message, error=f"no recipients: set reports.{_config_key(message)}.to or pass --to"))
+            outcomes.append(Outcome(message, error=message.audience()))
         elif not pending:
             outcomes.append(Outcome(message, already_sent=True))
         elif stopped is not None:

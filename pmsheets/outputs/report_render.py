@@ -16,7 +16,17 @@ from typing import Any
 
 import jinja2
 
-from pmsheets.core.overdue import EscalationLevel, EscalationReport, OverdueItem, OverdueReport, OwnerDigest, OwnerGroup
+from pmsheets.core.overdue import (
+    OPS_REVIEW_AFTER_DAYS,
+    EscalationLevel,
+    EscalationReport,
+    OverdueItem,
+    OverdueReport,
+    OwnerDigest,
+    OwnerGroup,
+    counted,
+    noun,
+)
 from pmsheets.core.report_log import ReportKind
 from pmsheets.outputs.templating import environment
 
@@ -55,10 +65,16 @@ def kind_of(report: Report) -> ReportKind:
 def render(
     report: Report, *, templates_dir: Path | None = None, max_list_items: int = DEFAULT_MAX_LIST_ITEMS, snapshot_note: str | None = None
 ) -> Rendered:
-    """`max_list_items` rows per list at most (0: every row); `snapshot_note` says where the snapshot is when not attached."""
+    """`max_list_items` rows per list at most (0: every row); `snapshot_note` says whether the snapshot is attached or where it is."""
     kind = kind_of(report)
     env = _environment(templates_dir)
-    context = {"report": report, "levels": EscalationLevel, "max_items": max_list_items, "snapshot_note": snapshot_note}
+    context = {
+        "report": report,
+        "levels": EscalationLevel,
+        "ops_review_after_days": OPS_REVIEW_AFTER_DAYS,
+        "max_items": max_list_items,
+        "snapshot_note": snapshot_note,
+    }
     try:
         html = env.get_template(f"{TEMPLATES[kind]}.html.j2").render(context)
         text = env.get_template(f"{TEMPLATES[kind]}.txt.j2").render(context)
@@ -79,7 +95,17 @@ def _name(kind: ReportKind, report: Report) -> str:
 
 def _environment(templates_dir: Path | None) -> jinja2.Environment:
     env = environment(templates_dir)
-    env.filters.update(web_link=web_link, signed=signed, cell=cell, day=day, one_line=one_line, shown=shown, shown_groups=shown_groups)
+    env.filters.update(
+        web_link=web_link,
+        signed=signed,
+        cell=cell,
+        day=day,
+        one_line=one_line,
+        shown=shown,
+        shown_groups=shown_groups,
+        counted=counted,
+        noun=noun,
+    )
     return env
 
 

@@ -419,11 +419,7 @@ def _headline_rows(overdue: Overdue, findings: Sequence[Finding]) -> list[Row]:
 def _compliance_rows(sheet: WriteOnlyWorksheet, escalation: EscalationReport) -> list[Row]:
     c = escalation.compliance
     rows: list[Row] = []
-    for label, share in (
-        ("Required post-mortems drafted within 48 h", c.drafted_on_time),
-        ("Required post-mortems reviewed within 5 business days", c.reviewed_on_time),
-        ("Actions done by their due date", c.actions_done_on_time),
-    ):
+    for label, share in c.expectations:
         rows.append((label, _percent(sheet, share.met, share.total), share.met, share.total))
     return rows
 
