@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: all lint test coverage demo bench bench-large clean libreoffice chromium
+.PHONY: all lint test coverage demo bench bench-large clean libreoffice chromium screenshots
 
 all: test
 
@@ -59,6 +59,10 @@ libreoffice:
 # Install headless Chromium (Debian) so the e-mail rendering test runs instead of skipping.
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Redraw the report emails' pictures in docs/images (desktop and phone width) after changing a template.
+screenshots: $(STAMP) chromium
+	$(BIN)/python -m tests.report_screenshots docs/images
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info

@@ -37,6 +37,7 @@ from pmsheets.outputs.snapshot import (
     FINDING_COLUMNS,
     INCIDENT_COLUMNS,
     OVERDUE_COLUMNS,
+    Places,
     action_rows,
     finding_rows,
     incident_rows,
@@ -62,7 +63,7 @@ def with_pandas(path: Path, overdue: Overdue, findings: Sequence[policy.Finding]
         "Incidents": (INCIDENT_COLUMNS, incident_rows(overdue)),
         "Actions": (ACTION_COLUMNS, action_rows(overdue)),
         "Overdue": (OVERDUE_COLUMNS, overdue_rows(escalation_report(overdue))),
-        "Findings": (FINDING_COLUMNS, finding_rows(findings)),
+        "Findings": (FINDING_COLUMNS, finding_rows(findings, Places(overdue.context.register))),
     }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for title, (columns, rows) in sheets.items():

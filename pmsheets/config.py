@@ -118,6 +118,10 @@ class ReportsConfig:
     """A larger snapshot is saved in `dir` and the email says so: mail servers refuse big messages."""
     max_list_items: int = 20
     """Rows per list in an email (0: all); the rest are counted and left to the snapshot."""
+    tracker_url: str | None = None
+    """A tracking key such as DATA-301 links to this URL with the key in place of {key}."""
+    github_url: str = "https://github.com"
+    """`org/repo#123` links to an issue on this host; a URL naming a repository also links a bare `#123`."""
 
     def wanted_kinds(self) -> dict[ReportKind, tuple[str, ...]]:
         """The weekly reports asked for, each with its fixed recipients.
@@ -310,6 +314,14 @@ def _url(value: Any) -> str:
     return text
 
 
+def _tracker_url(value: Any) -> str:
+    text = _url(value)
+    if "{key}" not in text:
+        msg = "an http(s) URL with {key} where the tracking key goes, such as https://jira.example.com/browse/{key}"
+        raise ValueError(msg)
+    return text
+
+
 def _positive(value: Any) -> float:
     number = _number(value)
     if number <= 0:
@@ -409,6 +421,8 @@ SPEC: Spec = {
     "reports": {
         "dir": _text,
         "max_list_items": _whole,
+        "tracker_url": _tracker_url,
+        "github_url": _url,
         "weekly": {"day": _weekday, "time": _clock_time, "max_late_hours": _number},
         "overdue": {"to": _addresses, "owner_digests": _yes_no},
         "escalation": {"to": _addresses, "escalate_after_days": _whole, "attach_snapshot": _yes_no, "attach_max_mb": _positive},

@@ -1,42 +1,51 @@
-"""The report email as a browser draws it: headless Chromium takes a screenshot, which must show something."""
+"""The report emails as a browser draws them: at a phone's width and a desktop's, without scrolling sideways."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from pmsheets.core.overdue import escalation_report
-from pmsheets.outputs.report_render import render
-from tests.report_fixtures import sample_overdue
+from tests.report_screenshots import CHROMIUM, DESKTOP, PHONE, measured_widths, sample_emails, screenshot
 
-CHROMIUM = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (chromium, chromium-browser or google-chrome on PATH); `make chromium`"
+)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (chromium, chromium-browser or google-chrome on PATH)")
-def test_escalation_email_renders_to_a_non_trivial_screenshot(tmp_path: Path) -> None:
-    page = tmp_path / "escalation.html"
-    page.write_text(render(escalation_report(sample_overdue())).html, encoding="utf-8")
+@pytest.fixture(scope="module")
+def widths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[int, tuple[int, int, int]]]:
+    work = tmp_path_factory.mktemp("browser")
+    return {name: measured_widths(rendered.html, work) for name, rendered in sample_emails().items()}
+
+
+@pytest.mark.parametrize("name", ["overdue", "escalation"])
+def test_email_at_phone_width_needs_no_sideways_scrolling(widths: dict[str, dict[int, tuple[int, int, int]]], name: str) -> None:
+    scroll, visible, card = widths[name][PHONE]
+    assert scroll <= visible
+    assert card <= visible
+
+
+@pytest.mark.parametrize("name", ["overdue", "escalation"])
+def test_email_at_desktop_width_is_720_px_wide(widths: dict[str, dict[int, tuple[int, int, int]]], name: str) -> None:
+    scroll, visible, card = widths[name][DESKTOP]
+    assert scroll <= visible
+    assert card == 720
+
+
+def test_a_fixed_width_layout_would_be_caught(tmp_path: Path) -> None:
+    """The measurement sees the 720 px layout the emails had before: it scrolls sideways on a phone."""
+    fixed = sample_emails()["escalation"].html.replace("max-width:720px", "min-width:720px")
+    scroll, visible, _ = measured_widths(fixed, tmp_path, (PHONE,))[PHONE]
+    assert scroll > visible
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_escalation_email_renders_to_a_non_trivial_screenshot(tmp_path: Path, width: int) -> None:
     shot = tmp_path / "escalation.png"
-    # No background networking: this machine has no network, and Chromium would keep trying.
-    quiet = ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-    profile = f"--user-data-dir={tmp_path / 'profile'}"
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        *quiet,
-        profile,
-        f"--screenshot={shot}",
-        "--window-size=800,1400",
-        page.as_uri(),
-    ]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    screenshot(sample_emails()["escalation"].html, shot, width, 1400, tmp_path)
     data = shot.read_bytes()
-    # A blank page compresses to a few hundred bytes; tables, text and the bar chart do not.
+    # A blank page compresses to a few hundred bytes; tables, text and the bar charts do not.
     assert data.startswith(PNG_MAGIC)
     assert len(data) > 20_000

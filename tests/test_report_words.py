@@ -8,8 +8,6 @@ from pathlib import Path
 
 import openpyxl
 import yaml
-from conftest import AS_OF, UTC, tables, write_workbook
-from report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue, sample_tables
 
 from pmsheets.cli.main import main
 from pmsheets.config import ReportsConfig
@@ -19,6 +17,8 @@ from pmsheets.core.schema import parse
 from pmsheets.outputs.delivery import plan
 from pmsheets.outputs.report_render import ReportKind, render
 from pmsheets.outputs.snapshot import write_snapshot
+from tests.builders import AS_OF, UTC, tables, write_workbook
+from tests.report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue, sample_tables
 
 
 def overdue_of(content: dict[str, object], policy: Policy | None = None) -> Overdue:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from pmsheets.cli.session import Checked
 from pmsheets.config import Config
-from pmsheets.core.report_log import read_log
-from pmsheets.outputs.delivery import Outcome, Planned, deliver, kinds_for, plan, write_previews
+from pmsheets.core.overdue import escalation_report
+from pmsheets.core.report_log import logged_trend, read_log
+from pmsheets.core.trend import OnTime, WeekFigures
+from pmsheets.outputs.delivery import Outcome, Planned, deliver, kinds_for, links_for, plan, write_previews
 from pmsheets.outputs.mail import FileTransport, SmtpTransport, Transport
 from pmsheets.outputs.snapshot import default_path, write_snapshot
 from pmsheets.register.report_log_store import append_report_log
@@ -29,6 +31,7 @@ def planned_reports(checked: Checked, *, choice: str, to: Sequence[str] = ()) ->
         settings=config.reports,
         templates_dir=config.templates_dir,
         to_override=to,
+        links=links_for(checked.raw, config.reports),
     )
 
 
@@ -66,7 +69,8 @@ def export_snapshot(checked: Checked, *, out: Path | None = None) -> Path:
     path = out or default_path(checked.config.reports.dir, overdue.as_of, overdue.context.policy.timezone)
     if out is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    write_snapshot(
-        path, overdue=overdue, findings=checked.validation.findings, escalate_after_days=checked.config.reports.escalate_after_days
-    )
+    escalation = escalation_report(overdue, escalate_after_days=checked.config.reports.escalate_after_days)
+    current = WeekFigures(overdue.headline, OnTime.of(escalation.compliance))
+    trend = logged_trend(read_log(checked.raw.tables), week=overdue.week, current=current)
+    write_snapshot(path, overdue=overdue, findings=checked.validation.findings, escalation=escalation, trend=trend)
     return path

@@ -282,7 +282,7 @@ def find_overdue(register: Register, *, as_of: datetime, policy: rules.Policy) -
     return Overdue(as_of, iso_week(as_of.astimezone(policy.timezone)), ranked(actions), ranked(postmortems), untracked, ctx)
 
 
-def iso_week(moment: datetime) -> str:
+def iso_week(moment: date) -> str:
     """The ISO week of the moment's own date (2026-W49): how reports and the report log name a week."""
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"

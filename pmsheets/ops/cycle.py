@@ -38,7 +38,7 @@ from pmsheets.ops.events import EventLog
 from pmsheets.ops.lease import Lease
 from pmsheets.outputs import postmortems
 from pmsheets.outputs.delivery import Outcome as Delivered
-from pmsheets.outputs.delivery import Planned, deliver, plan
+from pmsheets.outputs.delivery import Planned, deliver, links_for, plan
 from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
 from pmsheets.register import FindingsLook, RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
@@ -304,7 +304,13 @@ class _Cycle:
         overdue = find_overdue(self.checked.register, as_of=self.now, policy=self.policy)
         settings = self.config.reports
         return plan(
-            due.kinds, overdue=overdue, findings=self.checked.findings, log=log, settings=settings, templates_dir=self.config.templates_dir
+            due.kinds,
+            overdue=overdue,
+            findings=self.checked.findings,
+            log=log,
+            settings=settings,
+            templates_dir=self.config.templates_dir,
+            links=links_for(self.raw, settings),
         )
 
     def send_due(self, planned: Sequence[Planned]) -> str:

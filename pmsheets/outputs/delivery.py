@@ -21,16 +21,20 @@ from pmsheets.core.overdue import (
     EscalationReport,
     Headline,
     Overdue,
+    compliance,
     escalation_report,
     overdue_report,
     owner_digests,
 )
-from pmsheets.core.report_log import LogEntry, ReportKind, missing_recipients, previous_headline
+from pmsheets.core.report_log import LogEntry, ReportKind, logged_trend, missing_recipients, previous_headline
+from pmsheets.core.trend import OnTime, Trend, WeekFigures
 from pmsheets.errors import PmsheetsError
 from pmsheets.model import Finding, is_address
+from pmsheets.outputs.links import NO_LINKS, Links
 from pmsheets.outputs.mail import Attachment, Delivery, MailConnectError, MailError, Outgoing, Transport, build_message
 from pmsheets.outputs.report_render import Rendered, render
 from pmsheets.outputs.snapshot import SnapshotError, default_path, save_file, write_snapshot
+from pmsheets.register import RawRegister
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,7 +47,8 @@ class Planned:
     cc: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     headline: Headline | None = None
-    """Logged with the overdue report, so next week's can say what changed."""
+    """Logged with the overdue and escalation reports: next week's says what changed, and the trend shows it."""
+    on_time: OnTime | None = None
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -83,28 +88,45 @@ def plan(
     settings: ReportsConfig,
     templates_dir: Path | None = None,
     to_override: Sequence[str] = (),
+    links: Links = NO_LINKS,
 ) -> list[Planned]:
     """Every message to send this week; `to_override` (--to) replaces all recipients and drops Cc."""
     override = tuple(to_override)
     planned: list[Planned] = []
+    escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days) if ReportKind.ESCALATION in kinds else None
+    on_time = OnTime.of(escalation.compliance if escalation is not None else compliance(overdue.context))
     if ReportKind.OVERDUE in kinds:
         previous = previous_headline(log, kind=ReportKind.OVERDUE, week=overdue.week)
         report = overdue_report(overdue, previous=previous)
-        rendered = render(report, templates_dir=templates_dir, max_list_items=settings.max_list_items)
-        planned.append(Planned(rendered, overdue.week, override or settings.overdue_to, headline=report.headline))
+        rendered = render(report, templates_dir=templates_dir, max_list_items=settings.max_list_items, links=links)
+        planned.append(Planned(rendered, overdue.week, override or settings.overdue_to, headline=report.headline, on_time=on_time))
     if ReportKind.OWNER_DIGEST in kinds:
         for digest in owner_digests(overdue):
             if is_address(digest.email):
-                rendered = render(digest, templates_dir=templates_dir, max_list_items=settings.max_list_items)
+                rendered = render(digest, templates_dir=templates_dir, max_list_items=settings.max_list_items, links=links)
                 planned.append(Planned(rendered, overdue.week, override or (digest.email,)))
-    if ReportKind.ESCALATION in kinds:
-        escalation = escalation_report(overdue, escalate_after_days=settings.escalate_after_days)
+    if escalation is not None:
+        trend = logged_trend(log, week=overdue.week, current=WeekFigures(overdue.headline, on_time))
         taken = {address.casefold() for address in settings.escalation_to}
         cc = () if override else unique_addresses(a for a in escalation.cc if is_address(a) and a.casefold() not in taken)
-        attachments, note = snapshot_attachment(overdue, findings, settings, escalation) if settings.attach_snapshot else ((), None)
-        rendered = render(escalation, templates_dir=templates_dir, max_list_items=settings.max_list_items, snapshot_note=note)
-        planned.append(Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments))
+        attachments, note = snapshot_attachment(overdue, findings, settings, escalation, trend) if settings.attach_snapshot else ((), None)
+        rendered = render(
+            escalation,
+            templates_dir=templates_dir,
+            max_list_items=settings.max_list_items,
+            snapshot_note=note,
+            links=links,
+            trend=trend,
+        )
+        planned.append(
+            Planned(rendered, overdue.week, override or settings.escalation_to, cc, attachments, headline=overdue.headline, on_time=on_time)
+        )
     return planned
+
+
+def links_for(raw: RawRegister, settings: ReportsConfig) -> Links:
+    """The links the emails make for this register (a workbook has no address, so no register or row links)."""
+    return Links(raw.url, raw.sheet_ids, settings.tracker_url, settings.github_url)
 
 
 def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
@@ -116,11 +138,11 @@ def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
 
 
 def snapshot_attachment(
-    overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig, escalation: EscalationReport
+    overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig, escalation: EscalationReport, trend: Trend | None = None
 ) -> tuple[tuple[Attachment, ...], str | None]:
     """The snapshot as an attachment, or, when over `attach_max_mb`, saved in reports.dir; with the note the email shows."""
     stream = io.BytesIO()
-    write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation)
+    write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation, trend=trend)
     path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
     data = stream.getbuffer()
     size = len(data) / 1_000_000
@@ -258,6 +280,7 @@ def log_entries(message: Planned, delivery: Delivery, sent_at: datetime) -> list
             delivery.message_id,
             sent_at.isoformat(timespec="seconds"),
             message.headline,
+            message.on_time,
         )
         for recipient in delivery.accepted
     ]

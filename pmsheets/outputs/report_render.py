@@ -28,6 +28,8 @@ from pmsheets.core.overdue import (
     noun,
 )
 from pmsheets.core.report_log import ReportKind
+from pmsheets.core.trend import Trend
+from pmsheets.outputs.links import NO_LINKS, Links, web_link
 from pmsheets.outputs.templating import environment
 
 TEMPLATES: dict[ReportKind, str] = {
@@ -63,7 +65,13 @@ def kind_of(report: Report) -> ReportKind:
 
 
 def render(
-    report: Report, *, templates_dir: Path | None = None, max_list_items: int = DEFAULT_MAX_LIST_ITEMS, snapshot_note: str | None = None
+    report: Report,
+    *,
+    templates_dir: Path | None = None,
+    max_list_items: int = DEFAULT_MAX_LIST_ITEMS,
+    snapshot_note: str | None = None,
+    links: Links = NO_LINKS,
+    trend: Trend | None = None,
 ) -> Rendered:
     """`max_list_items` rows per list at most (0: every row); `snapshot_note` says whether the snapshot is attached or where it is."""
     kind = kind_of(report)
@@ -74,6 +82,8 @@ def render(
         "ops_review_after_days": OPS_REVIEW_AFTER_DAYS,
         "max_items": max_list_items,
         "snapshot_note": snapshot_note,
+        "links": links,
+        "trend": trend,
     }
     try:
         html = env.get_template(f"{TEMPLATES[kind]}.html.j2").render(context)
@@ -155,16 +165,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 def one_line(text: object) -> str:
     """No line breaks or control characters: safe in a header and in a table cell."""
     return re.sub(r" {2,}", " ", _CONTROL.sub(" ", str(text))).strip()
-
-
-_WEB_LINK = re.compile(r"https?://[^\s\"'<>]+$", re.IGNORECASE)
-
-
-def web_link(link: str | None) -> str | None:
-    """Only http(s) links become clickable; anything else (an issue key, javascript:) stays text."""
-    if link and _WEB_LINK.match(link.strip()):
-        return link.strip()
-    return None
 
 
 def signed(number: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -22,10 +23,11 @@ from typing import IO, Any, cast
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pmsheets.core import policy as rules
@@ -37,16 +39,20 @@ from pmsheets.core.overdue import (
     group_by_owner,
 )
 from pmsheets.core.schema import column_letter
+from pmsheets.core.trend import FIGURES, OnTime, Trend, WeekFigures, trend_of
 from pmsheets.errors import PmsheetsError
 from pmsheets.files import write_atomically
-from pmsheets.model import Finding, Incident, Level
-from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, StreamedSheet, Styles, fill_package
+from pmsheets.model import Finding, Incident, Level, Register, RowRef
+from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, SheetLink, StreamedSheet, Styles, fill_package
 
 MAX_DATA_ROWS = 1_048_575
 """Excel's 1,048,576 rows a sheet, less the header."""
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 _BOLD = Font(bold=True)
+_WRAPPED = Alignment(wrap_text=True, vertical="top")
+HEADER_HEIGHT = 30
+"""Points: room for a header of two lines, wrapped at its column's width."""
 _TITLE = Font(bold=True, size=14)
 _LINK = Font(color="0563C1", underline="single")
 _RED = PatternFill(fill_type="solid", bgColor="FFC7CE")
@@ -84,16 +90,19 @@ def write_snapshot(
     findings: Sequence[Finding],
     escalate_after_days: int = DEFAULT_ESCALATE_AFTER_DAYS,
     escalation: EscalationReport | None = None,
+    trend: Trend | None = None,
 ) -> None:
     """Write the workbook to a path (atomically: temp file, then rename) or to a binary stream.
 
-    `escalation`, when the caller has it already, saves computing it again (seconds at scale)."""
+    `escalation`, when the caller has it already, saves computing it again (seconds at scale).
+    `trend` holds the Report log's earlier weeks; without it the trend shows only this week."""
 
     escalated = escalation or escalation_report(overdue, escalate_after_days=escalate_after_days)
+    weekly = trend or trend_of({}, week=overdue.week, current=WeekFigures(overdue.headline, OnTime.of(escalated.compliance)))
 
     def write(into: Path | IO[bytes]) -> None:
         tables = _tables(overdue, escalated, findings)
-        skeleton, styles = _skeleton(overdue, escalated, findings, tables)
+        skeleton, styles = _skeleton(overdue, escalated, findings, tables, weekly)
         timezone = overdue.context.policy.timezone
         sheets = {t.title: StreamedSheet([c.kind for c in t.columns], t.rows, timezone) for t in tables}
         fill_package(skeleton, into, sheets, styles)
@@ -121,7 +130,9 @@ def _tables(overdue: Overdue, escalation: EscalationReport, findings: Sequence[F
         ),
         *_sheets("Actions", ACTION_COLUMNS, len(register.actions), lambda: action_rows(overdue), _highlight("Days overdue", 0, op=">")),
         *_sheets("Overdue", OVERDUE_COLUMNS, len(escalation.items), lambda: overdue_rows(escalation), _level_highlight),
-        *_sheets("Findings", FINDING_COLUMNS, len(findings), lambda: finding_rows(findings), _highlight("Level", "error")),
+        *_sheets(
+            "Findings", FINDING_COLUMNS, len(findings), lambda: finding_rows(findings, Places(register)), _highlight("Level", "error")
+        ),
     ]
 
 
@@ -143,11 +154,11 @@ def _sheets(
 
 
 def _skeleton(
-    overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], tables: Sequence[_Table]
+    overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], tables: Sequence[_Table], trend: Trend
 ) -> tuple[bytes, Styles]:
     """The whole workbook but the data rows, and the style ids those rows are to use."""
     workbook = Workbook(write_only=True)
-    _summary(workbook.create_sheet("Summary"), overdue, escalation, findings)
+    _summary(workbook.create_sheet("Summary"), overdue, escalation, findings, trend)
     for table in tables:
         _header_only(workbook.create_sheet(table.title), table)
     styles = Styles.registered(workbook.worksheets[0], date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT, link_font=_LINK)
@@ -161,16 +172,16 @@ def _skeleton(
 INCIDENT_COLUMNS = (
     SheetColumn("ID", 10),
     SheetColumn("Title", 36),
-    SheetColumn("Severity", 9),
+    SheetColumn("Severity", 10),
     SheetColumn("Detected at", 17, Kind.DATETIME),
     SheetColumn("Resolved at", 17, Kind.DATETIME),
-    SheetColumn("Customer impact", 14),
+    SheetColumn("Customer impact", 12),
     SheetColumn("Impact minutes", 10, Kind.NUMBER),
     SheetColumn("Incident owner", 18),
     SheetColumn("Primary responder", 18),
-    SheetColumn("Post-mortem required", 12),
+    SheetColumn("Post-mortem required", 14),
     SheetColumn("Post-mortem status", 14),
-    SheetColumn("Post-mortem late", 12),
+    SheetColumn("Post-mortem late", 14),
     SheetColumn("Draft date", 12, Kind.DATE),
     SheetColumn("Review date", 12, Kind.DATE),
     SheetColumn("Closed date", 12, Kind.DATE),
@@ -195,7 +206,7 @@ OVERDUE_COLUMNS = (
     SheetColumn("ID", 10),
     SheetColumn("Incident ID", 11),
     SheetColumn("Incident", 30),
-    SheetColumn("Severity", 9),
+    SheetColumn("Severity", 10),
     SheetColumn("Owner", 18),
     SheetColumn("Manager email", 26),
     SheetColumn("What", 40),
@@ -209,9 +220,12 @@ FINDING_COLUMNS = (
     SheetColumn("Rule", 26),
     SheetColumn("Incident", 11),
     SheetColumn("Action", 11),
-    SheetColumn("Cell", 14),
+    SheetColumn("Register cell", 16),
+    SheetColumn("In this snapshot", 18, Kind.SHEET_LINK),
     SheetColumn("Message", 90),
 )
+"""`Register cell` is where the finding is in the register, whose columns differ from this
+workbook's; `In this snapshot` links to the row of its incident or action here."""
 
 Row = Sequence[Any]
 
@@ -282,9 +296,49 @@ def overdue_rows(escalation: EscalationReport) -> Iterator[Row]:
         )
 
 
-def finding_rows(findings: Iterable[Finding]) -> Iterator[Row]:
+def finding_rows(findings: Iterable[Finding], places: Places) -> Iterator[Row]:
     for finding in findings:
-        yield (str(finding.level), finding.rule, finding.incident, finding.action, finding.cell, finding.message)
+        place = places.of(finding)
+        yield (str(finding.level), finding.rule, finding.incident, finding.action, finding.cell, place, finding.message)
+
+
+def sheet_place(title: str, index: int) -> SheetLink:
+    """Where the `index`-th record (from 0) of a data sheet lands, past the header and across "Title (2)" parts."""
+    part, offset = divmod(index, MAX_DATA_ROWS)
+    return SheetLink(title if part == 0 else f"{title} ({part + 1})", offset + 2)
+
+
+_CELL = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?[A-Z]{1,3}\$?(\d+)$")
+
+
+class Places:
+    """The row in this workbook's Incidents or Actions sheet of the record a finding is about."""
+
+    def __init__(self, register: Register) -> None:
+        self._by_cell: dict[tuple[str, int], SheetLink] = {}
+        self._actions: dict[str, SheetLink] = {}
+        self._incidents: dict[str, SheetLink] = {}
+        self._add("Incidents", [(i.id, i.ref) for i in register.incidents], self._incidents)
+        self._add("Actions", [(a.id, a.ref) for a in register.actions], self._actions)
+
+    def _add(self, title: str, records: Sequence[tuple[str | None, RowRef]], by_id: dict[str, SheetLink]) -> None:
+        for index, (record_id, ref) in enumerate(records):
+            place = sheet_place(title, index)
+            self._by_cell[(ref.tab, ref.row)] = place
+            if record_id is not None:
+                by_id.setdefault(record_id, place)
+
+    def of(self, finding: Finding) -> SheetLink | None:
+        """By the finding's register cell when it is on a record's row, else by its action's or incident's ID."""
+        cell = _CELL.match(finding.cell) if finding.cell else None
+        if cell is not None:
+            tab = cell[1].replace("''", "'") if cell[1] is not None else cell[2]
+            place = self._by_cell.get((tab, int(cell[3])))
+            if place is not None:
+                return place
+        if finding.action is not None and finding.action in self._actions:
+            return self._actions[finding.action]
+        return self._incidents.get(finding.incident) if finding.incident is not None else None
 
 
 def _text(value: object) -> str | None:
@@ -322,7 +376,9 @@ def _header_only(sheet: WriteOnlyWorksheet, table: _Table) -> None:
     for index, column in enumerate(columns):
         _laid_out(sheet).column_dimensions[column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    sheet.append([_styled(sheet, c.header, _BOLD) for c in columns])
+    _laid_out(sheet).row_dimensions[1].height = HEADER_HEIGHT
+    print_setup(sheet, title_row=True)
+    sheet.append([_header_cell(sheet, c.header) for c in columns])
     last_row = 1 + table.count
     _laid_out(sheet).auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
     table.highlight(sheet, columns, last_row)
@@ -332,6 +388,25 @@ def _laid_out(sheet: WriteOnlyWorksheet) -> Worksheet:
     """The layout a write-only sheet takes from Worksheet at run time (column widths, filter, conditional
     formats, charts: Worksheet._setup and add_chart), which types-openpyxl leaves off WriteOnlyWorksheet."""
     return cast("Worksheet", sheet)
+
+
+def _header_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
+    cell = _styled(sheet, text, _BOLD)
+    cell.alignment = _WRAPPED
+    return cell
+
+
+def print_setup(sheet: WriteOnlyWorksheet, *, title_row: bool) -> None:
+    """Landscape, one page wide (as many pages down as it takes), the header row on every page.
+
+    Before the sheet's first row: a write-only sheet writes its properties with that row."""
+    laid_out = _laid_out(sheet)
+    laid_out.page_setup.orientation = "landscape"
+    laid_out.page_setup.fitToWidth = 1
+    laid_out.page_setup.fitToHeight = 0
+    laid_out.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if title_row:
+        laid_out.print_title_rows = "1:1"
 
 
 def _summary_cell(sheet: WriteOnlyWorksheet, value: Any, timezone: tzinfo) -> Cell | None:
@@ -364,13 +439,15 @@ def _text_cell(sheet: WriteOnlyWorksheet, text: str) -> Cell:
 # --- the summary sheet ---------------------------------------------------------------------------
 
 
-def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> None:
+SUMMARY_WIDTHS = (52, 18, 14, 14, 14, 14, 14)
+"""Column B holds the as-of time (yyyy-mm-dd hh:mm); B to G the trend's figures under wrapped headers."""
+
+
+def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding], trend: Trend) -> None:
     timezone = overdue.context.policy.timezone
-    columns = _laid_out(sheet).column_dimensions
-    columns["A"].width = 52
-    columns["B"].width = 14
-    columns["C"].width = 10
-    columns["D"].width = 10
+    laid_out = _laid_out(sheet)
+    for index, width in enumerate(SUMMARY_WIDTHS):
+        laid_out.column_dimensions[column_letter(index)].width = width
     rows: list[Row] = [
         (_styled(sheet, "Post-mortem register snapshot", _TITLE),),
         ("As of", overdue.as_of),
@@ -384,13 +461,34 @@ def _summary(sheet: WriteOnlyWorksheet, overdue: Overdue, escalation: Escalation
         (),
         _heading(sheet, "Overdue items by age", "Items"),
     ]
-    chart_first_row = len(rows) + 1
+    age_first_row = len(rows) + 1
     rows.extend((bucket.label, bucket.count) for bucket in escalation.buckets)
+    rows.extend([(), _trend_heading(sheet, trend)])
+    trend_header_row = len(rows)
+    rows.extend(_trend_rows(sheet, trend))
     rows.extend([(), _heading(sheet, "Overdue actions by owner", "Actions")])
     rows.extend((group.owner, len(group.items)) for group in group_by_owner(overdue.actions))
+    laid_out.row_dimensions[trend_header_row].height = HEADER_HEIGHT * 1.5  # three lines: "Post-mortems / reviewed on / time"
+    print_setup(sheet, title_row=False)
     for row in rows:
         sheet.append([_summary_cell(sheet, value, timezone) for value in row])
-    _laid_out(sheet).add_chart(_age_chart(sheet, chart_first_row, len(escalation.buckets)), "F5")
+    # Both charts beside the figures at the top, so they print whole on the first page.
+    laid_out.add_chart(_age_chart(sheet, age_first_row, len(escalation.buckets)), "I2")
+    laid_out.add_chart(_trend_chart(sheet, trend_header_row, len(trend.weeks)), "I18")
+
+
+def _trend_heading(sheet: WriteOnlyWorksheet, trend: Trend) -> Row:
+    title = _styled(sheet, f"Trend (Report log), last {len(trend.weeks)} weeks", _BOLD)
+    return (title, *(_header_cell(sheet, figure.label) for figure in FIGURES))
+
+
+def _trend_rows(sheet: WriteOnlyWorksheet, trend: Trend) -> list[Row]:
+    """One row a week; a week with no report has blank cells, which the chart shows as a gap."""
+    rows: list[Row] = []
+    for week, figures in trend.rows:
+        values = [None if figures is None else figure.value(figures) for figure in FIGURES]
+        rows.append((week, *(_percent(sheet, v, 100) if f.percent and v is not None else v for f, v in zip(FIGURES, values, strict=True))))
+    return rows
 
 
 def _styled(sheet: WriteOnlyWorksheet, text: str, font: Font) -> Cell:
@@ -424,7 +522,7 @@ def _compliance_rows(sheet: WriteOnlyWorksheet, escalation: EscalationReport) ->
     return rows
 
 
-def _percent(sheet: WriteOnlyWorksheet, met: int, total: int) -> Cell | str:
+def _percent(sheet: WriteOnlyWorksheet, met: float, total: float) -> Cell | str:
     if not total:
         return "n/a"
     cell = WriteOnlyCell(sheet, value=met / total)
@@ -437,8 +535,52 @@ def _age_chart(sheet: WriteOnlyWorksheet, first_row: int, count: int) -> BarChar
     chart.type = "col"
     chart.title = "Overdue items by age"
     chart.y_axis.title = "Items"
+    chart.x_axis.title = "Days overdue"
     chart.legend = None
     chart.add_data(Reference(sheet, min_col=2, min_row=first_row, max_row=first_row + count - 1), titles_from_data=False)
     chart.set_categories(Reference(sheet, min_col=1, min_row=first_row, max_row=first_row + count - 1))
-    chart.width, chart.height = 14, 7
+    _show_axes(chart)
+    chart.width, chart.height = 16, 7
     return chart
+
+
+TREND_CHART_TITLE = "Weekly trend from the Report log"
+TREND_AXIS_TITLE = "ISO week"
+
+
+def _trend_chart(sheet: WriteOnlyWorksheet, header_row: int, weeks: int) -> LineChart:
+    """Counts on the left axis, on-time percentages on the right; a blank week is a gap in its line."""
+    first, last = header_row + 1, header_row + weeks
+    counts_end = 1 + sum(1 for figure in FIGURES if not figure.percent)
+    counts = LineChart()
+    counts.title = TREND_CHART_TITLE
+    counts.add_data(Reference(sheet, min_col=2, max_col=counts_end, min_row=header_row, max_row=last), titles_from_data=True)
+    counts.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
+    counts.y_axis.title = "Items"
+    counts.x_axis.title = TREND_AXIS_TITLE
+    counts.display_blanks = "gap"
+    shares = LineChart()
+    shares.add_data(
+        Reference(sheet, min_col=counts_end + 1, max_col=1 + len(FIGURES), min_row=header_row, max_row=last), titles_from_data=True
+    )
+    shares.y_axis.axId = 200
+    shares.y_axis.title = "On time"
+    shares.y_axis.number_format = "0%"
+    shares.y_axis.scaling.min, shares.y_axis.scaling.max = 0, 1
+    shares.y_axis.crosses = "max"
+    shares.display_blanks = "gap"
+    _show_axes(counts)
+    shares.y_axis.delete = False
+    for series in (*counts.series, *shares.series):
+        series.marker.symbol = "circle"  # a week between two gaps is a point, not a line
+    counts += shares
+    if counts.legend is not None:
+        counts.legend.position = "b"
+    counts.width, counts.height = 16, 10
+    return counts
+
+
+def _show_axes(chart: BarChart | LineChart) -> None:
+    # openpyxl leaves `delete` unset, which some versions of Excel read as "axis hidden".
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from openpyxl.cell import WriteOnlyCell
@@ -29,7 +29,8 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from pmsheets.core.schema import column_letter
-from pmsheets.outputs.report_render import web_link
+from pmsheets.model import quote_tab
+from pmsheets.outputs.links import web_link
 from pmsheets.register.xlsx_parts import REL_NS, PackageError, sheet_parts
 
 HYPERLINK_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
@@ -42,6 +43,7 @@ COMPRESS_LEVEL = 1
 _ROWS_PER_CHUNK = 2_000
 _KNOWN_TEXTS_PER_COLUMN = 4_096
 _TEXT_ENTITIES = {"\r": "&#13;"}
+_ATTRIBUTE = {'"': "&quot;"}
 _EXCEL_EPOCH = date(1899, 12, 30)
 # Every element that may follow <hyperlinks> in a worksheet, in schema order.
 _AFTER_HYPERLINKS = re.compile(
@@ -57,6 +59,22 @@ class Kind(enum.Enum):
     DATE = "date"
     DATETIME = "datetime"
     LINK = "link"
+    SHEET_LINK = "sheet link"
+    """A SheetLink: a link to a row of another sheet in the same workbook."""
+
+
+class SheetLink(NamedTuple):
+    """A row of a sheet in the workbook being written; shown as "Actions row 15", linked to its first cell."""
+
+    sheet: str
+    row: int
+
+    def __str__(self) -> str:
+        return f"{self.sheet} row {self.row}"
+
+    @property
+    def location(self) -> str:
+        return f"{quote_tab(self.sheet)}!A{self.row}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +113,13 @@ class StreamedSheet:
     timezone: tzinfo
     max_hyperlinks: int = MAX_HYPERLINKS
     links: list[tuple[str, str]] = field(default_factory=list)
+    """(cell, URL) of each link out of the workbook."""
+    locations: list[tuple[str, str]] = field(default_factory=list)
+    """(cell, location) of each link to a place inside the workbook."""
+
+    @property
+    def link_count(self) -> int:
+        return len(self.links) + len(self.locations)
 
 
 def fill_package(skeleton: bytes, target: Path | IO[bytes], sheets: Mapping[str, StreamedSheet], styles: Styles) -> None:
@@ -138,14 +163,15 @@ def _stream_sheet(xml: str, out: zipfile.ZipFile, part: str, sheet: StreamedShee
         stream.write(head.encode("utf-8"))
         for chunk in _row_chunks(sheet, styles):
             stream.write(chunk.encode("utf-8"))
-        stream.write(_with_hyperlinks("</sheetData>" + tail, sheet.links).encode("utf-8"))
+        stream.write(_with_hyperlinks("</sheetData>" + tail, sheet.links, sheet.locations).encode("utf-8"))
 
 
-def _with_hyperlinks(tail: str, links: Sequence[tuple[str, str]]) -> str:
-    if not links:
+def _with_hyperlinks(tail: str, links: Sequence[tuple[str, str]], locations: Sequence[tuple[str, str]] = ()) -> str:
+    if not links and not locations:
         return tail
     ids = "".join(f'<hyperlink ref="{ref}" r:id="rIdL{number}"/>' for number, (ref, _) in enumerate(links, start=1))
-    element = f'<hyperlinks xmlns:r="{REL_NS}">{ids}</hyperlinks>'
+    places = "".join(f'<hyperlink ref="{ref}" location="{escape(location, _ATTRIBUTE)}"/>' for ref, location in locations)
+    element = f'<hyperlinks xmlns:r="{REL_NS}">{ids}{places}</hyperlinks>'
     follower = _AFTER_HYPERLINKS.search(tail)
     at = follower.start() if follower else len(tail)
     return tail[:at] + element + tail[at:]
@@ -166,7 +192,7 @@ def _row_chunks(sheet: StreamedSheet, styles: Styles) -> Iterator[str]:
     # Statuses, owners, rule ids, levels repeat down a column: their XML is kept per column.
     # Link cells are never kept, as each adds a hyperlink of its own.
     columns: list[tuple[str, Kind, dict[str, str] | None]] = [
-        (letter, kind, None if kind is Kind.LINK else {}) for letter, kind in zip(letters, sheet.kinds, strict=True)
+        (letter, kind, None if kind in (Kind.LINK, Kind.SHEET_LINK) else {}) for letter, kind in zip(letters, sheet.kinds, strict=True)
     ]
     parts: list[str] = []
     number = 1
@@ -215,9 +241,12 @@ class _CellEncoder:
             float: self._number,
             date: self._date,
             datetime: self._datetime,
+            SheetLink: self._sheet_link,
         }
 
     def other(self, value: Any, kind: Kind, ref: str) -> str:
+        if isinstance(value, SheetLink):
+            return self._sheet_link(value, kind, ref)
         if isinstance(value, datetime):
             return self._datetime(value, kind, ref)
         if isinstance(value, date):
@@ -255,9 +284,15 @@ class _CellEncoder:
         return f'{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
     def _link(self, text: str, ref: str) -> str:
-        links = self._sheet.links
         url = web_link(text)
-        if url is None or len(links) >= self._sheet.max_hyperlinks:
+        if url is None or self._sheet.link_count >= self._sheet.max_hyperlinks:
             return ""
-        links.append((ref, url))
+        self._sheet.links.append((ref, url))
         return self._link_style
+
+    def _sheet_link(self, value: SheetLink, kind: Kind, ref: str) -> str:
+        tail = self.text(str(value), Kind.TEXT, ref)
+        if self._sheet.link_count >= self._sheet.max_hyperlinks:
+            return tail
+        self._sheet.locations.append((ref, value.location))
+        return self._link_style + tail

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pmsheets import __version__
@@ -89,10 +89,14 @@ def all_but_findings(title: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class RawRegister:
-    """What a backend read: the raw tables, and the medium's own time zone if it has one."""
+    """What a backend read: the raw tables, the medium's own time zone if it has one, and its address if it has one."""
 
     tables: RawWorkbook
     timezone: str | None = None
+    url: str | None = None
+    """Where people open the register (a Google Sheet's address); None for a workbook file."""
+    sheet_ids: Mapping[str, int] = field(default_factory=dict)
+    """Tab title -> the medium's id for the tab (Google's `gid`), for links to a row."""
 
 
 class RegisterBackend(Protocol):

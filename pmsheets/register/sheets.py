@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import gspread
 import requests
@@ -24,7 +25,15 @@ from gspread.exceptions import APIError
 from gspread.http_client import ParamsType
 from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_BATCH_UPDATE_URL
 
-from pmsheets.core.schema import FINDINGS_CELL_COLUMN, FINDINGS_HEADERS, FINDINGS_MESSAGE_COLUMN, FINDINGS_TITLE, PM_TABS, normalize
+from pmsheets.core.schema import (
+    FINDINGS_CELL_COLUMN,
+    FINDINGS_HEADERS,
+    FINDINGS_MESSAGE_COLUMN,
+    FINDINGS_TITLE,
+    PM_TABS,
+    RawWorkbook,
+    normalize,
+)
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.network import failed_host, failure_reason, host_of, lasting
@@ -50,6 +59,8 @@ MAX_REQUEST_BYTES = 10_485_760
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHECK_THE_WAY = "Check the network, the proxy (HTTPS_PROXY) and register.api_endpoint"
 _JSON = {"Content-Type": "application/json"}
+SHEET_URL = "https://docs.google.com/spreadsheets/d/{key}/edit"
+"""Where people open the spreadsheet, whatever API endpoint the tool talks to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +114,7 @@ class SheetsRegister:
         metadata = self._metadata()
         titles = [title for title in self._sheet_ids or {} if wanted(title)]
         if not titles:
-            return RawRegister(tables={}, timezone=metadata.get("properties", {}).get("timeZone"))
+            return self._raw({}, metadata)
         with paused_gc():  # the answer decodes to millions of cells that all stay
             answer = self._call(
                 "read the register",
@@ -116,7 +127,13 @@ class SheetsRegister:
         with self._shape("read the register"):
             ranges = answer["valueRanges"]
             tables = {title: _rows(value_range.get("values", [])) for title, value_range in zip(titles, ranges, strict=True)}
-        return RawRegister(tables=tables, timezone=metadata.get("properties", {}).get("timeZone"))
+        return self._raw(tables, metadata)
+
+    def _raw(self, tables: RawWorkbook, metadata: Mapping[str, Any]) -> RawRegister:
+        timezone = metadata.get("properties", {}).get("timeZone")
+        return RawRegister(
+            tables=tables, timezone=timezone, url=SHEET_URL.format(key=quote(self._key, safe="")), sheet_ids=dict(self._sheet_ids or {})
+        )
 
     def _metadata(self) -> Mapping[str, Any]:
         metadata = self._call(
