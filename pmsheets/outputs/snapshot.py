@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -42,7 +44,7 @@ from pmsheets.core.schema import column_letter
 from pmsheets.core.trend import FIGURES, OnTime, Trend, WeekFigures, trend_of
 from pmsheets.errors import PmsheetsError
 from pmsheets.files import write_atomically
-from pmsheets.model import Finding, Incident, Level, Register, RowRef
+from pmsheets.model import Action, Finding, Incident, Level, Register
 from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, SheetLink, StreamedSheet, Styles, fill_package
 
 MAX_DATA_ROWS = 1_048_575
@@ -312,33 +314,48 @@ _CELL = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?[A-Z]{1,3}\$?(\d+)$")
 
 
 class Places:
-    """The row in this workbook's Incidents or Actions sheet of the record a finding is about."""
+    """The row in this workbook's Incidents or Actions sheet of the record a finding is about.
+
+    Kept small at scale: per register tab the records' rows in order (searched by bisection),
+    and the ID lookups built only if a finding needs one."""
 
     def __init__(self, register: Register) -> None:
-        self._by_cell: dict[tuple[str, int], SheetLink] = {}
-        self._actions: dict[str, SheetLink] = {}
-        self._incidents: dict[str, SheetLink] = {}
-        self._add("Incidents", [(i.id, i.ref) for i in register.incidents], self._incidents)
-        self._add("Actions", [(a.id, a.ref) for a in register.actions], self._actions)
-
-    def _add(self, title: str, records: Sequence[tuple[str | None, RowRef]], by_id: dict[str, SheetLink]) -> None:
-        for index, (record_id, ref) in enumerate(records):
-            place = sheet_place(title, index)
-            self._by_cell[(ref.tab, ref.row)] = place
-            if record_id is not None:
-                by_id.setdefault(record_id, place)
+        self._sheets: tuple[tuple[str, Sequence[Incident | Action]], ...] = (
+            ("Incidents", register.incidents),
+            ("Actions", register.actions),
+        )
+        self._rows: dict[str, tuple[str, array[int]]] = {}
+        for title, records in self._sheets:
+            if records:  # a tab's records are in sheet order, so their rows ascend
+                self._rows[records[0].ref.tab] = (title, array("l", (record.ref.row for record in records)))
+        self._by_id: dict[str, dict[str, int]] | None = None
 
     def of(self, finding: Finding) -> SheetLink | None:
         """By the finding's register cell when it is on a record's row, else by its action's or incident's ID."""
         cell = _CELL.match(finding.cell) if finding.cell else None
         if cell is not None:
-            tab = cell[1].replace("''", "'") if cell[1] is not None else cell[2]
-            place = self._by_cell.get((tab, int(cell[3])))
+            place = self._at(cell[1].replace("''", "'") if cell[1] is not None else cell[2], int(cell[3]))
             if place is not None:
                 return place
-        if finding.action is not None and finding.action in self._actions:
-            return self._actions[finding.action]
-        return self._incidents.get(finding.incident) if finding.incident is not None else None
+        by_id = self._ids()
+        for title, record_id in (("Actions", finding.action), ("Incidents", finding.incident)):
+            if record_id is not None and record_id in by_id[title]:
+                return sheet_place(title, by_id[title][record_id])
+        return None
+
+    def _at(self, tab: str, row: int) -> SheetLink | None:
+        title, rows = self._rows.get(tab, ("", array("l")))
+        index = bisect_left(rows, row)
+        return sheet_place(title, index) if index < len(rows) and rows[index] == row else None
+
+    def _ids(self) -> dict[str, dict[str, int]]:
+        if self._by_id is None:
+            self._by_id = {title: {} for title, _ in self._sheets}
+            for title, records in self._sheets:
+                for index, record in enumerate(records):
+                    if record.id is not None:
+                        self._by_id[title].setdefault(record.id, index)
+        return self._by_id
 
 
 def _text(value: object) -> str | None:
