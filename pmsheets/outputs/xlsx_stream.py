@@ -114,8 +114,8 @@ class StreamedSheet:
     max_hyperlinks: int = MAX_HYPERLINKS
     links: list[tuple[str, str]] = field(default_factory=list)
     """(cell, URL) of each link out of the workbook."""
-    locations: list[tuple[str, str]] = field(default_factory=list)
-    """(cell, location) of each link to a place inside the workbook."""
+    locations: list[str] = field(default_factory=list)
+    """The <hyperlink> element of each link to a place inside the workbook (written as it is: no relationship)."""
 
     @property
     def link_count(self) -> int:
@@ -163,18 +163,24 @@ def _stream_sheet(xml: str, out: zipfile.ZipFile, part: str, sheet: StreamedShee
         stream.write(head.encode("utf-8"))
         for chunk in _row_chunks(sheet, styles):
             stream.write(chunk.encode("utf-8"))
-        stream.write(_with_hyperlinks("</sheetData>" + tail, sheet.links, sheet.locations).encode("utf-8"))
+        for piece in _with_hyperlinks("</sheetData>" + tail, sheet.links, sheet.locations):
+            stream.write(piece.encode("utf-8"))
 
 
-def _with_hyperlinks(tail: str, links: Sequence[tuple[str, str]], locations: Sequence[tuple[str, str]] = ()) -> str:
+def _with_hyperlinks(tail: str, links: Sequence[tuple[str, str]], locations: Sequence[str] = ()) -> Iterator[str]:
+    """The sheet's tail with its <hyperlinks> in place, in pieces: 65,530 links make megabytes of XML."""
     if not links and not locations:
-        return tail
-    ids = "".join(f'<hyperlink ref="{ref}" r:id="rIdL{number}"/>' for number, (ref, _) in enumerate(links, start=1))
-    places = "".join(f'<hyperlink ref="{ref}" location="{escape(location, _ATTRIBUTE)}"/>' for ref, location in locations)
-    element = f'<hyperlinks xmlns:r="{REL_NS}">{ids}{places}</hyperlinks>'
+        yield tail
+        return
     follower = _AFTER_HYPERLINKS.search(tail)
     at = follower.start() if follower else len(tail)
-    return tail[:at] + element + tail[at:]
+    yield tail[:at] + f'<hyperlinks xmlns:r="{REL_NS}">'
+    for start in range(0, len(links), _ROWS_PER_CHUNK):
+        numbered = enumerate(links[start : start + _ROWS_PER_CHUNK], start=start + 1)
+        yield "".join(f'<hyperlink ref="{ref}" r:id="rIdL{number}"/>' for number, (ref, _) in numbered)
+    for start in range(0, len(locations), _ROWS_PER_CHUNK):
+        yield "".join(locations[start : start + _ROWS_PER_CHUNK])
+    yield "</hyperlinks>" + tail[at:]
 
 
 def _hyperlink_rels(links: Sequence[tuple[str, str]]) -> bytes:
@@ -294,5 +300,5 @@ class _CellEncoder:
         tail = self.text(str(value), Kind.TEXT, ref)
         if self._sheet.link_count >= self._sheet.max_hyperlinks:
             return tail
-        self._sheet.locations.append((ref, value.location))
+        self._sheet.locations.append(f'<hyperlink ref="{ref}" location="{escape(value.location, _ATTRIBUTE)}"/>')
         return self._link_style + tail
