@@ -11,10 +11,10 @@ import pytest
 
 from pmsheets.config import ReportsConfig
 from pmsheets.core.overdue import Headline, compliance, escalation_report
-from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, figures_by_week, logged_trend, read_log
+from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, ReportKind, figures_by_week, logged_trend, read_log
 from pmsheets.core.trend import OnTime, WeekFigures, weeks_up_to
 from pmsheets.outputs.delivery import plan
-from pmsheets.outputs.report_render import ReportKind, render
+from pmsheets.outputs.report_render import render
 from pmsheets.outputs.snapshot import write_snapshot
 from tests.report_fixtures import sample_overdue
 

@@ -13,9 +13,10 @@ from pmsheets.cli.main import main
 from pmsheets.config import ReportsConfig
 from pmsheets.core.overdue import EscalationLevel, Overdue, escalation_report, find_overdue, overdue_report, owner_digests
 from pmsheets.core.policy import Policy
+from pmsheets.core.report_log import ReportKind
 from pmsheets.core.schema import parse
 from pmsheets.outputs.delivery import plan
-from pmsheets.outputs.report_render import ReportKind, render
+from pmsheets.outputs.report_render import render
 from pmsheets.outputs.snapshot import write_snapshot
 from tests.builders import AS_OF, UTC, tables, write_workbook
 from tests.report_fixtures import PEOPLE, open_action, reviewed_incident, sample_overdue, sample_tables
