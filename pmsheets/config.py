@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
@@ -64,6 +65,34 @@ class PostmortemsConfig:
     """Let generate set a blank or Not started Post-mortem status to Draft (off: a skeleton is not yet a draft)."""
     references: tuple[str, ...] = DEFAULT_REFERENCES
     """The lines of a draft's References section."""
+    publish: str = "local"
+    """Where the drafts go: local (`dir`), git (`git`, a team repository) or google_docs (`google_docs`)."""
+    git: GitPublishConfig | None = None
+    google_docs: GoogleDocsConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GitPublishConfig:
+    remote: str
+    """URL or path of the team's repository."""
+    branch: str = "main"
+    path: str = "docs/postmortems"
+    """The folder inside the repository, relative to its root."""
+    token_env: str | None = None
+    """Name of an environment variable holding an HTTPS token (else SSH agent / credential helper)."""
+    cache_dir: Path | None = None
+    """Where the tool keeps its clone; None: $XDG_CACHE_HOME/pmsheets/git (~/.cache/pmsheets/git)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleDocsConfig:
+    folder: str
+    """A Drive folder id (a folder URL in the config is reduced to its id); a folder in a shared drive."""
+    credentials: Path | None = None
+    """Service-account key file when the register is a workbook; else the register's credentials."""
+    credentials_env: str | None = None
+    api_endpoint: str | None = None
+    """Another Drive endpoint (the emulator); None: the register's register.api_endpoint, else Google."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +351,46 @@ def _tracker_url(value: Any) -> str:
     return text
 
 
+def _remote(value: Any) -> str:
+    text = _text(value)
+    if re.match(r"^[a-z+]+://[^/@]*:[^/@]*@", text):
+        # Never echo it: the part before '@' is a password or a token.
+        msg = "a repository URL without a password or token in it (name the token's environment variable in postmortems.git.token_env)"
+        raise ValueError(msg)
+    return text
+
+
+def _branch(value: Any) -> str:
+    name = _text(value)
+    if name.startswith("-") or any(part in name for part in ("..", " ", "~", "^", ":", "\\", "?", "*", "[")):
+        msg = "a branch name such as main"
+        raise ValueError(msg)
+    return name
+
+
+def _repository_folder(value: Any) -> str:
+    folder = _text(value).strip("/")
+    if folder.startswith("-") or any(part in ("", ".", "..", ".git") for part in folder.split("/")):
+        msg = "a folder inside the repository such as docs/postmortems (no '..', not .git)"
+        raise ValueError(msg)
+    return folder
+
+
+_DRIVE_FOLDER_URL = re.compile(r"^https://drive\.google\.com/drive/(?:u/\d+/)?folders/(?P<id>[A-Za-z0-9_-]+)")
+_DRIVE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _drive_folder(value: Any) -> str:
+    text = _text(value)
+    found = _DRIVE_FOLDER_URL.match(text)
+    if found:
+        return found["id"]
+    if not _DRIVE_ID.match(text):
+        msg = "a Drive folder id or its URL like https://drive.google.com/drive/folders/ID"
+        raise ValueError(msg)
+    return text
+
+
 def _positive(value: Any) -> float:
     number = _number(value)
     if number <= 0:
@@ -402,6 +471,14 @@ SPEC: Spec = {
         "link_base": _url,
         "set_status_draft": _yes_no,
         "references": _text_list,
+        "publish": _choice("local", "git", "google_docs"),
+        "git": {"remote": _remote, "branch": _branch, "path": _repository_folder, "token_env": _env_name, "cache_dir": _text},
+        "google_docs": {
+            "folder": _drive_folder,
+            "credentials": _text,
+            "credentials_env": _env_name,
+            "api_endpoint": _url,
+        },
     },
     "findings": {"highlight": _yes_no},
     "mail": {
@@ -513,7 +590,7 @@ def from_mapping(data: Any, *, source: Path | None = None) -> Config:
         **values,
         register=_section(RegisterConfig, register, base),
         policy=Policy(**policy),
-        postmortems=_section(PostmortemsConfig, postmortems, base),
+        postmortems=_postmortems_config(postmortems, base, source),
         findings=_section(FindingsConfig, findings, base),
         mail=_mail_config(mail, base, source),
         reports=_section(ReportsConfig, _flat(reports), base, names=_REPORTS_FIELDS),
@@ -563,6 +640,21 @@ def _flat(nested: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _postmortems_config(postmortems: dict[str, Any], base: Path, source: Path | None) -> PostmortemsConfig:
+    git, docs = postmortems.pop("git", {}), postmortems.pop("google_docs", {})
+    publish = postmortems.get("publish")
+    required = {"git": ("git", "remote", git), "google_docs": ("google_docs", "folder", docs)}.get(publish or "")
+    if required is not None and required[1] not in required[2]:
+        where = f" in {source}" if source else ""
+        msg = f"config{where}: key 'postmortems.{required[0]}.{required[1]}' is required when postmortems.publish is {publish}"
+        raise ConfigError(msg)
+    if "remote" in git and "://" not in git["remote"] and ":" not in git["remote"].split("/", 1)[0]:
+        git["remote"] = str(_beside(base, git["remote"]))  # a repository on disk, relative to the config file
+    postmortems["git"] = _section(GitPublishConfig, git, base) if "remote" in git else None
+    postmortems["google_docs"] = _section(GoogleDocsConfig, docs, base) if "folder" in docs else None
+    return _section(PostmortemsConfig, postmortems, base)
+
+
 def _mail_config(mail: dict[str, Any], base: Path, source: Path | None) -> MailConfig:
     smtp = mail.pop("smtp", {})
     if mail.get("transport") == "smtp" and "host" not in smtp:
@@ -598,7 +690,7 @@ def _checked(data: Any, spec: Mapping[str, Any], *, prefix: str, source: Path | 
             values[key] = checker(value)
         except ValueError as error:
             # A value that is not a variable's name is most likely the secret itself: never echo it.
-            got = "something else (not shown: it may be the secret itself)" if checker is _env_name else repr(value)
+            got = "something else (not shown: it may be the secret itself)" if checker in (_env_name, _remote) else repr(value)
             msg = f"config{where}: key '{path}' must be {error}; got {got}"
             raise ConfigError(msg) from None
     return values

@@ -7,7 +7,6 @@ found by ID when writing, and nothing a PM typed is replaced.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pmsheets.core.policy import Policy, policy_context
@@ -26,10 +25,10 @@ def plan(backend: RegisterBackend, *, set_status_draft: bool = False) -> Callabl
     """Read and plan now, as generate does; the returned function writes the plan later."""
     raw = backend.read()
     register = parse(raw.tables).register
-    results = [DocumentResult(item.id or "", Path(f"{item.id}.md"), Outcome.CREATED) for item in register.incidents]
-    updates = planned_links(
-        register, results, link_base=LINK_BASE, set_status_draft=set_status_draft, ctx=policy_context(register, AS_OF, Policy())
-    )
+    results = [
+        DocumentResult(item.id or "", f"{item.id}.md", Outcome.CREATED, link=f"{LINK_BASE}/{item.id}.md") for item in register.incidents
+    ]
+    updates = planned_links(register, results, set_status_draft=set_status_draft, ctx=policy_context(register, AS_OF, Policy()))
     return lambda target: write_links(target, raw.tables, register, updates, set_status_draft=set_status_draft)
 
 

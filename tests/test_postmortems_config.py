@@ -47,6 +47,20 @@ def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
         ),
         pytest.param("postmortems:\n  link_base: docs/postmortems\n", "'postmortems.link_base' must be an http(s) URL", id="not-a-url"),
         pytest.param("templates_dir: 3\n", "'templates_dir' must be a non-empty text", id="templates-dir-not-text"),
+        pytest.param("postmortems:\n  publish: wiki\n", "'postmortems.publish' must be 'local' or 'git'", id="publish"),
+        pytest.param("postmortems:\n  publish: git\n", "'postmortems.git.remote' is required", id="git-without-remote"),
+        pytest.param(
+            "postmortems:\n  git:\n    remote: x\n    path: ../up\n", "'postmortems.git.path' must be a folder inside", id="path-out"
+        ),
+        pytest.param(
+            "postmortems:\n  git:\n    remote: x\n    branch: a b\n", "'postmortems.git.branch' must be a branch name", id="branch"
+        ),
+        pytest.param(
+            "postmortems:\n  git:\n    remote: x\n    token: abc\n", "'postmortems.git.token' looks like a secret", id="token-in-config"
+        ),
+        pytest.param(
+            "postmortems:\n  google_docs:\n    folder: a/b\n", "'postmortems.google_docs.folder' must be a Drive folder id", id="folder"
+        ),
     ],
 )
 def test_bad_postmortems_config_names_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -75,3 +89,33 @@ def test_a_draft_references_what_postmortems_references_lists(tmp_path: Path) ->
     text = 'postmortems:\n  references:\n    - "Runbooks: https://wiki.example.com/runbooks"\n'
     loaded = config.load(write_config(tmp_path, text))
     assert references_section(loaded.postmortems.references) == ["- Runbooks: https://wiki.example.com/runbooks"]
+
+
+def test_publish_defaults_to_local(tmp_path: Path) -> None:
+    assert config.load(write_config(tmp_path, "")).postmortems.publish == "local"
+
+
+def test_git_keys_take_their_defaults(tmp_path: Path) -> None:
+    loaded = config.load(write_config(tmp_path, "postmortems:\n  publish: git\n  git:\n    remote: git@github.com:acme/ops.git\n"))
+    git = loaded.postmortems.git
+    assert git is not None
+    assert (git.remote, git.branch, git.path, git.token_env, git.cache_dir) == (
+        "git@github.com:acme/ops.git",
+        "main",
+        "docs/postmortems",
+        None,
+        None,
+    )
+
+
+def test_git_remote_given_as_a_path_is_relative_to_the_config(tmp_path: Path) -> None:
+    loaded = config.load(write_config(tmp_path, "postmortems:\n  git:\n    remote: repos/ops.git\n"))
+    assert loaded.postmortems.git is not None
+    assert loaded.postmortems.git.remote == str(tmp_path / "repos" / "ops.git")
+
+
+def test_drive_folder_url_is_reduced_to_its_id(tmp_path: Path) -> None:
+    text = "postmortems:\n  google_docs:\n    folder: https://drive.google.com/drive/folders/0AbC_d-9?usp=sharing\n"
+    docs = config.load(write_config(tmp_path, text)).postmortems.google_docs
+    assert docs is not None
+    assert docs.folder == "0AbC_d-9"

@@ -26,12 +26,12 @@ from pmsheets.cli.reports import add_report_commands
 from pmsheets.cli.session import check_register
 from pmsheets.cli.worker import add_worker_commands
 from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown
-from pmsheets.core.policy import policy_context
 from pmsheets.errors import ExitCode, PmsheetsError, UsageError, WriteRefused
 from pmsheets.model import Finding, Level
 from pmsheets.network import failed_host, failure_reason
-from pmsheets.outputs import postmortems
 from pmsheets.outputs.postmortem_doc import Outcome
+from pmsheets.outputs.postmortems import DocumentResult
+from pmsheets.outputs.publish import Drafted, draft_and_link
 from pmsheets.register import FindingsLook, write_findings_if_changed
 from pmsheets.register.xlsx import create_register
 
@@ -281,30 +281,36 @@ def cmd_doctor(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
 
 def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
     checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
-    settings, register = checked.config.postmortems, checked.validation.register
-    policy = checked.config.policy_in(checked.timezone)
-    ctx = policy_context(register, checked.validation.as_of, policy)
-    environment = postmortems.template_environment(checked.config.templates_dir, settings.references)
-    results = postmortems.generate(
-        register, ctx, environment, folder=settings.dir, only=args.incident, force=args.force, dry_run=args.dry_run
+    drafted = draft_and_link(
+        checked.config,
+        checked.backend,
+        checked.raw.tables,
+        checked.validation.register,
+        as_of=checked.validation.as_of,
+        policy=checked.config.policy_in(checked.timezone),
+        only=args.incident,
+        force=args.force,
+        dry_run=args.dry_run,
     )
-    print_documents(results, settings.dir, out, dry_run=args.dry_run)
-    code = ExitCode.NOT_DELIVERED if any(result.outcome is Outcome.CONFLICT for result in results) else ExitCode.OK
-    if settings.link_base is None:
-        return code  # without a link base the register is never written
-    updates = postmortems.planned_links(
-        register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx
-    )
-    if args.dry_run:
-        print_planned_links(updates, out)
-        return code
-    try:
-        cells = postmortems.write_links(checked.backend, checked.raw.tables, register, updates, set_status_draft=settings.set_status_draft)
-    except WriteRefused as error:
-        print(f"pmsheets: error: {error} The documents are written; run generate again to link them.", file=err)
+    print_documents(drafted.results, drafted.where, out, dry_run=args.dry_run)
+    if drafted.published:
+        print(f"{drafted.published[0].upper()}{drafted.published[1:]}.", file=out)
+    if drafted.problem is not None:
+        print(f"pmsheets: error: {visible(str(drafted.problem))}{_unlinked(drafted)}", file=err)
         return ExitCode.FAILURE
-    print(f"Filled in {checked.backend.describe()}: {', '.join(cells)}" if cells else "No blank register cell to fill.", file=out)
+    code = ExitCode.NOT_DELIVERED if drafted.conflict else ExitCode.OK
+    if args.dry_run:
+        print_planned_links(drafted.planned, out)
+    elif drafted.links:
+        print(
+            f"Filled in {checked.backend.describe()}: {', '.join(drafted.cells)}" if drafted.cells else "No blank register cell to fill.",
+            file=out,
+        )
     return code
+
+
+def _unlinked(drafted: Drafted) -> str:
+    return " The documents are written; run generate again to link them." if isinstance(drafted.problem, WriteRefused) else ""
 
 
 def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> ExitCode:
@@ -397,19 +403,19 @@ def table_findings(findings: Sequence[Finding]) -> list[Finding]:
     return [f for f in findings if f.level is not Level.INFO or f.cell is None or f.cell not in serious]
 
 
-def print_documents(results: Sequence[postmortems.DocumentResult], folder: Path, out: TextIO, *, dry_run: bool) -> None:
+def print_documents(results: Sequence[DocumentResult], where: str, out: TextIO, *, dry_run: bool) -> None:
     """One line per document, then the counts; a dry run says nothing was written."""
     if dry_run:
         print("Dry run: nothing is written. generate would do this:", file=out)
     width = max((len(result.incident_id) for result in results), default=0)
     for result in results:
-        backup = f" ({result.backup.name})" if result.backup is not None else ""
-        print(f"  {result.incident_id:<{width}}  {result.path.name}: {result.outcome}{backup}", file=out)
+        backup = f" ({result.backup})" if result.backup is not None else ""
+        print(f"  {result.incident_id:<{width}}  {result.name}: {result.outcome}{backup}", file=out)
     if not results:
         print("No incident needs a new post-mortem draft (pmsheets generate --incident ID writes one anyway).", file=out)
         return
     counts = Counter(str(result.outcome) for result in results)
-    print(f"{', '.join(f'{n} {outcome}' for outcome, n in counts.items())} in {folder}", file=out)
+    print(f"{', '.join(f'{n} {outcome}' for outcome, n in counts.items())} in {where}", file=out)
     if counts.get(str(Outcome.KEPT)):
         print("Edited documents are never overwritten; --force --incident ID regenerates one and keeps a .bak.", file=out)
 

@@ -29,18 +29,18 @@ from pmsheets import __version__
 from pmsheets.config import Config
 from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown, validate
 from pmsheets.core.overdue import find_overdue
-from pmsheets.core.policy import Policy, policy_context
+from pmsheets.core.policy import Policy
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.core.schema import RawWorkbook
 from pmsheets.core.weekly import SlotState, WeeklyDue, weekly_due
 from pmsheets.errors import ExitCode, PmsheetsError
 from pmsheets.ops.events import EventLog
 from pmsheets.ops.lease import Lease
-from pmsheets.outputs import postmortems
 from pmsheets.outputs.delivery import Outcome as Delivered
 from pmsheets.outputs.delivery import Planned, deliver, links_for, plan
 from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
+from pmsheets.outputs.publish import draft_and_link
 from pmsheets.register import FindingsLook, RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
 from pmsheets.register.report_log_store import append_report_log
 
@@ -249,23 +249,15 @@ class _Cycle:
         return f"{len(findings)} finding(s) written to the Findings tab{not_all_shown(shown, len(findings))}"
 
     def drafts(self) -> str:
-        settings, register = self.config.postmortems, self.checked.register
-        ctx = policy_context(register, self.now, self.policy)
-        results = postmortems.generate(
-            register, ctx, postmortems.template_environment(self.config.templates_dir, settings.references), folder=settings.dir
-        )
-        for result in results:
+        checked = self.checked
+        drafted = draft_and_link(self.config, self.backend, self.raw.tables, checked.register, as_of=self.now, policy=self.policy)
+        for result in drafted.results:
             if result.outcome is DocumentOutcome.CONFLICT:
-                self.events.warning("draft.conflict", f"{result.path} belongs to another incident; no draft for {result.incident_id}")
-        written = [f"{result.incident_id} {result.outcome}" for result in results if result.outcome.writes]
-        detail = f"{len(written)} draft(s) written ({'; '.join(written)})" if written else "no draft to write"
-        if settings.link_base is None:
-            return detail
-        updates = postmortems.planned_links(
-            register, results, link_base=settings.link_base, set_status_draft=settings.set_status_draft, ctx=ctx
-        )
-        cells = postmortems.write_links(self.backend, self.raw.tables, register, updates, set_status_draft=settings.set_status_draft)
-        return f"{detail}; filled {', '.join(cells)}" if cells else detail
+                self.events.warning("draft.conflict", f"{result.name} belongs to another incident; no draft for {result.incident_id}")
+        if drafted.problem is not None:
+            msg = f"{drafted.summary()}; {drafted.problem}"
+            raise StepFailed(msg)
+        return drafted.summary()
 
     def reports(self) -> str:
         self.flush_unlogged()

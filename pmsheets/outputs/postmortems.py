@@ -8,10 +8,10 @@ edited one is only ever replaced under --force, after a .bak copy.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 
@@ -45,9 +45,24 @@ class UnknownIncident(PmsheetsError):
 @dataclass(frozen=True, slots=True)
 class DocumentResult:
     incident_id: str
-    path: Path
+    name: str
+    """The file's name, or the Doc's title."""
     outcome: Outcome
-    backup: Path | None = None
+    backup: str | None = None
+    link: str | None = None
+    """What the incident's Post-mortem doc cell should hold; None: the register is not written."""
+
+
+class DocumentStore(Protocol):
+    """Where the drafts live: a folder (local, or a clone of the team's repository) or a Drive folder."""
+
+    def find(self) -> dict[str, str]:
+        """Incident ID -> the key (file name, Doc id) of the tool's document for it."""
+        ...
+
+    def put(self, incident_id: str, key: str | None, name: str, text: str, *, force: bool, dry_run: bool) -> DocumentResult:
+        """Write `text` as the incident's document unless a person's edits would be lost."""
+        ...
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -81,8 +96,8 @@ def generate(
     register: Register,
     ctx: Context,
     environment: jinja2.Environment,
+    store: DocumentStore,
     *,
-    folder: Path,
     only: str | None = None,
     force: bool = False,
     dry_run: bool = False,
@@ -90,19 +105,15 @@ def generate(
     if INCIDENTS.key in register.unchecked_tabs:
         msg = "the Incidents tab cannot be read, so no post-mortem can be generated. Run pmsheets validate to see why."
         raise RegisterError(msg)
-    existing = find_documents(folder)
+    existing = store.find()
     chosen = [_incident(register, only)] if only is not None else incidents_to_document(register, ctx, existing)
-    return [
-        _write_document(
-            incident,
-            ctx,
-            environment,
-            existing.get(incident.id or "") or folder / document_name(incident, ctx),
-            force=force,
-            dry_run=dry_run,
-        )
-        for incident in chosen
-    ]
+    results = []
+    for incident in chosen:
+        incident_id = incident.id or ""
+        text = document_text(incident_id, render_body(build_view(incident, ctx), environment))
+        name = document_name(incident, ctx)
+        results.append(store.put(incident_id, existing.get(incident_id), name, text, force=force, dry_run=dry_run))
+    return results
 
 
 def _incident(register: Register, wanted: str) -> Incident:
@@ -113,18 +124,26 @@ def _incident(register: Register, wanted: str) -> Incident:
     raise UnknownIncident(msg)
 
 
-def _write_document(
-    incident: Incident, ctx: Context, environment: jinja2.Environment, path: Path, *, force: bool, dry_run: bool
-) -> DocumentResult:
-    incident_id = incident.id or ""
-    text = document_text(incident_id, render_body(build_view(incident, ctx), environment))
-    outcome = decide(_read(path) if path.exists() else None, text, incident_id, force=force)
-    backup = _free_backup_path(path) if outcome is Outcome.REPLACED else None
-    if outcome.writes and not dry_run:
-        if backup is not None:
-            shutil.copy2(path, backup)
-        _write_atomically(path, text)
-    return DocumentResult(incident_id, path, outcome, backup)
+class FolderStore:
+    """Drafts as Markdown files in a folder; `link_of(file name)` is the link the register gets."""
+
+    def __init__(self, folder: Path, link_of: Callable[[str], str | None] = lambda _name: None) -> None:
+        self.folder = folder
+        self.link_of = link_of
+
+    def find(self) -> dict[str, str]:
+        return {incident_id: path.name for incident_id, path in find_documents(self.folder).items()}
+
+    def put(self, incident_id: str, key: str | None, name: str, text: str, *, force: bool, dry_run: bool) -> DocumentResult:
+        path = self.folder / (key or name)
+        outcome = decide(_read(path) if path.exists() else None, text, incident_id, force=force)
+        backup = _free_backup_path(path) if outcome is Outcome.REPLACED else None
+        if outcome.writes and not dry_run:
+            if backup is not None:
+                shutil.copy2(path, backup)
+            _write_atomically(path, text)
+        link = self.link_of(path.name) if outcome is not Outcome.CONFLICT else None
+        return DocumentResult(incident_id, path.name, outcome, backup.name if backup else None, link)
 
 
 def _read(path: Path) -> str:
@@ -154,10 +173,10 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def planned_links(
-    register: Register, results: Sequence[DocumentResult], *, link_base: str, set_status_draft: bool, ctx: Context
+    register: Register, results: Sequence[DocumentResult], *, set_status_draft: bool, ctx: Context
 ) -> dict[str, dict[str, str]]:
     """The Incidents cells generate would fill: {incident id: {header: value}}."""
-    links = {result.incident_id: f"{link_base}/{result.path.name}" for result in results if result.outcome is not Outcome.CONFLICT}
+    links = {result.incident_id: result.link for result in results if result.link is not None}
     return register_updates(register.incidents, links, set_status_draft=set_status_draft, today=ctx.today)
 
 
