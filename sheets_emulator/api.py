@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from pmsheets.gc_pause import paused_gc
-from sheets_emulator import drive
+from sheets_emulator import docs, drive
 from sheets_emulator.auth import DRIVE_METADATA_SCOPES, DRIVE_SCOPES, READ_SCOPES, WRITE_SCOPES, Authority, Token, TokenError, require_scope
 from sheets_emulator.errors import ApiError
 from sheets_emulator.faults import DROP, Faults, LoggedRequest, Quota, fault_error
@@ -124,6 +124,8 @@ class Api:
 
     def _dispatch(self, route: Route, request: HttpRequest, token: Token) -> HttpResponse:
         query = parse_qs(request.query, keep_blank_values=True)
+        if request.path.startswith("/upload/") or route.method_id == "drive.files.update":
+            return _drive_upload(self.store, route, request, token.email, {k: v[0] for k, v in query.items()})
         body = _json_body(request.body)
         if route.is_drive:
             return _drive(self.store, route, request, token.email, query, body)
@@ -218,7 +220,10 @@ def _drive(store: Store, route: Route, request: HttpRequest, user: str, query: d
         if route.method_id == "drive.files.list":
             return HttpResponse(200, drive.list_files(store, user, flat))
         if route.method_id == "drive.files.get":
-            return HttpResponse(200, drive.get(store, route.spreadsheet_id, user, flat.get("fields")))
+            return HttpResponse(200, drive.get(store, route.spreadsheet_id, user, flat))
+        if route.method_id == "drive.files.export":
+            text = store.docs.export(route.spreadsheet_id, user, flat.get("mimeType"))
+            return HttpResponse(200, text, {"Content-Type": f"{flat.get('mimeType')}; charset=utf-8"})
         drive.delete(store, route.spreadsheet_id, user)
         return HttpResponse(204, None, {"Content-Type": "text/html"})
 
@@ -229,3 +234,22 @@ def _scopes_for(route: Route) -> frozenset[str]:
     if route.is_drive:
         return DRIVE_SCOPES
     return READ_SCOPES if route.kind == "read" else WRITE_SCOPES
+
+
+def _drive_upload(store: Store, route: Route, request: HttpRequest, user: str, query: dict[str, str]) -> HttpResponse:
+    """files.create / files.update of a Google Doc, with its content uploaded (multipart or media) or metadata only."""
+    content_type = request.headers.get("content-type", "application/json")
+    try:
+        metadata, media = docs.upload_parts(content_type, request.body, query.get("uploadType"))
+    except (ValueError, UnicodeDecodeError):
+        msg = "Invalid upload: the metadata must be JSON and the media UTF-8 text."
+        raise ApiError.invalid(msg) from None
+    with store.lock:
+        if route.method_id == "drive.files.create":
+            if media is None:
+                msg = "A Google Doc is created from uploaded content here."
+                raise ApiError.invalid(msg)
+            answer = store.docs.create(metadata, media, user, query)
+        else:
+            answer = store.docs.update(route.spreadsheet_id, metadata, media, user, query)
+    return HttpResponse(200, drive.masked(answer, query.get("fields")))

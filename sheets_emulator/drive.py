@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sheets_emulator.errors import ApiError
+from sheets_emulator.errors import DriveError
 from sheets_emulator.fields import apply_mask, parse_mask
 from sheets_emulator.model import Spreadsheet
 from sheets_emulator.store import Store
@@ -14,18 +14,6 @@ SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 _DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 _DEFAULT_LIST_FIELDS = "kind,incompleteSearch,files(kind,id,name,mimeType)"
 _CLAUSE = re.compile(r"""^\s*(mimeType|name)\s*(=|!=|contains)\s*(['"])(.*)\3\s*$""")
-
-
-class DriveError(ApiError):
-    """Drive v3 answers errors with an extra `errors` list."""
-
-    def __init__(self, code: int, message: str, reason: str) -> None:
-        super().__init__(code, message)
-        self.reason = reason
-
-    def body(self) -> dict[str, Any]:
-        error = {"domain": "global", "reason": self.reason, "message": self.message}
-        return {"error": {"code": self.code, "message": self.message, "errors": [error]}}
 
 
 def file_json(ss: Spreadsheet) -> dict[str, Any]:
@@ -55,9 +43,15 @@ def visible(store: Store, file_id: str, user: str) -> Spreadsheet:
     return ss
 
 
-def get(store: Store, file_id: str, user: str, fields: str | None) -> dict[str, Any]:
-    masked: dict[str, Any] = apply_mask(file_json(visible(store, file_id, user)), parse_mask(fields or _DEFAULT_FILE_FIELDS))
-    return masked
+def get(store: Store, file_id: str, user: str, query: dict[str, str]) -> dict[str, Any]:
+    if file_id in store.docs.folders or file_id in store.docs.docs:
+        return masked(store.docs.get(file_id, user, query), query.get("fields"))
+    return masked(file_json(visible(store, file_id, user)), query.get("fields"))
+
+
+def masked(answer: dict[str, Any], fields: str | None) -> dict[str, Any]:
+    shown: dict[str, Any] = apply_mask(answer, parse_mask(fields or _DEFAULT_FILE_FIELDS))
+    return shown
 
 
 def delete(store: Store, file_id: str, user: str) -> None:
@@ -68,17 +62,21 @@ def delete(store: Store, file_id: str, user: str) -> None:
 
 
 def list_files(store: Store, user: str, query: dict[str, str]) -> dict[str, Any]:
-    tests = [_clause(c) for c in re.split(r"\s+and\s+", query.get("q", "")) if c.strip()]
-    files = [file_json(ss) for ss in store.spreadsheets.values() if user in ss.shared_with]
-    files = [f for f in files if all(test(f) for test in tests)]
+    q = query.get("q", "")
+    if "in parents" in q or "appProperties" in q:
+        files = store.docs.listed(user, query)  # the Docs of the post-mortem path
+    else:
+        tests = [_clause(c) for c in re.split(r"\s+and\s+", q) if c.strip()]
+        files = [file_json(ss) for ss in store.spreadsheets.values() if user in ss.shared_with]
+        files = [f for f in files if all(test(f) for test in tests)]
     files.sort(key=lambda f: f["modifiedTime"], reverse=True)
     start = int(query.get("pageToken") or 0)
     size = int(query.get("pageSize") or 100)
     answer: dict[str, Any] = {"kind": "drive#fileList", "incompleteSearch": False, "files": files[start : start + size]}
     if start + size < len(files):
         answer["nextPageToken"] = str(start + size)
-    masked: dict[str, Any] = apply_mask(answer, parse_mask(query.get("fields") or _DEFAULT_LIST_FIELDS))
-    return masked
+    shown: dict[str, Any] = apply_mask(answer, parse_mask(query.get("fields") or _DEFAULT_LIST_FIELDS))
+    return shown
 
 
 def _clause(text: str) -> Any:

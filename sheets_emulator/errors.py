@@ -35,3 +35,15 @@ class ApiError(Exception):
             violation = {"field": self.field, "description": self.message}
             error["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": [violation]}]
         return {"error": error}
+
+
+class DriveError(ApiError):
+    """Drive v3 answers errors with an extra `errors` list."""
+
+    def __init__(self, code: int, message: str, reason: str) -> None:
+        super().__init__(code, message)
+        self.reason = reason
+
+    def body(self) -> dict[str, Any]:
+        error = {"domain": "global", "reason": self.reason, "message": self.message}
+        return {"error": {"code": self.code, "message": self.message, "errors": [error]}}

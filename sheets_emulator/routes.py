@@ -20,6 +20,9 @@ SHEETS_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 DRIVE_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/drive/v3/files/?$"), "drive.files.create"),
+    ("POST", re.compile(r"^/upload/drive/v3/files/?$"), "drive.files.create"),
+    ("PATCH", re.compile(r"^/(?:upload/)?drive/v3/files/(?P<id>[^/]+)$"), "drive.files.update"),
+    ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)/export$"), "drive.files.export"),
     ("GET", re.compile(r"^/drive/v3/files/?$"), "drive.files.list"),
     ("GET", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.get"),
     ("DELETE", re.compile(r"^/drive/v3/files/(?P<id>[^/]+)$"), "drive.files.delete"),

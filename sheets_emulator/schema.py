@@ -159,14 +159,25 @@ class ExchangeValidator:
         where = route.method_id if route.is_drive else f"sheets.{route.method_id}"
         method = checker.methods[where]
         problems = checker.check_query(where, parse_qs(request.query, keep_blank_values=True))
-        if request.body and "request" in method:
-            problems += [f"request {p}" for p in checker.check(json.loads(request.body), method["request"]["$ref"])]
+        body = self._request_json(route, request)
+        if body is not None and "request" in method:
+            problems += [f"request {p}" for p in checker.check(body, method["request"]["$ref"])]
         problems += [f"response {p}" for p in self._check_answer(checker, method, response)]
         self.violations.extend(f"{where}: {p}" for p in problems)
+
+    def _request_json(self, route: Any, request: Any) -> Any:
+        if not request.body:
+            return None
+        if request.path.startswith("/upload/") or route.method_id == "drive.files.update":
+            from sheets_emulator.docs import metadata_json
+
+            query = {k: v[0] for k, v in parse_qs(request.query).items()}
+            return metadata_json(request.headers.get("content-type", "application/json"), request.body, query.get("uploadType"))
+        return json.loads(request.body)
 
     def _check_answer(self, checker: SchemaChecker, method: dict[str, Any], response: Any) -> list[str]:
         if response.status >= 400:
             return checker.check(response.body, _ERROR_SCHEMA)
-        if response.body is None or "response" not in method:
+        if response.body is None or isinstance(response.body, str) or "response" not in method:
             return []
         return checker.check(response.body, method["response"]["$ref"])

@@ -52,7 +52,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def _send(self, answer: HttpResponse) -> None:
-        payload = b"" if answer.body is None else json.dumps(answer.body, ensure_ascii=False).encode()
+        if isinstance(answer.body, str):
+            payload = answer.body.encode()  # an export: the document's text, not JSON
+        else:
+            payload = b"" if answer.body is None else json.dumps(answer.body, ensure_ascii=False).encode()
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json; charset=UTF-8"))
         self.send_header("Content-Length", str(len(payload)))
@@ -206,6 +209,18 @@ class SheetsEmulator:
         from sheets_emulator.xlsx_io import save_workbook_from
 
         return save_workbook_from(self.store, spreadsheet_id, Path(path))
+
+    def create_folder(
+        self, name: str = "Post-mortems", *, shared_with: tuple[str, ...] = (DEFAULT_EMAIL,), shared_drive: bool = True
+    ) -> str:
+        """A Drive folder, in a shared drive unless `shared_drive` is False (then in someone's My Drive)."""
+        with self.store.lock:
+            return self.store.docs.create_folder(name, shared_with=set(shared_with), shared_drive=shared_drive)
+
+    def edit_doc(self, doc_id: str, content: str, *, user: str = "pm@example.com") -> None:
+        """A person edits a Doc: new content, and they become its last modifier (version and time move)."""
+        with self.store.lock:
+            self.store.docs.edit_doc(doc_id, content, user=user)
 
     @property
     def requests(self) -> list[LoggedRequest]:

@@ -19,6 +19,7 @@ from typing import Any
 from sheets_emulator import valueops
 from sheets_emulator.a1 import parse_cells
 from sheets_emulator.batch import BatchContext, apply_requests
+from sheets_emulator.docs import DocsStore
 from sheets_emulator.errors import ApiError
 from sheets_emulator.fields import parse_mask
 from sheets_emulator.model import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, Spreadsheet
@@ -81,6 +82,8 @@ class Store:
         self.lock = threading.RLock()
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self._rng = random.Random(seed)
+        self.docs = DocsStore(lambda: rfc3339(self.clock()), self._new_spreadsheet_id)
+        """Drive folders and Google Docs (the post-mortem documents)."""
 
     # ------------------------------------------------------------ files
 

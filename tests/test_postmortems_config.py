@@ -47,7 +47,7 @@ def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
         ),
         pytest.param("postmortems:\n  link_base: docs/postmortems\n", "'postmortems.link_base' must be an http(s) URL", id="not-a-url"),
         pytest.param("templates_dir: 3\n", "'templates_dir' must be a non-empty text", id="templates-dir-not-text"),
-        pytest.param("postmortems:\n  publish: wiki\n", "'postmortems.publish' must be 'local' or 'git'", id="publish"),
+        pytest.param("postmortems:\n  publish: wiki\n", "'postmortems.publish' must be 'local' or 'git' or 'google_docs'", id="publish"),
         pytest.param("postmortems:\n  publish: git\n", "'postmortems.git.remote' is required", id="git-without-remote"),
         pytest.param(
             "postmortems:\n  git:\n    remote: x\n    path: ../up\n", "'postmortems.git.path' must be a folder inside", id="path-out"
@@ -58,6 +58,7 @@ def test_templates_dir_defaults_to_none(tmp_path: Path) -> None:
         pytest.param(
             "postmortems:\n  git:\n    remote: x\n    token: abc\n", "'postmortems.git.token' looks like a secret", id="token-in-config"
         ),
+        pytest.param("postmortems:\n  publish: google_docs\n", "'postmortems.google_docs.folder' is required", id="docs-without-folder"),
         pytest.param(
             "postmortems:\n  google_docs:\n    folder: a/b\n", "'postmortems.google_docs.folder' must be a Drive folder id", id="folder"
         ),

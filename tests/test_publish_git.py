@@ -6,7 +6,6 @@ runner so the PM's push happens between the tool's fetch and its push.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
@@ -16,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from pmsheets import config as config_module
-from pmsheets.cli.main import main
 from pmsheets.cli.session import check_register
 from pmsheets.config import GitPublishConfig
 from pmsheets.ops.cycle import Status
@@ -24,6 +22,7 @@ from pmsheets.ops.lease import lease_for
 from pmsheets.outputs.git_publish import GitPublisher, GitResult, clone_name, run_git, web_folder
 from pmsheets.outputs.publish import Drafted, draft_and_link
 from pmsheets.register.xlsx import XlsxRegister
+from tests.cli_helpers import run
 from tests.conftest import AS_OF, write_workbook
 from tests.postmortem_fixtures import LINK_BASE, sample_tables
 from tests.worker_fixtures import Cycles, worker_config
@@ -94,9 +93,7 @@ def project(tmp_path: Path, remote: Path | str, extra: str = "") -> Path:
 
 
 def generate(config: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", str(config), "generate", "--as-of", AS_OF.isoformat(), *args], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return run("--config", str(config), "generate", "--as-of", AS_OF.isoformat(), *args)
 
 
 def remote_file(remote: Path, path: str) -> str:
@@ -315,3 +312,23 @@ def test_worker_cycle_publishes_to_the_configured_repository(tmp_path: Path, rem
     result = Cycles(backend, lease_for(backend, "worker-a"), config).run()
     assert result.step("drafts").status is Status.OK, result.step("drafts").detail
     assert remote_file(remote, P0_DOC).startswith("---\n")
+
+
+# --- doctor ----------------------------------------------------------------------------------------
+
+
+def doctor(config: Path) -> tuple[int, str]:
+    code, out, _ = run("--config", str(config), "doctor")
+    return code, out
+
+
+def test_doctor_reaches_the_remote_and_its_branch(tmp_path: Path, remote: Path) -> None:
+    code, out = doctor(project(tmp_path, remote))
+    assert f"ok    post-mortems: {remote} has branch main; drafts go to docs/postmortems/" in out
+    assert code == 0
+
+
+def test_doctor_fails_on_an_unreachable_remote(tmp_path: Path) -> None:
+    code, out = doctor(project(tmp_path, tmp_path / "nowhere.git"))
+    assert "FAIL  post-mortems: cannot reach postmortems.git.remote" in out
+    assert code == 1

@@ -40,6 +40,7 @@ def diagnose(config_path: Path) -> Iterator[Check]:
         backend = yield from _xlsx_backend(config)
     if backend is not None:
         yield from _layout(backend)
+    yield from _publishing(config)
 
 
 def _xlsx_backend(config: config_module.Config) -> Generator[Check, None, RegisterBackend | None]:
@@ -107,3 +108,17 @@ def _layout(backend: RegisterBackend) -> Iterator[Check]:
         yield Check(False, f"layout: {where}{finding.message}", warning=finding.level is not Level.ERROR)
     if not problems:
         yield Check(True, "every required tab and column is there")
+
+
+def _publishing(config: config_module.Config) -> Iterator[Check]:
+    """Where the post-mortem drafts go (postmortems.publish): reachable, and writable."""
+    from pmsheets.outputs.publish import publisher_for
+
+    if config.postmortems.publish == "local":
+        return
+    try:
+        line = publisher_for(config).check()
+    except PmsheetsError as error:
+        yield Check(False, f"post-mortems: {error}")
+        return
+    yield Check(True, f"post-mortems: {line}")

@@ -133,6 +133,16 @@ class GitPublisher:
         self._push()
         return f"pushed {len(written)} draft(s) to {display_remote(self.settings.remote)} ({self.settings.branch})"
 
+    def check(self) -> str:
+        """The remote answers and has the branch (or is empty); pushing is only proven by a push."""
+        self.clone.parent.mkdir(parents=True, exist_ok=True)
+        listed = self.run(("ls-remote", "--heads", self.settings.remote, self.settings.branch), self.clone.parent, self._environment())
+        if listed.code != 0:
+            msg = f"cannot reach postmortems.git.remote {display_remote(self.settings.remote)}: {self._scrubbed(self._one_line(listed))}"
+            raise GitUnavailable(msg)
+        branch = "has branch" if listed.stdout.strip() else "is reachable; its first run creates branch"
+        return f"{display_remote(self.settings.remote)} {branch} {self.settings.branch}; drafts go to {self.settings.path}/"
+
     # --- git ---------------------------------------------------------------------------------------
 
     def _push(self) -> None:
@@ -162,12 +172,14 @@ class GitPublisher:
 
     def _git(self, *args: str, check: bool = True) -> GitResult:
         done = self.run(args, self.clone, self._environment())
-        if self.token:
-            done = GitResult(done.code, done.stdout.replace(self.token, "***"), done.stderr.replace(self.token, "***"))
+        done = GitResult(done.code, self._scrubbed(done.stdout), self._scrubbed(done.stderr))
         if check and done.code != 0:
             msg = f"git {args[0]} failed in {self.clone}: {self._one_line(done)}"
             raise GitUnavailable(msg)
         return done
+
+    def _scrubbed(self, text: str) -> str:
+        return text.replace(self.token, "***") if self.token else text
 
     def _environment(self) -> dict[str, str]:
         env = {**self.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}

@@ -46,6 +46,10 @@ class Publisher(Protocol):
         """Publish what open()'s store holds now; a line saying so, or '' when there was nothing to do."""
         ...
 
+    def check(self) -> str:
+        """For `pmsheets doctor`: a line saying the place is there and writable, else PmsheetsError saying why."""
+        ...
+
 
 class LocalPublisher:
     """The drafts stay in postmortems.dir; linked as link_base/<file name> when link_base is set."""
@@ -70,6 +74,9 @@ class LocalPublisher:
     def finish(self, results: Sequence[DocumentResult]) -> str:
         return ""
 
+    def check(self) -> str:
+        return f"drafts are written to {self.settings.dir}"
+
 
 def publisher_for(config: Config) -> Publisher:
     settings = config.postmortems
@@ -78,6 +85,10 @@ def publisher_for(config: Config) -> Publisher:
 
         if settings.git is not None:  # config validation requires postmortems.git.remote
             return GitPublisher(settings.git, settings.link_base)
+    if settings.publish == "google_docs":
+        from pmsheets.outputs.google_docs import DocsPublisher  # deferred: google-auth is slow to import
+
+        return DocsPublisher.from_config(config)
     return LocalPublisher(config)
 
 

@@ -22,6 +22,8 @@ from pmsheets.config import RegisterConfig
 from pmsheets.errors import ConfigError
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+DRIVE_SCOPES = ("https://www.googleapis.com/auth/drive",)
+"""For the post-mortem Docs: files in a folder someone shared, which drive.file cannot reach."""
 DEFAULT_OAUTH_TOKEN = Path("~/.config/pmsheets/authorized_user.json")
 
 
@@ -35,20 +37,25 @@ class GoogleIdentity:
     key_file: Path | None = None
 
 
-def load_identity(register: RegisterConfig, environ: Mapping[str, str] | None = None) -> GoogleIdentity:
+def load_identity(
+    register: RegisterConfig,
+    environ: Mapping[str, str] | None = None,
+    scopes: tuple[str, ...] = SCOPES,
+    key_name: str = "register.credentials",
+) -> GoogleIdentity:
     environ = os.environ if environ is None else environ
     if register.auth == "oauth":
-        return _oauth_identity(register)
+        return _oauth_identity(register, scopes)
     if register.credentials is not None:
-        return _from_key_file(register.credentials, "register.credentials")
+        return _from_key_file(register.credentials, key_name, scopes)
     if environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
-        return _from_key_file(Path(environ["GOOGLE_APPLICATION_CREDENTIALS"]), "$GOOGLE_APPLICATION_CREDENTIALS")
+        return _from_key_file(Path(environ["GOOGLE_APPLICATION_CREDENTIALS"]), "$GOOGLE_APPLICATION_CREDENTIALS", scopes)
     if register.credentials_env:
         text = environ.get(register.credentials_env)
         if not text:
             msg = f"environment variable {register.credentials_env} (named by register.credentials_env) is not set or empty. Put the service-account key's JSON in it."
             raise ConfigError(msg)
-        return _from_info(_parse_key(text, f"${register.credentials_env}"), f"${register.credentials_env}")
+        return _from_info(_parse_key(text, f"${register.credentials_env}"), f"${register.credentials_env}", scopes)
     msg = (
         "no Google credentials: set register.credentials to a service-account key file, or "
         "$GOOGLE_APPLICATION_CREDENTIALS, or register.credentials_env to the name of a variable holding the key's JSON "
@@ -57,13 +64,13 @@ def load_identity(register: RegisterConfig, environ: Mapping[str, str] | None = 
     raise ConfigError(msg)
 
 
-def _from_key_file(path: Path, named_by: str) -> GoogleIdentity:
+def _from_key_file(path: Path, named_by: str, scopes: tuple[str, ...]) -> GoogleIdentity:
     try:
         text = path.expanduser().read_text(encoding="utf-8")
     except OSError as error:
         msg = f"cannot read the service-account key {path} (from {named_by}): {error.strerror or error}"
         raise ConfigError(msg) from None
-    identity = _from_info(_parse_key(text, str(path)), str(path))
+    identity = _from_info(_parse_key(text, str(path)), str(path), scopes)
     return GoogleIdentity(identity.credentials, identity.email, identity.source, key_file=path)
 
 
@@ -83,16 +90,16 @@ def _parse_key(text: str, source: str) -> dict[str, Any]:
     return info
 
 
-def _from_info(info: dict[str, Any], source: str) -> GoogleIdentity:
+def _from_info(info: dict[str, Any], source: str, scopes: tuple[str, ...]) -> GoogleIdentity:
     try:
-        credentials = service_account.Credentials.from_service_account_info(info, scopes=list(SCOPES))
+        credentials = service_account.Credentials.from_service_account_info(info, scopes=list(scopes))
     except (ValueError, TypeError):
         msg = f"the private key in {source} cannot be loaded; download a fresh JSON key."
         raise ConfigError(msg) from None
     return GoogleIdentity(credentials, str(info["client_email"]), source)
 
 
-def _oauth_identity(register: RegisterConfig) -> GoogleIdentity:
+def _oauth_identity(register: RegisterConfig, scopes: tuple[str, ...]) -> GoogleIdentity:
     """A PM's own Google login in the browser (gspread's OAuth flow), cached in a token file."""
     import gspread.auth  # deferred: pulls in the OAuth libraries
 
@@ -106,7 +113,7 @@ def _oauth_identity(register: RegisterConfig) -> GoogleIdentity:
                 "Create an OAuth client (Desktop app) in the Google Cloud console and download its JSON."
             )
             raise ConfigError(msg)
-        credentials = gspread.auth.local_server_flow(json.loads(client_file.expanduser().read_text()), list(SCOPES))
+        credentials = gspread.auth.local_server_flow(json.loads(client_file.expanduser().read_text()), list(scopes))
         token_file.parent.mkdir(parents=True, exist_ok=True)
         gspread.auth.store_credentials(credentials, filename=token_file)
         token_file.chmod(0o600)

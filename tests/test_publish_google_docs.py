@@ -1,0 +1,208 @@
+"""postmortems.publish: google_docs, through real google-auth over HTTP against the emulator's Drive v3.
+
+Every exchange is checked against the Drive v3 discovery document (the `sheets_emulator` fixture).
+A person's edit is the emulator's `edit_doc`: new content, and they become the last modifier.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pmsheets.core.documents import read_document
+from pmsheets.register.xlsx import XlsxRegister
+from sheets_emulator import SheetsEmulator
+from sheets_emulator.testing import clock, sheets_emulator
+from tests.cli_helpers import run
+from tests.conftest import AS_OF, write_workbook
+from tests.postmortem_fixtures import sample_tables
+
+P0_TITLE = "2026-11-20-inc-1-checkout-api-outage"
+
+
+__all__ = ["clock", "sheets_emulator"]  # the fixtures: an emulator on a fake clock, every exchange checked against the discovery documents
+
+
+@pytest.fixture
+def drive(sheets_emulator: SheetsEmulator) -> SheetsEmulator:
+    return sheets_emulator
+
+
+def project(tmp_path: Path, emulator: SheetsEmulator, folder: str, extra: str = "") -> Path:
+    write_workbook(tmp_path / "register.xlsx", sample_tables())
+    emulator.write_key_file(tmp_path / "key.json")
+    config = tmp_path / "pmsheets.yaml"
+    config.write_text(
+        "register:\n  path: register.xlsx\npostmortems:\n  publish: google_docs\n"
+        f"  google_docs:\n    folder: {folder}\n    credentials: key.json\n    api_endpoint: {emulator.url}\n{extra}",
+        encoding="utf-8",
+    )
+    return config
+
+
+def generate(config: Path, *args: str) -> tuple[int, str, str]:
+    return run("--config", str(config), "generate", "--as-of", AS_OF.isoformat(), *args)
+
+
+def docs_by_title(emulator: SheetsEmulator) -> dict[str, str]:
+    return {doc.name: doc.id for doc in emulator.store.docs.docs.values()}
+
+
+def incidents_text(tmp_path: Path) -> str:
+    return str(XlsxRegister(tmp_path / "register.xlsx").read().tables["Incidents"])
+
+
+# --- creating --------------------------------------------------------------------------------------
+
+
+def test_each_draft_becomes_a_google_doc_in_the_folder(tmp_path: Path, drive: SheetsEmulator) -> None:
+    folder = drive.create_folder()
+    code, out, _ = generate(project(tmp_path, drive, folder))
+    assert code == 0, out
+    assert sorted(docs_by_title(drive)) == [
+        P0_TITLE,
+        "2026-11-24-inc-2-search-latency-degraded",
+        "2026-11-25-inc-3-internal-dashboard-shows-stale-data",
+    ]
+
+
+def test_doc_holds_the_rendered_markdown_without_front_matter(tmp_path: Path, drive: SheetsEmulator) -> None:
+    generate(project(tmp_path, drive, drive.create_folder()))
+    content = drive.store.docs.docs[docs_by_title(drive)[P0_TITLE]].content
+    assert content.startswith("# Post-mortem: INC-1")
+
+
+def test_doc_records_its_incident_and_hash_in_app_properties(tmp_path: Path, drive: SheetsEmulator) -> None:
+    generate(project(tmp_path, drive, drive.create_folder()))
+    properties = drive.store.docs.docs[docs_by_title(drive)[P0_TITLE]].app_properties
+    assert (properties["pmsheets"], properties["pmsheets-incident"], len(properties["pmsheets-sha256"])) == ("postmortem", "INC-1", 64)
+
+
+def test_doc_link_fills_the_blank_post_mortem_doc_cell(tmp_path: Path, drive: SheetsEmulator) -> None:
+    generate(project(tmp_path, drive, drive.create_folder()))
+    assert f"https://docs.google.com/document/d/{docs_by_title(drive)[P0_TITLE]}/edit" in incidents_text(tmp_path)
+
+
+def test_upload_asks_drive_to_convert_markdown_to_a_google_doc(tmp_path: Path, drive: SheetsEmulator) -> None:
+    generate(project(tmp_path, drive, drive.create_folder()))
+    creates = [r for r in drive.requests if r.method == "POST" and r.path == "/upload/drive/v3/files"]
+    assert len(creates) == 3
+
+
+# --- finding them again ------------------------------------------------------------------------------
+
+
+def test_rerun_with_nothing_changed_makes_two_requests(tmp_path: Path, drive: SheetsEmulator) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    before = drive.count("drive")
+    code, out, _ = generate(config)
+    assert (code, drive.count("drive") - before) == (0, 2), out  # the folder, one listing
+    assert out.count(": unchanged") == 3
+
+
+def test_renamed_doc_is_found_again_by_its_app_properties(tmp_path: Path, drive: SheetsEmulator) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    drive.store.docs.docs[docs_by_title(drive)[P0_TITLE]].name = "Checkout outage (renamed)"
+    generate(config)
+    assert len(drive.store.docs.docs) == 3
+
+
+def test_unedited_doc_is_refreshed_when_the_register_changes(tmp_path: Path, drive: SheetsEmulator) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    _, out, _ = generate(config, "--as-of", "2027-03-05T09:00+00:00")  # later: INC-1's long-term ACT-3 turns overdue
+    doc = drive.store.docs.docs[docs_by_title(drive)[P0_TITLE]]
+    assert "In progress (overdue)" in doc.content
+    assert "updated" in out
+
+
+def test_doc_a_person_edited_is_kept(tmp_path: Path, drive: SheetsEmulator) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    doc_id = docs_by_title(drive)[P0_TITLE]
+    drive.edit_doc(doc_id, "# Post-mortem: INC-1\n\nOur own words.\n")
+    _, out, _ = generate(config, "--as-of", "2026-12-24T09:00+00:00")
+    assert drive.store.docs.docs[doc_id].content == "# Post-mortem: INC-1\n\nOur own words.\n"
+    assert f"{P0_TITLE}: kept, edited by hand" in out
+
+
+def test_force_replaces_an_edited_doc_and_names_the_version_history(tmp_path: Path, drive: SheetsEmulator) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    doc_id = docs_by_title(drive)[P0_TITLE]
+    drive.edit_doc(doc_id, "Our own words.\n")
+    _, out, _ = generate(config, "--force", "--incident", "INC-1")
+    assert drive.store.docs.docs[doc_id].content.startswith("# Post-mortem: INC-1")
+    assert "version history" in out
+
+
+def test_dry_run_creates_no_doc(tmp_path: Path, drive: SheetsEmulator) -> None:
+    generate(project(tmp_path, drive, drive.create_folder()), "--dry-run")
+    assert drive.store.docs.docs == {}
+
+
+# --- what goes wrong ---------------------------------------------------------------------------------
+
+
+def test_folder_outside_a_shared_drive_says_why_in_one_line(tmp_path: Path, drive: SheetsEmulator) -> None:
+    code, _, err = generate(project(tmp_path, drive, drive.create_folder(shared_drive=False)))
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "service accounts have no Drive storage of their own" in err
+    assert "shared drive" in err
+
+
+def test_folder_not_shared_names_the_folder_and_the_account(tmp_path: Path, drive: SheetsEmulator) -> None:
+    folder = drive.create_folder(shared_with=("someone@example.com",))
+    code, _, err = generate(project(tmp_path, drive, folder))
+    assert code == 2
+    assert folder in err
+    assert "pmsheets-bot@pmsheets-emulator.iam.gserviceaccount.com" in err
+
+
+def test_no_register_link_when_the_doc_could_not_be_created(tmp_path: Path, drive: SheetsEmulator) -> None:
+    generate(project(tmp_path, drive, drive.create_folder(shared_drive=False)))
+    assert "docs.google.com" not in incidents_text(tmp_path)
+
+
+# --- the emulator's Drive, as the read-back uses it -------------------------------------------------------
+
+
+def test_export_as_markdown_gives_the_document_back(tmp_path: Path, drive: SheetsEmulator) -> None:
+    from pmsheets import config as config_module
+    from pmsheets.outputs.google_docs import open_drive
+
+    generate(project(tmp_path, drive, drive.create_folder()))
+    exported = open_drive(config_module.load(tmp_path / "pmsheets.yaml")).export(docs_by_title(drive)[P0_TITLE])
+    assert read_document(P0_TITLE, exported).actions[0].id == "ACT-1"
+
+
+# --- doctor ---------------------------------------------------------------------------------------------
+
+
+def doctor(config: Path) -> tuple[int, str]:
+    code, out, _ = run("--config", str(config), "doctor")
+    return code, out
+
+
+def test_doctor_accepts_a_shared_drive_folder_the_account_can_write(tmp_path: Path, drive: SheetsEmulator) -> None:
+    code, out = doctor(project(tmp_path, drive, drive.create_folder("Post-mortems")))
+    assert "ok    post-mortems: Drive folder Post-mortems" in out
+    assert code == 0
+
+
+def test_doctor_fails_on_a_my_drive_folder_for_a_service_account(tmp_path: Path, drive: SheetsEmulator) -> None:
+    code, out = doctor(project(tmp_path, drive, drive.create_folder(shared_drive=False)))
+    assert "FAIL  post-mortems: Drive folder" in out
+    assert "no Drive storage of their own" in out
+    assert code == 1
+
+
+def test_doctor_names_the_account_to_share_a_missing_folder_with(tmp_path: Path, drive: SheetsEmulator) -> None:
+    code, out = doctor(project(tmp_path, drive, "0AnotThere"))
+    assert "0AnotThere" in out
+    assert "pmsheets-bot@pmsheets-emulator.iam.gserviceaccount.com" in out
+    assert code == 1
