@@ -20,6 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-on-exit", type=Path, help="write the spreadsheet back to this .xlsx when stopping")
     parser.add_argument("--key-out", type=Path, help="write a service-account key file that points at the emulator")
     parser.add_argument("--email", default=DEFAULT_EMAIL, help="service account the spreadsheet is shared with")
+    parser.add_argument(
+        "--drive-folder",
+        metavar="NAME",
+        help="also create a Drive folder in a shared drive, shared with --email (for postmortems.publish: google_docs)",
+    )
+    parser.add_argument("--docs-on-exit", type=Path, metavar="DIR", help="write each Google Doc's Markdown into DIR when stopping")
     return parser
 
 
@@ -40,12 +46,24 @@ def main(argv: list[str], *, ready: threading.Event | None = None, stop: threadi
         if args.save_on_exit:
             emulator.save_xlsx(spreadsheet_id, args.save_on_exit)
             print(f"saved {args.save_on_exit}", flush=True)
+        if args.docs_on_exit:
+            _save_docs(emulator, args.docs_on_exit)
     return 0
+
+
+def _save_docs(emulator: SheetsEmulator, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = list(emulator.store.docs.docs.values())
+    for doc in docs:
+        (folder / f"{doc.id}.md").write_text(doc.content, encoding="utf-8")
+    print(f"saved {len(docs)} Google Doc(s) to {folder}", flush=True)
 
 
 def _prepare(emulator: SheetsEmulator, args: argparse.Namespace) -> str:
     if args.key_out:
         emulator.write_key_file(args.key_out, args.email)
+    if args.drive_folder:
+        args.folder_id = emulator.create_folder(args.drive_folder, shared_with=(args.email,))
     if args.load:
         return emulator.load_xlsx(args.load, shared_with=(args.email,))
     # Like a new spreadsheet in Google Sheets: one empty tab, ready for `pmsheets init --sheet ID`.
@@ -55,6 +73,8 @@ def _prepare(emulator: SheetsEmulator, args: argparse.Namespace) -> str:
 def _announce(emulator: SheetsEmulator, args: argparse.Namespace, spreadsheet_id: str) -> None:
     print(f"Sheets emulator at {emulator.url}", flush=True)
     print(f"spreadsheet id: {spreadsheet_id}{'' if args.load else ' (empty)'}", flush=True)
+    if args.drive_folder:
+        print(f"Drive folder id: {args.folder_id} ({args.drive_folder}, in a shared drive)", flush=True)
     if args.key_out:
         print(f"service-account key: {args.key_out} ({args.email})", flush=True)
     print("stop with Ctrl-C", flush=True)

@@ -177,5 +177,11 @@ def test_cronjob_takes_secrets_from_a_secret_never_from_the_manifest() -> None:
 def test_cronjob_config_is_a_valid_pmsheets_config_writing_only_to_the_data_volume() -> None:
     config = from_mapping(yaml.safe_load(manifests()["ConfigMap"]["data"]["pmsheets.yaml"]))
     assert config.worker.heartbeat.is_relative_to("/data")
-    assert config.postmortems.dir.is_relative_to("/data")
     assert config.reports.dir.is_relative_to("/data")
+
+
+def test_cronjob_publishes_the_drafts_instead_of_keeping_them_on_the_volume() -> None:
+    config = from_mapping(yaml.safe_load(manifests()["ConfigMap"]["data"]["pmsheets.yaml"]))
+    env = {item["name"]: item.get("value") for item in pod()["containers"][0]["env"]}
+    assert config.postmortems.publish == "google_docs"
+    assert env["XDG_CACHE_HOME"].startswith("/data/")
