@@ -332,3 +332,28 @@ def test_doctor_fails_on_an_unreachable_remote(tmp_path: Path) -> None:
     code, out = doctor(project(tmp_path, tmp_path / "nowhere.git"))
     assert "FAIL  post-mortems: cannot reach postmortems.git.remote" in out
     assert code == 1
+
+
+# --- reading the documents back --------------------------------------------------------------------
+
+
+def test_read_back_sees_the_status_a_pm_pushed(tmp_path: Path, remote: Path, pm: PM) -> None:
+    from pmsheets.core.documents import DocumentFacts
+    from pmsheets.outputs.publish import read_documents
+
+    config = project(tmp_path, remote)
+    generate(config)
+    pm.pull()
+    text = (pm.folder / P0_DOC).read_text(encoding="utf-8").replace("| Status | Not started |", "| Status | Reviewed |")
+    pm.edit_and_push(P0_DOC, text)
+    found = read_documents(config_module.load(config)).by_incident["INC-1"]
+    assert isinstance(found, DocumentFacts)
+    assert found.status == "Reviewed"
+
+
+def test_read_back_of_an_unreachable_remote_says_so_once(tmp_path: Path) -> None:
+    from pmsheets.outputs.publish import read_documents
+
+    documents = read_documents(config_module.load(project(tmp_path, tmp_path / "nowhere.git")))
+    assert "could not reach postmortems.git.remote" in str(documents.problem)
+    assert documents.by_incident == {}

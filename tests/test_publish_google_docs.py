@@ -6,11 +6,12 @@ A person's edit is the emulator's `edit_doc`: new content, and they become the l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pmsheets.core.documents import read_document
+from pmsheets.core.documents import Documents, Unreadable, read_document
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.testing import clock, sheets_emulator
@@ -206,3 +207,80 @@ def test_doctor_names_the_account_to_share_a_missing_folder_with(tmp_path: Path,
     assert "0AnotThere" in out
     assert "pmsheets-bot@pmsheets-emulator.iam.gserviceaccount.com" in out
     assert code == 1
+
+
+# --- the offline walkthrough of docs/postmortems.md --------------------------------------------------------
+
+
+def test_emulator_command_serves_a_drive_folder_generate_publishes_into(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+
+    from sheets_emulator.cli import main as emulator_main
+
+    ready, stop = threading.Event(), threading.Event()
+    argv = ["--key-out", str(tmp_path / "key.json"), "--drive-folder", "Post-mortems", "--docs-on-exit", str(tmp_path / "docs")]
+    runner = threading.Thread(target=emulator_main, args=(argv,), kwargs={"ready": ready, "stop": stop})
+    runner.start()
+    try:
+        assert ready.wait(10)
+        out = capsys.readouterr().out
+        url, folder = out.split("Sheets emulator at ")[1].split()[0], out.split("Drive folder id: ")[1].split()[0]
+        write_workbook(tmp_path / "register.xlsx", sample_tables())
+        config = tmp_path / "pmsheets.yaml"
+        config.write_text(
+            "register:\n  path: register.xlsx\npostmortems:\n  publish: google_docs\n"
+            f"  google_docs:\n    folder: {folder}\n    credentials: key.json\n    api_endpoint: {url}\n",
+            encoding="utf-8",
+        )
+        assert generate(config)[0] == 0
+    finally:
+        stop.set()
+        runner.join(10)
+    assert len(list((tmp_path / "docs").glob("*.md"))) == 3
+
+
+# --- reading the Docs back ---------------------------------------------------------------------------------
+
+
+def exports(emulator: SheetsEmulator) -> int:
+    return sum(1 for r in emulator.requests if r.path.endswith("/export"))
+
+
+@pytest.fixture
+def read_back(tmp_path: Path, drive: SheetsEmulator, monkeypatch: pytest.MonkeyPatch) -> Callable[[], Documents]:
+    from pmsheets import config as config_module
+    from pmsheets.outputs.publish import read_documents
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    return lambda: read_documents(config_module.load(config))
+
+
+def test_read_back_exports_each_doc_once(drive: SheetsEmulator, read_back: Callable[[], Documents]) -> None:
+    documents = read_back()
+    assert (sorted(documents.by_incident), exports(drive)) == (["INC-1", "INC-2", "INC-3"], 3)
+
+
+def test_read_back_exports_nothing_when_no_doc_changed(drive: SheetsEmulator, read_back: Callable[[], Documents]) -> None:
+    read_back()
+    read_back()
+    assert exports(drive) == 3
+
+
+def test_read_back_exports_again_only_the_doc_a_person_edited(drive: SheetsEmulator, read_back: Callable[[], Documents]) -> None:
+    read_back()
+    drive.edit_doc(docs_by_title(drive)[P0_TITLE], "# Post-mortem\n\n| Field | Value |\n| --- | --- |\n| Status | Closed |\n")
+    documents = read_back()
+    assert exports(drive) == 4
+    assert getattr(documents.by_incident["INC-1"], "status", None) == "Closed"
+
+
+def test_read_back_names_a_doc_that_was_deleted(drive: SheetsEmulator, read_back: Callable[[], Documents]) -> None:
+    read_back()
+    doc_id = docs_by_title(drive)[P0_TITLE]
+    with drive.store.lock:
+        drive.store.docs.delete_doc(doc_id)
+    found = read_back().of("INC-1", f"https://docs.google.com/document/d/{doc_id}/edit")
+    assert isinstance(found, Unreadable)
+    assert found.name == P0_TITLE

@@ -9,8 +9,10 @@ in any case, and the status may be the template's Metadata row or a line `Status
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pmsheets.model import PostmortemStatus
 
 CHECKED_SECTIONS = ("Impact", "Root cause", "Corrective actions")
 """The sections a reviewed post-mortem must have written (the policy's "summarise impact and root cause", "list corrective actions")."""
@@ -159,3 +161,81 @@ def _is_separator(cells: Sequence[str]) -> bool:
 
 def _is_header(cells: Sequence[str]) -> bool:
     return bool(cells) and _plain(cells[0]).lower() == "id"
+
+
+Read = DocumentFacts | Unreadable
+
+
+@dataclass(frozen=True, slots=True)
+class Documents:
+    """The post-mortem documents as read at the start of a check, for the rules to compare with the register."""
+
+    by_incident: Mapping[str, Read] = field(default_factory=dict)
+    """The tool's documents, by the incident their front matter (or appProperties) names."""
+    by_link: Mapping[str, Read] = field(default_factory=dict)
+    """Every document read, by the link the register's Post-mortem doc cell would hold."""
+    link_prefix: str | None = None
+    """Links starting with this point at the place the tool reads; such a link with no document is a deleted one."""
+    problem: str | None = None
+    """The place could not be read at all (the message says why); no document is then checked."""
+
+    def of(self, incident_id: str | None, link: str | None) -> Read | None:
+        """The incident's document: the tool's own, else the one its link points at (None: none known)."""
+        if incident_id is not None and incident_id in self.by_incident:
+            return self.by_incident[incident_id]
+        if link is None:
+            return None
+        if link in self.by_link:
+            return self.by_link[link]
+        if self.link_prefix and link.startswith(self.link_prefix):
+            return Unreadable(link.rsplit("/", 1)[-1] or link, "it is not there any more (deleted or moved?)")
+        return None
+
+
+NO_DOCUMENTS = Documents()
+
+
+# --- what the read-back rules say (policy.py declares the rules; these are their messages) ----------
+
+_REPORTS_COUNT = "The reports count the register's status: correct whichever is wrong."
+_NOT_TRACKED = "The post-mortem is not complete until actions are tracked."
+
+
+def document_status(facts: DocumentFacts) -> PostmortemStatus | None:
+    wanted = (facts.status or "").strip().lower()
+    return next((status for status in PostmortemStatus if status.value.lower() == wanted), None)
+
+
+def status_differs(register_status: PostmortemStatus, facts: DocumentFacts) -> str | None:
+    """The document says Reviewed or Closed and the register does not (or the reverse)."""
+    said = document_status(facts)
+    if said is None or said is register_status or not (said.reviewed or register_status.reviewed):
+        return None
+    return f"the document {facts.name} says Status: {said}, the register says {register_status}. {_REPORTS_COUNT}"
+
+
+def sections_unwritten(register_status: PostmortemStatus, facts: DocumentFacts) -> str | None:
+    if not register_status.reviewed or not facts.unwritten:
+        return None
+    sections = ", ".join(facts.unwritten)
+    return f"the post-mortem is {register_status} but its document {facts.name} has nothing written (or a template placeholder) under {sections}. Write them before the review counts."
+
+
+def untracked_actions(facts: DocumentFacts, tracked: Collection[str]) -> list[str]:
+    """One message per action the document lists that has no row (by ID) in the Actions tab."""
+    messages = []
+    for action in facts.actions:
+        what = f"'{action.text[:60]}'" if action.text else "a row"
+        if not action.id:
+            messages.append(
+                f"the document {facts.name} lists {what} with no action ID. Add it to the Actions tab and put its ID in the document. {_NOT_TRACKED}"
+            )
+        elif action.id not in tracked:
+            messages.append(
+                f"the document {facts.name} lists {action.id} ({what}), which has no row in the Actions tab. Add it there. {_NOT_TRACKED}"
+            )
+    return messages
+
+
+def unreadable(document: Unreadable) -> str:
+    return f"the post-mortem document {document.name} cannot be read: {document.reason}. Its checks were skipped."

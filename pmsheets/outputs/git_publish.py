@@ -27,9 +27,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from pmsheets.config import GitPublishConfig
+from pmsheets.core.documents import Documents
 from pmsheets.errors import PmsheetsError
-from pmsheets.outputs.postmortems import DocumentResult, FolderStore
-from pmsheets.outputs.publish import PublishRetry
+from pmsheets.outputs.postmortems import DocumentResult, FolderStore, read_folder
+from pmsheets.outputs.publish import PublishRetry, cache_root
 
 PUSH_ATTEMPTS = 3
 """A busy repository can move again between our fetch and our push; give up after this many tries."""
@@ -69,11 +70,6 @@ def run_git(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> GitResult
     return GitResult(done.returncode, done.stdout, done.stderr)
 
 
-def default_cache_dir(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_CACHE_HOME") or str(Path(environ.get("HOME") or Path.home()) / ".cache")
-    return Path(base) / "pmsheets" / "git"
-
-
 class GitPublisher:
     """Opens the clone for generate (a FolderStore on `path` inside it), then commits and pushes."""
 
@@ -87,7 +83,7 @@ class GitPublisher:
         self.run = run
         self.link_base = link_base
         self.web_base = link_base or web_folder(settings.remote, settings.branch, settings.path)
-        cache = settings.cache_dir or default_cache_dir(self.environ)
+        cache = settings.cache_dir or cache_root(self.environ) / "git"
         self.clone = cache / clone_name(settings.remote, settings.branch)
         self.offline: str | None = None
         self.token = self._token()
@@ -132,6 +128,16 @@ class GitPublisher:
             return ""
         self._push()
         return f"pushed {len(written)} draft(s) to {display_remote(self.settings.remote)} ({self.settings.branch})"
+
+    def read_documents(self) -> Documents:
+        """The folder as the remote branch has it now; offline, the clone's copy from the last run, said so."""
+        store = self.open()
+        prefix = f"{self.web_base}/" if self.web_base else None
+        documents = read_folder(store.folder, store.link_of, prefix)
+        if self.offline is None:
+            return documents
+        problem = f"could not reach postmortems.git.remote {display_remote(self.settings.remote)} ({self.offline}); the documents were not checked"
+        return Documents(problem=problem)
 
     def check(self) -> str:
         """The remote answers and has the branch (or is empty); pushing is only proven by a push."""

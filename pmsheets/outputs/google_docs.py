@@ -19,17 +19,22 @@ changed. Nothing changed: two requests.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import requests
 from google.auth.exceptions import GoogleAuthError
 
 from pmsheets.config import Config, GoogleDocsConfig
+from pmsheets.core.documents import DocumentFacts, Documents, ListedAction, Read, Unreadable, read_document
 from pmsheets.errors import ConfigError, PmsheetsError
+from pmsheets.files import write_text_atomically
 from pmsheets.outputs.postmortem_doc import Outcome, body_hash, read_front_matter
 from pmsheets.outputs.postmortems import DocumentResult
+from pmsheets.outputs.publish import cache_root
 from pmsheets.register.google_auth import DRIVE_SCOPES, load_identity
 from pmsheets.register.google_session import GOOGLE_APIS, GOOGLE_SHEETS, EndpointSession
 
@@ -175,12 +180,13 @@ class DocsStore:
 class DocsPublisher:
     attempts = 1
 
-    def __init__(self, drive: Drive) -> None:
-        self.drive = drive
+    def __init__(self, drive: Drive, cache_file: Path) -> None:
+        self.drive, self.cache_file = drive, cache_file
 
     @classmethod
-    def from_config(cls, config: Config) -> DocsPublisher:
-        return cls(open_drive(config))
+    def from_config(cls, config: Config, environ: Mapping[str, str] | None = None) -> DocsPublisher:
+        drive = open_drive(config)
+        return cls(drive, cache_root(os.environ if environ is None else environ) / "docs" / f"{drive.folder}.json")
 
     @property
     def where(self) -> str:
@@ -200,6 +206,29 @@ class DocsPublisher:
     def finish(self, results: Sequence[DocumentResult]) -> str:
         return ""
 
+    def read_documents(self) -> Documents:
+        """One listing, then an export of each Doc whose version moved since the last read (kept in the cache file)."""
+        listed = [doc for doc in map(doc_file, self.drive.our_docs()) if doc is not None]
+        cache = ReadCache.load(self.cache_file)
+        by_incident: dict[str, Read] = {}
+        by_link: dict[str, Read] = {}
+        for doc in listed:
+            found = cache.get(doc) or self._export(doc)
+            cache.put(doc, found)
+            by_incident.setdefault(doc.incident_id, found)
+            by_link[doc.link] = found
+        gone = f"deleted, or no longer shared with {self.drive.account or 'your Google account'}"
+        for doc_id, name in cache.forget_all_but({doc.id for doc in listed}).items():
+            by_link[DOC_LINK.format(id=doc_id)] = Unreadable(name, gone)
+        cache.save(self.cache_file)
+        return Documents(by_incident, by_link)
+
+    def _export(self, doc: DocFile) -> Read:
+        try:
+            return read_document(doc.name, self.drive.export(doc.id))
+        except DocsUnavailable as error:
+            return Unreadable(doc.name, str(error))
+
     def check(self) -> str:
         info = self.drive.folder_info()
         name, who = info.get("name", self.drive.folder), self.drive.account or "your Google account"
@@ -216,6 +245,66 @@ class DocsPublisher:
             )
             raise DocsUnavailable(msg)
         return f"Drive folder {name} ({self.drive.folder}) is in a shared drive and {who} can add Docs to it"
+
+
+class ReadCache:
+    """What each Doc said at a version: a Doc is exported again only once a person (or the tool) changed it."""
+
+    def __init__(self, entries: dict[str, dict[str, Any]]) -> None:
+        self.entries = entries
+        self.dirty = False
+
+    @classmethod
+    def load(cls, path: Path) -> ReadCache:
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls({})  # no cache yet, or a damaged one: read every Doc again
+        return cls(entries if isinstance(entries, dict) else {})
+
+    def get(self, doc: DocFile) -> DocumentFacts | None:
+        entry = self.entries.get(doc.id)
+        if not isinstance(entry, dict) or entry.get("version") != doc.version:
+            return None
+        try:
+            facts = entry["facts"]
+            actions = tuple(ListedAction(str(item[0]), str(item[1])) for item in facts["actions"])
+            return DocumentFacts(str(facts["name"]), facts["status"], tuple(facts["unwritten"]), actions)
+        except (KeyError, TypeError, IndexError):
+            return None
+
+    def put(self, doc: DocFile, found: Read) -> None:
+        if not isinstance(found, DocumentFacts) or self.get(doc) == found:
+            return
+        facts = {
+            "name": found.name,
+            "status": found.status,
+            "unwritten": list(found.unwritten),
+            "actions": [[a.id, a.text] for a in found.actions],
+        }
+        self.entries[doc.id] = {"version": doc.version, "name": doc.name, "facts": facts}
+        self.dirty = True
+
+    def forget_all_but(self, ids: set[str]) -> dict[str, str]:
+        """Drop the Docs no longer listed; their id -> name, for one warning each."""
+        gone = {
+            doc_id: str(entry.get("name", doc_id))
+            for doc_id, entry in self.entries.items()
+            if doc_id not in ids and isinstance(entry, dict)
+        }
+        for doc_id in gone:
+            del self.entries[doc_id]
+        self.dirty |= bool(gone)
+        return gone
+
+    def save(self, path: Path) -> None:
+        if not self.dirty:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, json.dumps(self.entries, ensure_ascii=False))
+        except OSError:
+            pass  # only a cache: the next run reads the Docs again
 
 
 def doc_file(found: Mapping[str, Any]) -> DocFile | None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import jinja2
 
 from pmsheets.config import DEFAULT_REFERENCES
+from pmsheets.core.documents import Documents, Read, Unreadable, read_document
 from pmsheets.core.policy import Context
 from pmsheets.core.schema import INCIDENTS, RawWorkbook, is_blank, normalize
 from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
@@ -90,6 +91,27 @@ def find_documents(folder: Path) -> dict[str, Path]:
         if front is not None and front.incident_id is not None:
             found.setdefault(front.incident_id, path)
     return found
+
+
+def read_folder(folder: Path, link_of: Callable[[str], str | None], link_prefix: str | None) -> Documents:
+    """Every Markdown document in the folder, by incident (front matter) and by the link it would have."""
+    by_incident: dict[str, Read] = {}
+    by_link: dict[str, Read] = {}
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            found: Read = Unreadable(path.name, error.strerror or str(error))
+            text = ""
+        else:
+            found = read_document(path.name, text)
+        front = read_front_matter(text)
+        if front is not None and front.incident_id is not None:
+            by_incident.setdefault(front.incident_id, found)
+        link = link_of(path.name)
+        if link is not None:
+            by_link[link] = found
+    return Documents(by_incident, by_link, link_prefix)
 
 
 def generate(

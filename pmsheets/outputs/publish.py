@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from pmsheets.config import Config
+from pmsheets.core.documents import Documents
 from pmsheets.core.policy import Policy, policy_context
 from pmsheets.core.schema import RawWorkbook
 from pmsheets.errors import PmsheetsError
 from pmsheets.model import Register
 from pmsheets.outputs import postmortems
 from pmsheets.outputs.postmortem_doc import Outcome
-from pmsheets.outputs.postmortems import DocumentResult, DocumentStore, FolderStore
+from pmsheets.outputs.postmortems import DocumentResult, DocumentStore, FolderStore, read_folder
 from pmsheets.register import RegisterBackend
 
 
@@ -48,6 +50,10 @@ class Publisher(Protocol):
 
     def check(self) -> str:
         """For `pmsheets doctor`: a line saying the place is there and writable, else PmsheetsError saying why."""
+        ...
+
+    def read_documents(self) -> Documents:
+        """The documents as they are now, for the read-back rules (one listing, one read per changed document)."""
         ...
 
 
@@ -76,6 +82,10 @@ class LocalPublisher:
 
     def check(self) -> str:
         return f"drafts are written to {self.settings.dir}"
+
+    def read_documents(self) -> Documents:
+        link_base = self.settings.link_base
+        return read_folder(self.settings.dir, self.open().link_of, f"{link_base}/" if link_base else None)
 
 
 def publisher_for(config: Config) -> Publisher:
@@ -115,6 +125,12 @@ class Drafted:
         parts += [self.published] if self.published else []
         parts += [f"filled {', '.join(self.cells)}"] if self.cells else []
         return "; ".join(parts)
+
+
+def cache_root(environ: Mapping[str, str]) -> Path:
+    """Where the tool keeps what it can rebuild (the git clone, the Docs' read-back): $XDG_CACHE_HOME/pmsheets, else ~/.cache/pmsheets."""
+    base = environ.get("XDG_CACHE_HOME") or str(Path(environ.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "pmsheets"
 
 
 class PublishRetry(PmsheetsError):
@@ -166,3 +182,11 @@ def draft_and_link(
 def _gave_up(error: PmsheetsError, attempts: int) -> PmsheetsError:
     msg = f"{error} Gave up after {attempts} attempts; the next run tries again."
     return PublishRetry(msg)
+
+
+def read_documents(config: Config) -> Documents:
+    """The current documents wherever postmortems.publish keeps them; never raises for a place that cannot be read."""
+    try:
+        return publisher_for(config).read_documents()
+    except PmsheetsError as error:
+        return Documents(problem=str(error))
