@@ -45,6 +45,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/sheets_cycle.py --sizes 1000 10000
+	$(BIN)/python bench/publish.py --drafts 1 50
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/export.py
 
