@@ -36,7 +36,7 @@ demo: $(STAMP)
 	$(BIN)/pmsheets --config demo/pmsheets.yaml validate; test $$? -le 1
 	@echo "Demo register: demo/register.xlsx (its Findings tab now lists the findings above)."
 	$(BIN)/pmsheets --config demo/pmsheets.yaml generate
-	@echo "Post-mortem drafts: demo/docs/postmortems/ (see docs/postmortems.md)."
+	@echo "Post-mortem drafts: demo/docs/postmortems/ (postmortems.publish: local; the git and Google Docs modes: docs/postmortems.md)."
 	$(BIN)/pmsheets --config demo/pmsheets.yaml report
 	$(BIN)/pmsheets --config demo/pmsheets.yaml export
 	@echo "Weekly report previews and the Excel snapshot: demo/reports/ (see docs/reports.md)."
