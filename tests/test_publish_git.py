@@ -106,7 +106,7 @@ def remote_log(remote: Path) -> list[str]:
 
 def draft_with(config: Path, run: object) -> Drafted:
     """The draft-and-link step with a GitPublisher whose git runner is `run`."""
-    checked = check_register(config_module.load(config), AS_OF.isoformat())
+    checked = check_register(config_module.load(config), AS_OF)
     settings = checked.config.postmortems
     assert settings.git is not None
     publisher = GitPublisher(settings.git, settings.link_base, run=run)  # type: ignore[arg-type]
@@ -331,7 +331,7 @@ def test_doctor_reaches_the_remote_and_its_branch(tmp_path: Path, remote: Path) 
 def test_doctor_fails_on_an_unreachable_remote(tmp_path: Path) -> None:
     code, out = doctor(project(tmp_path, tmp_path / "nowhere.git"))
     assert "FAIL  post-mortems: cannot reach postmortems.git.remote" in out
-    assert code == 1
+    assert code == 2  # doctor: a failed check
 
 
 # --- reading the documents back --------------------------------------------------------------------

@@ -199,14 +199,14 @@ def test_doctor_fails_on_a_my_drive_folder_for_a_service_account(tmp_path: Path,
     code, out = doctor(project(tmp_path, drive, drive.create_folder(shared_drive=False)))
     assert "FAIL  post-mortems: Drive folder" in out
     assert "no Drive storage of their own" in out
-    assert code == 1
+    assert code == 2  # doctor: a failed check
 
 
 def test_doctor_names_the_account_to_share_a_missing_folder_with(tmp_path: Path, drive: SheetsEmulator) -> None:
     code, out = doctor(project(tmp_path, drive, "0AnotThere"))
     assert "0AnotThere" in out
     assert "pmsheets-bot@pmsheets-emulator.iam.gserviceaccount.com" in out
-    assert code == 1
+    assert code == 2  # doctor: a failed check
 
 
 # --- the offline walkthrough of docs/postmortems.md --------------------------------------------------------
