@@ -22,8 +22,8 @@ from pmsheets.ops.lease import lease_for
 from pmsheets.outputs.git_publish import GitPublisher, GitResult, clone_name, run_git, web_folder
 from pmsheets.outputs.publish import Drafted, draft_and_link
 from pmsheets.register.xlsx import XlsxRegister
+from tests.builders import AS_OF, write_workbook
 from tests.cli_helpers import run
-from tests.conftest import AS_OF, write_workbook
 from tests.postmortem_fixtures import LINK_BASE, sample_tables
 from tests.worker_fixtures import Cycles, worker_config
 

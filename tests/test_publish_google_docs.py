@@ -15,8 +15,8 @@ from pmsheets.core.documents import Documents, Unreadable, read_document
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.testing import clock, sheets_emulator
+from tests.builders import AS_OF, write_workbook
 from tests.cli_helpers import run
-from tests.conftest import AS_OF, write_workbook
 from tests.postmortem_fixtures import sample_tables
 
 P0_TITLE = "2026-11-20-inc-1-checkout-api-outage"
