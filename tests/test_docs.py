@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pmsheets.cli.main import build_parser
-from pmsheets.core.policy import RULE_LEVELS, RULES
+from pmsheets.core.policy import RULE_LEVELS, RULES, Policy
 from pmsheets.core.schema import FINDINGS_HEADERS, PM_TABS, Column, Tab
 from pmsheets.model import Rule
 
@@ -109,6 +109,17 @@ def test_rules_doc_glance_table_is_the_declarations() -> None:
     assert glance_table() in RULES_MD.read_text(encoding="utf-8"), (
         f"docs/rules.md's 'All rules at a glance' table differs from the declarations; it should read:\n{glance_table()}"
     )
+
+
+_SETTING_ROW = re.compile(r"^\| `policy\.(\w+)` \| `([^`]+)` \|", re.MULTILINE)
+
+
+def test_rules_doc_settings_table_shows_the_policy_defaults() -> None:
+    # The Policy dataclass is where the defaults are; the page repeats them for PMs, so it is checked.
+    shown = dict(_SETTING_ROW.findall(RULES_MD.read_text(encoding="utf-8")))
+    assert shown, "docs/rules.md has no `policy.*` rows in 'Settings that change the rules'"
+    defaults = {key: f"{getattr(Policy(), key):g}" for key in shown}
+    assert shown == defaults
 
 
 # --- CLI subcommands ----------------------------------------------------------------------------

@@ -279,6 +279,8 @@ def _when_blank(record: Incident | Action, field_name: str, message: str) -> Seq
     return [(record, field_name, message)] if _blank(record, field_name) else NO_HITS
 
 
+_DEFAULTS = Policy()
+"""The docs' table states the default thresholds; they come from here, not from a second copy."""
 # The policy's sentences are quoted verbatim, its en dashes included.
 _DRAFT_WITHIN = "Draft within 24–48 hours of incident resolution."  # noqa: RUF001
 _DRAFT_WITHIN_HOURS = "Draft within 24–48 hours"  # noqa: RUF001
@@ -499,7 +501,7 @@ def _draft_clock(incident: Incident, ctx: Context) -> tuple[datetime, datetime, 
     "draft-due",
     Level.WARNING,
     on=On.INCIDENTS,
-    fires_when="Not drafted, more than 24 h after resolution",
+    fires_when=f"Not drafted, more than {_DEFAULTS.draft_due_hours:g} h after resolution",
     policy=(_DRAFT_WITHIN,),
 )
 def draft_due(incident: Incident, ctx: Context) -> Sequence[Hit]:
@@ -524,7 +526,7 @@ def draft_due(incident: Incident, ctx: Context) -> Sequence[Hit]:
     "draft-overdue",
     Level.ERROR,
     on=On.INCIDENTS,
-    fires_when="Not drafted, more than 48 h after resolution",
+    fires_when=f"Not drafted, more than {_DEFAULTS.draft_overdue_hours:g} h after resolution",
     policy=(_DRAFT_WITHIN,),
 )
 def draft_overdue(incident: Incident, ctx: Context) -> Sequence[Hit]:
@@ -548,7 +550,7 @@ def draft_overdue(incident: Incident, ctx: Context) -> Sequence[Hit]:
     "review-overdue",
     Level.ERROR,
     on=On.INCIDENTS,
-    fires_when="Not reviewed after the 5th business day after resolution",
+    fires_when=f"Not reviewed within {_DEFAULTS.review_business_days} business days of resolution",
     policy=(
         "Review within 5 business days with relevant stakeholders.",
         "Review with responders and stakeholders, then mark Status: Reviewed.",
@@ -861,7 +863,7 @@ def action_done_without_date(action: Action, ctx: Context) -> Sequence[Hit]:
     "action-due-too-far",
     Level.WARNING,
     on=On.ACTIONS,
-    fires_when="Due more than 30 (Short-term) or 180 (Long-term) days after the review",
+    fires_when=f"Due more than {_DEFAULTS.short_term_max_days} (Short-term) or {_DEFAULTS.long_term_max_days} (Long-term) days after the review",
     policy=("Distinguish short-term vs long-term actions.",),
 )
 def action_due_too_far(action: Action, ctx: Context) -> Sequence[Hit]:
