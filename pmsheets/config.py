@@ -565,7 +565,7 @@ def load(path: Path) -> Config:
         raise ConfigError(msg) from None
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
-        line = f" (line {where.line + 1})" if where is not None else ""
+        line = f" (line {where.line + 1}, column {where.column + 1})" if where is not None else ""
         msg = f"config {path} is not valid YAML{line}: {getattr(error, 'problem', None) or error}"
         raise ConfigError(msg) from None
     return from_mapping(data if data is not None else {}, source=path)

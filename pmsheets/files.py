@@ -7,6 +7,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pmsheets.errors import PmsheetsError
+
+
+class FolderError(PmsheetsError):
+    """A folder for the tool's output could not be created; the message names it and the config key."""
+
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """`write` fills a temporary file in the target's folder, which then replaces `path`.
@@ -33,3 +39,26 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
 
 def write_text_atomically(path: Path, text: str) -> None:
     write_atomically(path, lambda temp: temp.write_text(text, encoding="utf-8", newline="\n"))
+
+
+def write_failed(path: Path, error: OSError, fix: str) -> str:
+    """The one line for a failed write: which file, why, what to do, and that the file a reader had is still whole."""
+    kept = f"the previous {path.name} is unchanged" if path.exists() else "nothing was written"
+    return f"could not write {path}: {_why(path.parent, error)}; {kept}. {fix}"
+
+
+def make_folder(folder: Path, fix: str) -> None:
+    """Create `folder` (and its parents) for a file to come; a failure is one line naming it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"could not create the folder {folder}: {_why(folder, error)}. {fix}"
+        raise FolderError(msg) from None
+
+
+def _why(folder: Path, error: OSError) -> str:
+    """mkdir says 'File exists' when a file has the folder's name: say that instead."""
+    blocked = next((part for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), None)
+    if blocked is not None:
+        return f"{blocked} is a file, not a folder"
+    return str(error.strerror or error)

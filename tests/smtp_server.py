@@ -138,8 +138,8 @@ class Certificate:
         return context
 
 
-def self_signed_certificate(folder: Path) -> Certificate:
-    """A certificate for 127.0.0.1 (and localhost) that only a client told to trust it accepts."""
+def self_signed_certificate(folder: Path, *, names: tuple[str, ...] = ("localhost", HOST)) -> Certificate:
+    """A certificate for `names` (default 127.0.0.1 and localhost) that only a client told to trust it accepts."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pmsheets test SMTP")])
     certificate = (
@@ -150,7 +150,7 @@ def self_signed_certificate(folder: Path) -> Certificate:
         .serial_number(x509.random_serial_number())
         .not_valid_before(CERT_NOT_BEFORE)
         .not_valid_after(CERT_NOT_AFTER)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([_subject_name(name) for name in names]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -158,6 +158,13 @@ def self_signed_certificate(folder: Path) -> Certificate:
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return Certificate(cert_file, key_file)
+
+
+def _subject_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 @contextmanager

@@ -89,7 +89,7 @@ def test_secret_value_is_not_echoed(tmp_path: Path) -> None:
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"is not valid YAML \(line \d+\)"):
+    with pytest.raises(ConfigError, match=r"is not valid YAML \(line \d+, column \d+\)"):
         config.load(write_config(tmp_path, "policy:\n  draft_due_hours: 1\n bad: [\n"))
 
 

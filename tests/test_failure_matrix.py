@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pmsheets import files
 from pmsheets.cli.main import build_parser, main, parse
 from pmsheets.cli.worker import build_worker
 from pmsheets.errors import ExitCode, PmsheetsError
@@ -28,9 +31,13 @@ from pmsheets.network import host_of
 from pmsheets.ops.heartbeat import read_beat
 from tests.builders import write_workbook
 from tests.fault_servers import UNRESOLVABLE, closed_port, fault_server, self_signed_tls_server, service_account_key
-from tests.report_fixtures import sample_tables
+from tests.postmortem_fixtures import sample_tables
+from tests.smtp_server import HOST as SMTP_HOST
+from tests.smtp_server import running_server, self_signed_certificate
 
 AS_OF = "2026-11-27T09:00:00+00:00"
+MONDAY = "2026-11-30T09:30:00+00:00"
+"""Half an hour after the weekly reports' slot: run sends them."""
 SHEET = "1FaultyFaultyFaultyFaultyFaultyFaultyFaulty1"
 TIMEOUT = 0.2  # register.timeout_seconds: a hanging server costs this long per case
 
@@ -63,10 +70,10 @@ class Result:
         return self.out + self.err + self.health
 
 
-def attempt(command: str, config: Path) -> Result:
+def attempt(command: str, config: Path, *, as_of: str = AS_OF) -> Result:
     """Run `command` once; the worker runs its first cycle (the loop then would wait for the next tick)."""
     out, err = io.StringIO(), io.StringIO()
-    argv = [*COMMANDS[command], "--config", str(config)]
+    argv = [as_of if arg == AS_OF else arg for arg in COMMANDS[command]] + ["--config", str(config)]
     if command != "worker":
         code = main(argv, stdout=out, stderr=err)
         return Result(code, out.getvalue(), err.getvalue())
@@ -251,5 +258,231 @@ def test_health_after_a_failed_cycle_names_the_reason(tmp_path: Path, key_factor
     assert result.health.startswith("healthy: last heartbeat")
 
 
+def register_tables() -> dict[str, Any]:
+    return sample_tables()
+
+
 def sample_register(folder: Path) -> Path:
-    return write_workbook(folder / "register.xlsx", sample_tables())
+    return write_workbook(folder / "register.xlsx", register_tables())
+
+
+# --- config --------------------------------------------------------------------------------------------------
+
+CONFIG_FAULTS: dict[str, tuple[str, str]] = {
+    "YAML syntax error": ("register:\n path: register.xlsx\n  backend: xlsx\n", "is not valid YAML (line 3, column 10)"),
+    "a list, not a mapping": ("- register\n- path: register.xlsx\n", "the top level must be a mapping of keys to values"),
+    "unknown top-level key": ("registr:\n  path: register.xlsx\n", "unknown key 'registr'. Did you mean 'register'?"),
+    "secret pasted into the config": ("register:\n  path: register.xlsx\n  password: hunter2-secret\n", "looks like a secret"),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("fault", CONFIG_FAULTS)
+def test_config_fault(fault: str, command: str, tmp_path: Path) -> None:
+    text, names = CONFIG_FAULTS[fault]
+    sample_register(tmp_path)
+    config = tmp_path / "pmsheets.yaml"
+    config.write_text(text, encoding="utf-8")
+    before = fingerprint(tmp_path)
+    result = attempt(command, config)
+    assert_contract(result, command, code=ExitCode.FAILURE, names=names)
+    assert str(config) in result.said
+    assert "hunter2" not in result.said
+    assert fingerprint(tmp_path) == before
+
+
+# --- files: the register -------------------------------------------------------------------------------------
+
+
+def _register_directory(path: Path) -> None:
+    path.mkdir()
+
+
+def _register_not_a_workbook(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "a zip file, but not a workbook")
+
+
+def _register_unreadable(path: Path) -> None:
+    write_workbook(path, register_tables())
+    path.chmod(0)
+
+
+REGISTER_FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "register path is a directory": (_register_directory, "register.xlsx"),
+    "register is a zip but not a workbook": (_register_not_a_workbook, "is not a readable .xlsx workbook"),
+    "register is unreadable": (_register_unreadable, "Permission denied"),
+}
+REGISTER_COMMANDS = ("validate", "generate", "report", "report --send", "export", "run", "worker", "doctor")
+
+
+@pytest.mark.parametrize("command", REGISTER_COMMANDS)
+@pytest.mark.parametrize("fault", REGISTER_FAULTS)
+def test_register_file_fault(fault: str, command: str, tmp_path: Path) -> None:
+    if fault == "register is unreadable" and os.geteuid() == 0:
+        pytest.skip("root reads any file: permissions cannot make the register unreadable")
+    make, names = REGISTER_FAULTS[fault]
+    make(tmp_path / "register.xlsx")
+    config = write_config(tmp_path, {})
+    before = fingerprint(tmp_path) if fault != "register is unreadable" else {}
+    result = attempt(command, config)
+    expected = ExitCode.OK if command == "worker" else ExitCode.FAILURE
+    assert_contract(result, command, code=expected, names=names)
+    if command == "worker":
+        assert names in result.health
+    elif before:
+        assert fingerprint(tmp_path) == before
+
+
+EMPTY_TAB_CODES = {
+    "validate": ExitCode.FINDINGS,
+    "generate": ExitCode.FAILURE,  # no incident can be read, so no draft can be written
+    "report": ExitCode.OK,
+    "report --send": ExitCode.OK,
+    "export": ExitCode.OK,
+    "run": ExitCode.FAILURE,  # its drafts step fails as generate does
+    "worker": ExitCode.OK,
+    "doctor": ExitCode.FAILURE,
+}
+
+
+@pytest.mark.parametrize("command", REGISTER_COMMANDS)
+def test_required_tab_empty_is_a_finding_not_a_crash(command: str, tmp_path: Path) -> None:
+    """An empty Incidents tab is the register's content: a header-missing error finding, and the other commands go on."""
+    content = register_tables()
+    write_workbook(tmp_path / "register.xlsx", {**content, "Incidents": []})
+    config = write_config(tmp_path, {})
+    result = attempt(command, config)
+    assert_contract(result, command, code=EMPTY_TAB_CODES[command], names="")
+    assert leftovers(tmp_path) == []
+    if command in ("validate", "doctor"):
+        assert "the Incidents tab has no" in result.said or "Incidents" in result.said
+
+
+# --- files: what the tool writes -----------------------------------------------------------------------------
+
+OUTPUT_FOLDERS: dict[str, tuple[str, str, dict[str, int]]] = {
+    # fault: (config key, value, {command: exit code})
+    "postmortems.dir is a file": ("postmortems", "docs", {"generate": ExitCode.FAILURE, "run": ExitCode.FAILURE, "worker": ExitCode.OK}),
+    "reports.dir is a file": ("reports", "reports", {"report": ExitCode.FAILURE, "export": ExitCode.FAILURE}),
+    "mail.outbox is a file": ("mail", "outbox", {"report --send": ExitCode.NOT_DELIVERED, "run": ExitCode.FAILURE, "worker": ExitCode.OK}),
+}
+OUTPUT_CASES = [(fault, command) for fault, (_k, _v, codes) in OUTPUT_FOLDERS.items() for command in codes]
+
+
+@pytest.mark.parametrize(("fault", "command"), OUTPUT_CASES)
+def test_output_folder_not_writable(fault: str, command: str, tmp_path: Path) -> None:
+    """The folder's name is taken by a file: mkdir and every write under it fail, for root too (chmod would not stop root)."""
+    _key, folder, codes = OUTPUT_FOLDERS[fault]
+    sample_register(tmp_path)
+    (tmp_path / folder).write_text("a file where a folder should be\n", encoding="utf-8")
+    # The worker reads the real clock: a late week is sent whatever day this runs (a slot is at most 168 h old).
+    config = write_config(tmp_path, {"reports": {"weekly": {"max_late_hours": 200}}})
+    register = fingerprint(tmp_path)["register.xlsx"]
+    result = attempt(command, config, as_of=MONDAY)
+    assert_contract(result, command, code=codes[command], names=f"{tmp_path / folder}")
+    assert (tmp_path / folder).read_text(encoding="utf-8") == "a file where a folder should be\n"
+    assert leftovers(tmp_path) == []
+    if command in ("generate", "report", "export", "report --send"):
+        assert fingerprint(tmp_path)["register.xlsx"] == register
+
+
+@pytest.fixture
+def disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every atomic write's temporary file is /dev/full, where each write() fails with ENOSPC as on a full disk."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    real_mkstemp = files.tempfile.mkstemp
+
+    def full_mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, name = real_mkstemp(*args, **kwargs)
+        Path(name).unlink()
+        Path(name).symlink_to("/dev/full")
+        return handle, name
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", full_mkstemp)
+
+
+DISK_FULL_COMMANDS = {
+    "validate": ExitCode.FAILURE,
+    "generate": ExitCode.FAILURE,
+    "report": ExitCode.FAILURE,
+    "report --send": ExitCode.NOT_DELIVERED,
+    "export": ExitCode.FAILURE,
+    "run": ExitCode.FAILURE,
+}
+
+
+@pytest.mark.parametrize("command", DISK_FULL_COMMANDS)
+@pytest.mark.usefixtures("disk_full")
+def test_disk_full_keeps_the_previous_file_and_says_so(command: str, tmp_path: Path) -> None:
+    sample_register(tmp_path)
+    config = write_config(tmp_path, {})
+    before = fingerprint(tmp_path)
+    result = attempt(command, config, as_of=MONDAY)
+    assert_contract(result, command, code=DISK_FULL_COMMANDS[command], names="No space left on device")
+    assert "unchanged" in result.said or "nothing was written" in result.said
+    assert fingerprint(tmp_path)["register.xlsx"] == before["register.xlsx"]
+    assert leftovers(tmp_path) == []
+    assert not [path for path in tmp_path.rglob("*") if path.is_symlink()]
+
+
+def test_disk_full_on_the_findings_write_names_the_register_and_keeps_it(tmp_path: Path, disk_full: None) -> None:
+    sample_register(tmp_path)
+    config = write_config(tmp_path, {})
+    before = fingerprint(tmp_path)
+    result = attempt("validate", config)
+    assert f"could not write {tmp_path / 'register.xlsx'}: No space left on device; the previous register.xlsx is unchanged." in result.err
+    assert fingerprint(tmp_path) == before
+
+
+# --- SMTP ------------------------------------------------------------------------------------------------------
+
+SMTP_CODES = {"report --send": ExitCode.NOT_DELIVERED, "run": ExitCode.FAILURE, "worker": ExitCode.OK}
+
+
+def smtp_config(folder: Path, smtp: dict[str, Any]) -> Path:
+    # The worker reads the real clock: a late week is sent whatever day this runs (a slot is at most 168 h old).
+    return write_config(
+        folder,
+        {
+            "mail": {"transport": "smtp", "smtp": {"timeout": 1, **smtp}},
+            "reports": {"weekly": {"max_late_hours": 200}},
+        },
+    )
+
+
+@contextmanager
+def _smtp_unresolvable(_folder: Path) -> Iterator[dict[str, Any]]:
+    yield {"host": f"smtp.{UNRESOLVABLE}", "port": 587, "security": "starttls"}
+
+
+@contextmanager
+def _smtp_certificate_for_another_name(folder: Path) -> Iterator[dict[str, Any]]:
+    """The certificate is trusted (ca_file) but made out to another host: the name check must fail."""
+    certificate = self_signed_certificate(folder, names=("mail.example.com",))
+    with running_server(tls=certificate.server_context()) as server:
+        yield {"host": SMTP_HOST, "port": server.port, "security": "starttls", "ca_file": str(certificate.cert_file)}
+
+
+SMTP_FAULTS: dict[str, tuple[Callable[[Path], AbstractContextManager[dict[str, Any]]], str]] = {
+    "SMTP host name does not resolve": (_smtp_unresolvable, f"smtp.{UNRESOLVABLE}:587 (starttls): its name does not resolve (DNS)"),
+    "SMTP certificate for another host": (_smtp_certificate_for_another_name, "certificate is not valid for '127.0.0.1'"),
+}
+
+
+@pytest.mark.parametrize("command", SMTP_CODES)
+@pytest.mark.parametrize("fault", SMTP_FAULTS)
+def test_smtp_fault(fault: str, command: str, tmp_path: Path) -> None:
+    setup, names = SMTP_FAULTS[fault]
+    sample_register(tmp_path)
+    with setup(tmp_path) as smtp:
+        config = smtp_config(tmp_path, smtp)
+        before = fingerprint(tmp_path)
+        result = attempt(command, config, as_of=MONDAY)
+    assert_contract(result, command, code=SMTP_CODES[command], names=names)
+    assert leftovers(tmp_path) == []
+    if command == "report --send":
+        assert fingerprint(tmp_path) == before, "nothing sent, so nothing recorded in the Report log"
+    if command == "worker":
+        assert names in result.health

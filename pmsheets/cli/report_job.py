@@ -15,6 +15,7 @@ from pmsheets.config import Config
 from pmsheets.core.overdue import escalation_report
 from pmsheets.core.report_log import logged_trend, read_log
 from pmsheets.core.trend import OnTime, WeekFigures
+from pmsheets.files import make_folder
 from pmsheets.outputs.delivery import Outcome, Planned, deliver, kinds_for, links_for, plan, write_previews
 from pmsheets.outputs.mail import FileTransport, SmtpTransport, Transport
 from pmsheets.outputs.snapshot import default_path, write_snapshot
@@ -68,7 +69,7 @@ def export_snapshot(checked: Checked, *, out: Path | None = None) -> Path:
     overdue = checked.overdue
     path = out or default_path(checked.config.reports.dir, overdue.as_of, overdue.context.policy.timezone)
     if out is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, "Check reports.dir in the config.")
     escalation = escalation_report(overdue, escalate_after_days=checked.config.reports.escalate_after_days)
     current = WeekFigures(overdue.headline, OnTime.of(escalation.compliance))
     trend = logged_trend(read_log(checked.raw.tables), week=overdue.week, current=current)

@@ -10,6 +10,7 @@ Nor after the server could not be reached: each try would cost a whole timeout f
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pmsheets.model import Finding, is_address
 from pmsheets.outputs.links import NO_LINKS, Links
 from pmsheets.outputs.mail import Attachment, Delivery, MailConnectError, MailError, Outgoing, Transport, build_message
 from pmsheets.outputs.report_render import Rendered, render
-from pmsheets.outputs.snapshot import SnapshotError, default_path, save_file, write_snapshot
+from pmsheets.outputs.snapshot import default_path, save_file, write_snapshot
 from pmsheets.register import RawRegister
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -151,12 +152,7 @@ def snapshot_attachment(
             f"The Excel snapshot is attached ({path.name}, {size:,.1f} MB): every item, the Findings and the figures, to filter and keep."
         )
         return (Attachment(path.name, bytes(data), XLSX_TYPE),), note
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        msg = f"cannot write the snapshot {path}: {error.strerror or error}. Check reports.dir."
-        raise SnapshotError(msg) from None
-    save_file(path, lambda temp: temp.write_bytes(data))
+    save_file(path, lambda temp: temp.write_bytes(data), make_folder=True)
     return (), (
         f"The Excel snapshot ({size:,.1f} MB) is too large to attach (over {settings.attach_max_mb:g} MB); "
         f"it is saved as {path.name} in the reports folder of the machine that runs pmsheets."
@@ -168,7 +164,6 @@ def snapshot_attachment(
 
 def write_previews(planned: Sequence[Planned], folder: Path, *, sender: str, now: datetime) -> list[Path]:
     """The .html, .txt and full .eml of each message, as it would be sent; nothing is logged."""
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for message in planned:
         stem = message.rendered.name
@@ -178,7 +173,7 @@ def write_previews(planned: Sequence[Planned], folder: Path, *, sender: str, now
             (".eml", bytes(build_message(message.outgoing(sender), now=now))),
         ):
             path = folder / f"{stem}{suffix}"
-            path.write_bytes(data)
+            save_file(path, functools.partial(Path.write_bytes, data=data), hint="Check reports.dir and the free space.", make_folder=True)
             written.append(path)
     return written
 

@@ -23,6 +23,8 @@ from typing import Protocol
 
 from pmsheets.config import SmtpSettings
 from pmsheets.errors import PmsheetsError
+from pmsheets.files import write_atomically, write_failed
+from pmsheets.network import failure_reason
 
 KEYRING_SERVICE = "pmsheets"
 
@@ -116,13 +118,13 @@ class FileTransport:
         self.outbox = outbox
 
     def send(self, message: EmailMessage, recipients: Sequence[str], *, name: str) -> Delivery:
+        path = self.outbox / f"{name}.eml"
         try:
             self.outbox.mkdir(parents=True, exist_ok=True)
-            path = unused_path(self.outbox / f"{name}.eml")
-            path.write_bytes(bytes(message))
+            path = unused_path(path)
+            write_atomically(path, lambda temp: temp.write_bytes(bytes(message)))
         except OSError as error:
-            msg = f"could not write to the outbox {self.outbox}: {error.strerror or error}"
-            raise MailError(msg) from None
+            raise MailError(write_failed(path, error, "Check mail.outbox in the config and the free space.")) from None
         return Delivery(str(message["Message-ID"]), tuple(recipients))
 
     def close(self) -> None:
@@ -282,6 +284,10 @@ def _quit_quietly(smtp: smtplib.SMTP | None) -> None:
 
 
 def _explain(error: BaseException, *, timeout: float) -> str:
+    if isinstance(error, ssl.SSLCertVerificationError) and "mismatch" in str(error.verify_message):
+        return (
+            f"its TLS certificate is made out to another name ({error.verify_message}). Set mail.smtp.host to the name in the certificate."
+        )
     if isinstance(error, ssl.SSLCertVerificationError):
         return f"its TLS certificate is not trusted ({error.verify_message}). Fix the server's certificate, or set mail.smtp.ca_file to the CA that signed it."
     if isinstance(error, smtplib.SMTPAuthenticationError):
@@ -297,6 +303,9 @@ def _explain(error: BaseException, *, timeout: float) -> str:
         return f"the server closed the connection ({error or 'no reason given'})"
     if isinstance(error, smtplib.SMTPResponseException):
         return _reason_text(error.smtp_code, error.smtp_error)
+    reason = failure_reason(error, timeout=timeout)
+    if reason is not None:
+        return f"{reason}. Check mail.smtp.host and mail.smtp.port, and the network"
     return str(error) or type(error).__name__
 
 

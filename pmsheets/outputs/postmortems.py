@@ -20,7 +20,7 @@ from pmsheets.core.documents import Documents, Read, Unreadable, read_document
 from pmsheets.core.policy import Context
 from pmsheets.core.schema import INCIDENTS, RawWorkbook, is_blank, normalize
 from pmsheets.errors import ConfigError, PmsheetsError, RegisterError
-from pmsheets.files import write_text_atomically
+from pmsheets.files import write_failed, write_text_atomically
 from pmsheets.model import Incident, Register
 from pmsheets.outputs.postmortem_doc import (
     STATUS_PLACEHOLDERS,
@@ -187,8 +187,7 @@ def _write_atomically(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomically(path, text)
     except OSError as error:
-        msg = f"could not write {path}: {error.strerror or error}. Check postmortems.dir in the config."
-        raise ConfigError(msg) from None
+        raise ConfigError(write_failed(path, error, "Check postmortems.dir in the config and the free space.")) from None
 
 
 # --- the link back -------------------------------------------------------------------------------

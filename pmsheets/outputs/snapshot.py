@@ -43,7 +43,7 @@ from pmsheets.core.overdue import (
 from pmsheets.core.schema import column_letter
 from pmsheets.core.trend import FIGURES, OnTime, Trend, WeekFigures, trend_of
 from pmsheets.errors import PmsheetsError
-from pmsheets.files import write_atomically
+from pmsheets.files import write_atomically, write_failed
 from pmsheets.model import Action, Finding, Incident, Level, Register
 from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, SheetLink, StreamedSheet, Styles, fill_package
 
@@ -115,13 +115,14 @@ def write_snapshot(
         write(target)
 
 
-def save_file(path: Path, write: Callable[[Path], object], *, hint: str = "Check reports.dir.") -> None:
+def save_file(path: Path, write: Callable[[Path], object], *, hint: str = "Check reports.dir.", make_folder: bool = False) -> None:
     """`write` fills a temporary file that then replaces `path`; a failure is a SnapshotError naming the file."""
     try:
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, write)
     except OSError as error:
-        msg = f"cannot write the snapshot {path}: {error.strerror or error}. {hint}"
-        raise SnapshotError(msg) from None
+        raise SnapshotError(write_failed(path, error, hint)) from None
 
 
 def _tables(overdue: Overdue, escalation: EscalationReport, findings: Sequence[Finding]) -> list[_Table]:

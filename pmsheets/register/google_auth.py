@@ -68,7 +68,7 @@ def _from_key_file(path: Path, named_by: str, scopes: tuple[str, ...]) -> Google
     try:
         text = path.expanduser().read_text(encoding="utf-8")
     except OSError as error:
-        msg = f"cannot read the service-account key {path} (from {named_by}): {error.strerror or error}"
+        msg = f"cannot read the service-account key {path} (from {named_by}): {error.strerror or error}. Point {named_by} at the key's JSON file."
         raise ConfigError(msg) from None
     identity = _from_info(_parse_key(text, str(path)), str(path), scopes)
     return GoogleIdentity(identity.credentials, identity.email, identity.source, key_file=path)

@@ -28,7 +28,7 @@ from pmsheets.core.schema import (
     normalize,
 )
 from pmsheets.errors import RegisterError, WriteRefused
-from pmsheets.files import write_atomically
+from pmsheets.files import write_atomically, write_failed
 from pmsheets.model import quote_tab
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
 from pmsheets.register.findings_look import FINDINGS_WIDTHS, highlight_formula, link_target
@@ -183,6 +183,9 @@ class XlsxRegister:
         if not self.path.exists():
             msg = f"register {self.path} does not exist. Create one with: pmsheets init --xlsx {self.path} --demo"
             raise RegisterError(msg)
+        if self.path.is_dir():
+            msg = f"register {self.path} is a folder, not a workbook. Point register.path at the .xlsx file."
+            raise RegisterError(msg)
 
     def _open(self, *, read_only: bool) -> Workbook:
         self._require_file()
@@ -319,8 +322,7 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     try:
         write_atomically(path, write)
     except OSError as error:
-        msg = f"could not write {path}: {_reason(error)}"
-        raise RegisterError(msg) from None
+        raise RegisterError(write_failed(path, error, "Check the free space and the permissions of its folder.")) from None
 
 
 # --- creating a register -------------------------------------------------------------------------
