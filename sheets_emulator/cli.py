@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from sheets_emulator.server import DEFAULT_EMAIL, SheetsEmulator
 
@@ -29,12 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str], *, ready: threading.Event | None = None, stop: threading.Event | None = None) -> int:
-    """Run until SIGINT/SIGTERM (or `stop` is set, for tests); `ready` is set once serving."""
+def main(argv: list[str], *, ready: threading.Event | None = None, stop: threading.Event | None = None, err: TextIO | None = None) -> int:
+    """Run until SIGINT/SIGTERM (or `stop` is set, for tests); `ready` is set once serving. A problem is one line on `err`, exit 2."""
+    err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    try:
+        _check(args)
+        emulator = _start(args.port)
+    except EmulatorUsageError as error:
+        print(f"pmsheets emulator: error: {error}", file=err)
+        return 2
     stop = stop or threading.Event()
-    with SheetsEmulator(port=args.port) as emulator:
-        spreadsheet_id = _prepare(emulator, args)
+    with emulator:
+        try:
+            spreadsheet_id = _prepare(emulator, args)
+        except EmulatorUsageError as error:
+            print(f"pmsheets emulator: error: {error}", file=err)
+            return 2
         _announce(emulator, args, spreadsheet_id)
         restore = _on_signals(stop)
         if ready is not None:
@@ -51,6 +64,31 @@ def main(argv: list[str], *, ready: threading.Event | None = None, stop: threadi
     return 0
 
 
+class EmulatorUsageError(Exception):
+    """An option names something that is not there or not usable; the message says which and what to do."""
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Everything that can be checked before serving, so a mistake is not found only at Ctrl-C."""
+    if args.load is not None and not args.load.is_file():
+        what = "is a folder" if args.load.is_dir() else "does not exist"
+        msg = f"--load {args.load} {what}; give the path of a register workbook (.xlsx), e.g. one made by pmsheets init --xlsx"
+        raise EmulatorUsageError(msg)
+    for option, path in (("--save-on-exit", args.save_on_exit), ("--key-out", args.key_out)):
+        if path is not None and not path.parent.is_dir():
+            msg = f"{option} {path}: the folder {path.parent} does not exist; create it first or choose another path"
+            raise EmulatorUsageError(msg)
+
+
+def _start(port: int) -> SheetsEmulator:
+    try:
+        return SheetsEmulator(port=port)
+    except OSError as error:
+        reason = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+        msg = f"port {port} on 127.0.0.1 {reason}; choose another with --port, or leave --port out for any free port"
+        raise EmulatorUsageError(msg) from None
+
+
 def _save_docs(emulator: SheetsEmulator, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     docs = list(emulator.store.docs.docs.values())
@@ -64,10 +102,14 @@ def _prepare(emulator: SheetsEmulator, args: argparse.Namespace) -> str:
         emulator.write_key_file(args.key_out, args.email)
     if args.drive_folder:
         args.folder_id = emulator.create_folder(args.drive_folder, shared_with=(args.email,))
-    if args.load:
+    if not args.load:
+        # Like a new spreadsheet in Google Sheets: one empty tab, ready for `pmsheets init --sheet ID`.
+        return emulator.create_spreadsheet("Untitled spreadsheet", sheets=["Sheet1"], shared_with=(args.email,))
+    try:
         return emulator.load_xlsx(args.load, shared_with=(args.email,))
-    # Like a new spreadsheet in Google Sheets: one empty tab, ready for `pmsheets init --sheet ID`.
-    return emulator.create_spreadsheet("Untitled spreadsheet", sheets=["Sheet1"], shared_with=(args.email,))
+    except Exception as error:  # noqa: BLE001 -- openpyxl raises anything on a damaged file; one line names it
+        msg = f"--load {args.load} is not a readable .xlsx workbook ({error or type(error).__name__}); save it as Excel Workbook (.xlsx)"
+        raise EmulatorUsageError(msg) from None
 
 
 def _announce(emulator: SheetsEmulator, args: argparse.Namespace, spreadsheet_id: str) -> None:

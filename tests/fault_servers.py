@@ -32,6 +32,11 @@ ANSWERS: dict[str, tuple[int, str, bytes]] = {
     "html_502": (502, "text/html", b"<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"),
     "not_json": (200, "text/html", b"<html><body>Please sign in to the guest Wi-Fi</body></html>"),
     "wrong_shape": (200, "application/json", b'{"sheets": "not a list", "valueRanges": 7}'),
+    "forbidden": (
+        403,
+        "application/json",
+        b'{"error": {"code": 403, "message": "The caller does not have permission", "status": "PERMISSION_DENIED"}}',
+    ),
 }
 
 

@@ -13,10 +13,13 @@ import hashlib
 import io
 import json
 import os
+import re
+import socket
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +28,16 @@ import yaml
 
 from pmsheets import files
 from pmsheets.cli.main import build_parser, main, parse
+from pmsheets.cli.report_job import transport_for
+from pmsheets.cli.session import open_backend
 from pmsheets.cli.worker import build_worker
+from pmsheets.config import load as load_config
 from pmsheets.errors import ExitCode, PmsheetsError
 from pmsheets.network import host_of
+from pmsheets.ops.cycle import CycleState, run_cycle
+from pmsheets.ops.events import EventLog
 from pmsheets.ops.heartbeat import read_beat
+from pmsheets.ops.lease import lease_for
 from tests.builders import write_workbook
 from tests.fault_servers import UNRESOLVABLE, closed_port, fault_server, self_signed_tls_server, service_account_key
 from tests.postmortem_fixtures import sample_tables
@@ -42,7 +51,7 @@ SHEET = "1FaultyFaultyFaultyFaultyFaultyFaultyFaulty1"
 TIMEOUT = 0.2  # register.timeout_seconds: a hanging server costs this long per case
 
 COMMANDS: dict[str, list[str]] = {
-    "validate": ["validate", "--as-of", AS_OF],
+    "validate": ["validate", "--as-of", AS_OF, "--write"],  # --write: a what-if (--as-of) writes only when asked
     "generate": ["generate", "--as-of", AS_OF],
     "report": ["report", "--as-of", AS_OF],
     "report --send": ["report", "--send", "--as-of", AS_OF],
@@ -92,7 +101,28 @@ def assert_contract(result: Result, command: str, *, code: int, names: str) -> N
     assert result.code == code, result.said
     if command not in LOGGING:
         assert len(result.err.splitlines()) <= 2, result.err
+        for line in result.err.splitlines() + [line for line in result.out.splitlines() if line.startswith("FAIL  credentials")]:
+            if line.startswith(("pmsheets", "FAIL")):
+                assert shape(line) in DOCUMENTED, f"not in docs/troubleshooting.md (as worded here): {line}"
     assert names in result.said, result.said
+
+
+def shape(line: str) -> str:
+    """A message with what varies from one case to the next (paths, hosts, ports, keys, numbers) as X, for comparing with the docs."""
+    words = []
+    for word in line.split(" "):
+        core = word.strip("().,;:'")
+        varies = "/" in core or any(c.isdigit() for c in core) or re.search(r"\w\.\w", core)
+        words.append(word.replace(core, "X") if varies and core else word)
+    return " ".join(words)
+
+
+DOCUMENTED = {
+    shape(line)
+    for line in (Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md").read_text(encoding="utf-8").splitlines()
+    if line.startswith(("pmsheets", "FAIL"))
+}
+"""Every failure line a user can meet, as docs/troubleshooting.md shows it."""
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
@@ -147,10 +177,12 @@ def _token_tls(folder: Path) -> Iterator[tuple[str, str]]:
         yield f"{server.url}/token", server.url
 
 
-def _api(mode: str) -> Callable[[Path], AbstractContextManager[tuple[str, str]]]:
+def _api(mode: str, *, refuse_key: bool = False) -> Callable[[Path], AbstractContextManager[tuple[str, str]]]:
     @contextmanager
     def setup(_folder: Path) -> Iterator[tuple[str, str]]:
         with fault_server(mode) as server:
+            if refuse_key:
+                server.token_error = REFUSED_KEY
             yield f"{server.url}/token", server.url
 
     return setup
@@ -164,6 +196,8 @@ ENDPOINT_FAULTS: dict[str, tuple[Callable[[Path], AbstractContextManager[tuple[s
     "API answers 200 with HTML": (_api("not_json"), "answered with something that is not JSON"),
     "API answers JSON of the wrong shape": (_api("wrong_shape"), "answered JSON that is not a Sheets API answer"),
     "API hangs past timeout_seconds": (_api("hang"), f"no answer within {TIMEOUT:g} s"),
+    "token endpoint refuses the key": (_api("hang", refuse_key=True), "(invalid_grant: Invalid JWT Signature.)"),
+    "sheet not shared (403)": (_api("forbidden"), "is not shared with pmsheets-bot@pmsheets-faults.iam.gserviceaccount.com"),
 }
 KEY_FILE_FAULTS: dict[str, Callable[[Path], None]] = {
     "key file is a directory": lambda path: path.mkdir(),
@@ -219,10 +253,13 @@ def test_google_key_file_fault(fault: str, command: str, tmp_path: Path) -> None
     assert fingerprint(tmp_path) == before
 
 
+REFUSED_KEY = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+
+
 def test_doctor_tells_a_refused_key_from_an_unreachable_host(tmp_path: Path, key_factory: Callable[[str], dict[str, Any]]) -> None:
     """The fault server's token endpoint answers; a 400 invalid_grant there is the key's fault, not the network's."""
     with fault_server("html_502") as server:
-        server.token_error = {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+        server.token_error = REFUSED_KEY
         (tmp_path / "key.json").write_text(json.dumps(key_factory(f"{server.url}/token")), encoding="utf-8")
         (tmp_path / "key.json").chmod(0o600)
         result = attempt("doctor", google_config(tmp_path, server.url))
@@ -486,3 +523,75 @@ def test_smtp_fault(fault: str, command: str, tmp_path: Path) -> None:
         assert fingerprint(tmp_path) == before, "nothing sent, so nothing recorded in the Report log"
     if command == "worker":
         assert names in result.health
+
+
+# --- the emulator's command line ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def port_in_use() -> Iterator[int]:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield int(holder.getsockname()[1])
+
+
+def _emulator(*argv: str) -> Result:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["emulator", *argv], stdout=out, stderr=err)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def test_emulator_with_a_missing_load_file(tmp_path: Path) -> None:
+    result = _emulator("--load", str(tmp_path / "nowhere.xlsx"))
+    assert_contract(result, "emulator", code=ExitCode.FAILURE, names=f"--load {tmp_path / 'nowhere.xlsx'} does not exist")
+
+
+def test_emulator_with_a_load_file_that_is_not_a_workbook(tmp_path: Path) -> None:
+    (tmp_path / "register.xlsx").write_text("ID,Title\nINC-1,Checkout down\n", encoding="utf-8")
+    result = _emulator("--load", str(tmp_path / "register.xlsx"))
+    assert_contract(
+        result, "emulator", code=ExitCode.FAILURE, names=f"--load {tmp_path / 'register.xlsx'} is not a readable .xlsx workbook"
+    )
+
+
+def test_emulator_on_a_port_in_use(port_in_use: int) -> None:
+    result = _emulator("--port", str(port_in_use))
+    assert_contract(result, "emulator", code=ExitCode.FAILURE, names=f"port {port_in_use} on 127.0.0.1 is in use")
+
+
+def test_emulator_saving_into_a_missing_folder_is_refused_before_serving(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_workbook(tmp_path / "register.xlsx", register_tables())
+    result = _emulator("--load", str(tmp_path / "register.xlsx"), "--save-on-exit", str(tmp_path / "absent" / "after.xlsx"))
+    assert_contract(result, "emulator", code=ExitCode.FAILURE, names=f"the folder {tmp_path / 'absent'} does not exist")
+    assert "Sheets emulator at" not in capsys.readouterr().out  # it prints there directly: it never served
+
+
+# --- a long outage, cycle after cycle ------------------------------------------------------------------------
+
+
+def test_worker_logs_an_outage_once_and_its_end(tmp_path: Path, key_factory: Callable[[str], dict[str, Any]]) -> None:
+    """Three cycles against an unreachable token endpoint, then one that works: the reason is logged once, then 'works again'."""
+    sample_register(tmp_path)
+    (tmp_path / "key.json").write_text(json.dumps(key_factory(f"https://{UNRESOLVABLE}/token")), encoding="utf-8")
+    (tmp_path / "key.json").chmod(0o600)
+    google = google_config(tmp_path, f"https://{UNRESOLVABLE}")
+    log = io.StringIO()
+    state = CycleState()
+    start = datetime.fromisoformat(MONDAY)
+    for hours in range(3):  # hours apart: the backoff (at most an hour) lets every cycle try
+        run(google, log, state, start + timedelta(hours=hours))
+    run(write_config(tmp_path, {}), log, state, start + timedelta(hours=3))
+    lines = log.getvalue().splitlines()
+    assert len([line for line in lines if "its name does not resolve" in line]) == 1
+    assert len([line for line in lines if "read failed again, for the reason logged before" in line]) == 2
+    assert len([line for line in lines if "read works again" in line]) == 1
+
+
+def run(config_path: Path, log: io.StringIO, state: CycleState, now: datetime) -> None:
+    config = load_config(config_path)
+    backend = open_backend(config)
+    events = EventLog(log, clock=lambda: now)
+    run_cycle(
+        backend=backend, lease=lease_for(backend, "test"), mailer=transport_for(config), config=config, now=now, events=events, state=state
+    )

@@ -313,10 +313,10 @@ def _unlinked(drafted: Drafted) -> str:
     return " The documents are written; run generate again to link them." if isinstance(drafted.problem, WriteRefused) else ""
 
 
-def cmd_emulator(args: argparse.Namespace, _out: TextIO, _err: TextIO) -> ExitCode:
+def cmd_emulator(args: argparse.Namespace, _out: TextIO, err: TextIO) -> ExitCode:
     from sheets_emulator.cli import main as emulator_main
 
-    return ExitCode(emulator_main(args.extra))
+    return ExitCode(emulator_main(args.extra, err=err))
 
 
 def load_config_or_defaults(explicit: str | None) -> config_module.Config:

@@ -128,6 +128,8 @@ class CycleState:
     They count as sent (no second email) and are written when the register takes them."""
     skips_reported: set[str] = field(default_factory=set)
     """Weeks whose skip was logged already, so an outage logs it once, not every tick."""
+    failing: dict[str, str] = field(default_factory=dict)
+    """Each failing step's last reason, so an outage is logged once (again when the reason changes)."""
 
 
 def run_cycle(
@@ -212,17 +214,25 @@ class _Cycle:
             self.events.exception("step.crashed", f"{step} raised {type(error).__name__}: {error}", error, step=step)
             self.record(step, Status.FAILED, f"unexpected {type(error).__name__}: {error}")
         elif tried.error is not None:
-            self.record(step, Status.FAILED, str(tried.error))
+            detail = str(tried.error)
+            logged_before = self.state.failing.get(step) == detail
+            self.state.failing[step] = detail
+            self.record(step, Status.FAILED, detail, logged_before=logged_before)
         else:
             backoff.succeeded(step)
+            if self.state.failing.pop(step, None) is not None:
+                self.events.info("step.recovered", f"{step} works again", step=step)
             self.record(step, Status.OK, tried.detail)
             return True
         retry_at = backoff.failed(step, self.now)
         self.events.info("step.backoff", f"{step} is retried from {retry_at.isoformat(timespec='seconds')} on", step=step)
         return False
 
-    def record(self, step: str, status: Status, detail: str) -> None:
+    def record(self, step: str, status: Status, detail: str, *, logged_before: bool = False) -> None:
         self.outcomes.append(StepOutcome(step, status, detail))
+        if logged_before:  # an outage is logged once with its reason, not on every retry
+            self.events.info("step", f"{step} {status} again, for the reason logged before", step=step, status=str(status))
+            return
         log = self.events.error if status is Status.FAILED else self.events.info
         log("step", f"{step} {status}: {detail}", step=step, status=str(status))
 

@@ -186,9 +186,9 @@ class SheetsRegister:
         """An answer that is JSON but not the one the API gives (a proxy, a stub, another service) is a failure, not a bug."""
         try:
             yield
-        except (AttributeError, KeyError, TypeError, ValueError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError):
             msg = (
-                f"could not {doing}: {self._host} answered JSON that is not a Sheets API answer ({type(error).__name__}: {error}). "
+                f"could not {doing}: {self._host} answered JSON that is not a Sheets API answer. "
                 "Check register.api_endpoint and the proxy settings."
             )
             raise RegisterError(msg) from None
