@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 import yaml
 
 from pmsheets.cli.main import main
@@ -15,7 +16,7 @@ from pmsheets.core.overdue import EscalationLevel, Overdue, escalation_report, f
 from pmsheets.core.policy import Policy
 from pmsheets.core.report_log import ReportKind
 from pmsheets.core.schema import parse
-from pmsheets.outputs.delivery import plan
+from pmsheets.outputs.delivery import file_size, plan
 from pmsheets.outputs.report_render import render
 from pmsheets.outputs.snapshot import write_snapshot
 from tests.builders import AS_OF, UTC, tables, write_workbook
@@ -134,6 +135,11 @@ def test_escalation_says_the_snapshot_is_attached() -> None:
     assert escalation.attachments
     assert "The Excel snapshot is attached (snapshot-2026-11-27.xlsx" in escalation.rendered.text
     assert "The Excel snapshot is attached (snapshot-2026-11-27.xlsx" in escalation.rendered.html
+
+
+@pytest.mark.parametrize(("size", "said"), [(24_400, "24 KB"), (300, "1 KB"), (12_345_678, "12.3 MB")])
+def test_snapshot_size_is_said_in_kb_or_mb(size: int, said: str) -> None:
+    assert file_size(size) == said
 
 
 def test_escalation_without_the_snapshot_does_not_mention_an_attachment() -> None:

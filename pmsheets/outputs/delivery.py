@@ -146,17 +146,20 @@ def snapshot_attachment(
     write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation, trend=trend)
     path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
     data = stream.getbuffer()
-    size = len(data) / 1_000_000
+    size = file_size(len(data))
     if len(data) <= settings.attach_max_mb * 1_000_000:
-        note = (
-            f"The Excel snapshot is attached ({path.name}, {size:,.1f} MB): every item, the Findings and the figures, to filter and keep."
-        )
+        note = f"The Excel snapshot is attached ({path.name}, {size}): every item, the Findings and the figures, to filter and keep."
         return (Attachment(path.name, bytes(data), XLSX_TYPE),), note
     save_file(path, lambda temp: temp.write_bytes(data), make_folder=True)
     return (), (
-        f"The Excel snapshot ({size:,.1f} MB) is too large to attach (over {settings.attach_max_mb:g} MB); "
+        f"The Excel snapshot ({size}) is too large to attach (over {settings.attach_max_mb:g} MB); "
         f"it is saved as {path.name} in the reports folder of the machine that runs pmsheets."
     )
+
+
+def file_size(size: int) -> str:
+    """Bytes as a reader says them: 24 KB, 12.3 MB (decimal units, as mail servers state their limits)."""
+    return f"{size / 1_000_000:,.1f} MB" if size >= 100_000 else f"{max(1, round(size / 1000)):,} KB"
 
 
 # --- previews --------------------------------------------------------------------------------------
