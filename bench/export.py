@@ -44,6 +44,7 @@ from pmsheets.outputs.snapshot import (
     overdue_rows,
     write_snapshot,
 )
+from pmsheets.outputs.xlsx_stream import SheetLink
 
 
 def prepared(incidents: int, per_incident: int) -> tuple[Overdue, list[policy.Finding]]:
@@ -72,8 +73,8 @@ def with_pandas(path: Path, overdue: Overdue, findings: Sequence[policy.Finding]
 
 
 def _naive(row: Iterable[Any]) -> list[Any]:
-    """Excel has no time zones; pandas refuses aware datetimes, the snapshot converts them too."""
-    return [v.replace(tzinfo=None) if isinstance(v, datetime) and v.tzinfo else v for v in row]
+    """Excel has no time zones; pandas refuses aware datetimes, the snapshot converts them too. A row link is its text."""
+    return [v.replace(tzinfo=None) if isinstance(v, datetime) and v.tzinfo else str(v) if isinstance(v, SheetLink) else v for v in row]
 
 
 CONTENDERS: dict[str, Callable[[Path, Overdue, Sequence[policy.Finding]], None]] = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -311,7 +310,8 @@ def sheet_place(title: str, index: int) -> SheetLink:
     return SheetLink(title if part == 0 else f"{title} ({part + 1})", offset + 2)
 
 
-_CELL = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?[A-Z]{1,3}\$?(\d+)$")
+_COLUMN_CHARS = "$ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""What an A1 reference's row number follows: its column letters, perhaps with $ (Actions!$G$15)."""
 
 
 class Places:
@@ -333,11 +333,13 @@ class Places:
 
     def of(self, finding: Finding) -> SheetLink | None:
         """By the finding's register cell when it is on a record's row, else by its action's or incident's ID."""
-        cell = _CELL.match(finding.cell) if finding.cell else None
-        if cell is not None:
-            place = self._at(cell[1].replace("''", "'") if cell[1] is not None else cell[2], int(cell[3]))
-            if place is not None:
-                return place
+        if finding.cell:
+            tab, _, ref = finding.cell.rpartition("!")
+            row = ref.lstrip(_COLUMN_CHARS)
+            if tab and row.isdigit():
+                place = self._at(tab[1:-1].replace("''", "'") if tab.startswith("'") else tab, int(row))
+                if place is not None:
+                    return place
         by_id = self._ids()
         for title, record_id in (("Actions", finding.action), ("Incidents", finding.incident)):
             if record_id is not None and record_id in by_id[title]:

@@ -72,10 +72,6 @@ class SheetLink(NamedTuple):
     def __str__(self) -> str:
         return f"{self.sheet} row {self.row}"
 
-    @property
-    def location(self) -> str:
-        return f"{quote_tab(self.sheet)}!A{self.row}"
-
 
 @dataclass(frozen=True, slots=True)
 class Styles:
@@ -241,6 +237,8 @@ class _CellEncoder:
         self._quoted_style = f' s="{styles.quoted}"'
         self._link_style = f' s="{styles.link}"'
         self._dates: dict[date, str] = {}
+        self._link_sheets: dict[str, str] = {}
+        """Sheet title -> as a link's location names it: SheetLinks name few sheets, each many times."""
         self.by_class: dict[type, Callable[[Any, Kind, str], str]] = {
             str: self.text,
             int: self._number,
@@ -297,8 +295,11 @@ class _CellEncoder:
         return self._link_style
 
     def _sheet_link(self, value: SheetLink, kind: Kind, ref: str) -> str:
-        tail = self.text(str(value), Kind.TEXT, ref)
+        location = self._link_sheets.get(value.sheet)
+        if location is None:
+            location = self._link_sheets[value.sheet] = escape(quote_tab(value.sheet), _ATTRIBUTE)
+        tail = f' t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
         if self._sheet.link_count >= self._sheet.max_hyperlinks:
             return tail
-        self._sheet.locations.append(f'<hyperlink ref="{ref}" location="{escape(value.location, _ATTRIBUTE)}"/>')
+        self._sheet.locations.append(f'<hyperlink ref="{ref}" location="{location}!A{value.row}"/>')
         return self._link_style + tail
