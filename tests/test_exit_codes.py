@@ -115,3 +115,14 @@ def test_failed_doctor_check_exits_2(tmp_path: Path) -> None:
     code, out, _err = run("doctor", "--config", str(tmp_path / "pmsheets.yaml"))
     assert code == ExitCode.FAILURE
     assert "FAIL  register:" in out
+
+
+def _interrupted(*_args: object) -> int:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_exits_2_with_one_line(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_main, "cmd_doctor", _interrupted)
+    code, _out, err = run("doctor", "--config", str(config))
+    assert code == ExitCode.FAILURE
+    assert err == "pmsheets: interrupted; what was written is complete (every file is replaced whole, or not at all)\n"
