@@ -102,6 +102,7 @@ def test_an_empty_config_takes_every_dataclass_default(tmp_path: Path) -> None:
         (loaded.mail, config.MailConfig()),
         (loaded.reports, config.ReportsConfig()),
         (loaded.worker, config.WorkerConfig()),
+        (loaded.findings, config.FindingsConfig()),
         (loaded.policy, Policy()),
     )
     for section, default in sections:
