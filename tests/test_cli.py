@@ -163,7 +163,7 @@ def test_init_creates_register_that_validates(tmp_path: Path) -> None:
     register = tmp_path / "register.xlsx"
     code, out, _ = run("init", "--xlsx", str(register))
     assert code == 0
-    assert "Created empty register" in out
+    assert "Created an empty register" in out
     code, _, err = run("--config", str(make_config(tmp_path, register)), "validate", "--write", "--as-of", AS_OF)
     assert (code, err) == (0, "")
 

@@ -19,7 +19,7 @@ from openpyxl.styles import PatternFill
 
 from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.register import FindingsLook, write_findings_if_changed
-from pmsheets.register.findings_look import LEVEL_COLOURS, highlight_formula, is_highlight_formula, link_target
+from pmsheets.register.findings_look import KEY_COLUMN, LEVEL_COLOURS, highlight_formula, is_highlight_formula, link_target
 from pmsheets.register.google_auth import SCOPES
 from pmsheets.register.google_session import client_for
 from pmsheets.register.sheets import SheetsRegister
@@ -261,7 +261,7 @@ def test_workbook_pm_rule_and_note_survive_highlight_on_and_off(tmp_path: Path) 
     findings = WorkbookTab(path)
     before = findings.pm_state()
     findings.write([ERROR])
-    assert findings.highlight_rules("Actions") == [highlight_formula("Actions", "Findings", indirect=False)]
+    assert findings.highlight_rules("Actions") == [highlight_formula("Actions", "Findings", indirect=False, column=KEY_COLUMN)]
     findings.write([ERROR], highlight=False)
     assert findings.pm_state() == before
 

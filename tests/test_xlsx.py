@@ -120,8 +120,15 @@ def test_cached_formula_results_survive_the_write(tmp_path: Path) -> None:
 def test_findings_tab_is_replaced_not_appended(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
     XlsxRegister(path).write_findings([FINDING])
-    rows = list(openpyxl.load_workbook(path)["Findings"].iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(path)["Findings"].iter_rows(max_col=len(HEADERS), values_only=True))
     assert rows == [HEADERS, tuple(FINDING)]
+
+
+def test_a_hidden_column_beside_the_table_repeats_each_cell_reference_for_the_highlight_rule(tmp_path: Path) -> None:
+    path = rich_register(tmp_path / "register.xlsx")
+    XlsxRegister(path).write_findings([FINDING])
+    sheet = openpyxl.load_workbook(path)["Findings"]
+    assert (sheet["H2"].value, sheet["H2"].hyperlink, sheet.column_dimensions["H"].hidden) == ("Actions!F2", None, True)
 
 
 def test_findings_tab_is_created_when_missing(tmp_path: Path) -> None:

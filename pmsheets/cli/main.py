@@ -211,7 +211,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode
 
 def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
     now = as_of(args.as_of, ZoneInfo("UTC"))
-    what = "demo register" if args.demo else "empty register"
+    what = "a demo register" if args.demo else "an empty register"
     if args.sheet:
         return _init_sheet(args, out, what, now)
     path = Path(args.xlsx)
@@ -246,12 +246,10 @@ def _init_sheet(args: argparse.Namespace, out: TextIO, what: str, now: datetime)
     backend.initialize(demo_tables(now) if args.demo else None)
     validate_command = _command(args.config, "validate")
     if config.register.backend == "google" and config.register.spreadsheet == key:
-        print(f"Set up {backend.describe()} as an {what}. Next: {validate_command}", file=out)
+        print(f"Set up {backend.describe()} as {what}. Next: {validate_command}", file=out)
     else:
         where = config.source or config_module.config_path(args.config)
-        print(
-            f"Set up {backend.describe()} as an {what}. Set register.spreadsheet: {key} in {where}, then run: {validate_command}", file=out
-        )
+        print(f"Set up {backend.describe()} as {what}. Set register.spreadsheet: {key} in {where}, then run: {validate_command}", file=out)
     return ExitCode.OK
 
 

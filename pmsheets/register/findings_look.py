@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from pmsheets.core.schema import FINDINGS_CELL_COLUMN, column_letter
+from pmsheets.core.schema import FINDINGS_CELL_COLUMN, FINDINGS_HEADERS, column_letter
 from pmsheets.model import quote_tab
 
 LEVEL_COLOURS = {"error": "F4C7C3", "warning": "FCE8B2", "info": "CFE2F3"}
@@ -42,14 +42,20 @@ def link_target(reference: str) -> Target | None:
     return Target(tab, cell)
 
 
-def highlight_formula(pm_tab: str, findings_tab: str, *, indirect: bool) -> str:
-    """True on a cell of `pm_tab` that the Findings tab's Cell column names.
+KEY_COLUMN = len(FINDINGS_HEADERS)
+"""The workbook's hidden column beside the table that repeats each Cell reference as plain text, for the
+highlight rule: LibreOffice looks values up in hyperlinked cells so slowly that, reading the Cell column
+itself, a 1,000-row tab with 5,000 findings took over 150 s to print instead of 34 s (bench/highlight.py)."""
+
+
+def highlight_formula(pm_tab: str, findings_tab: str, *, indirect: bool, column: int = FINDINGS_CELL_COLUMN) -> str:
+    """True on a cell of `pm_tab` that the Findings tab's Cell column (or `column`, holding the same) names.
 
     Google Sheets reaches another tab from a conditional format only through INDIRECT; Excel and
     LibreOffice take the reference as is. One rule per tab, reading the Findings tab, means the
     marks follow every write without the tool touching the PM's tab again.
     """
-    letter = column_letter(FINDINGS_CELL_COLUMN)
+    letter = column_letter(column)
     cells = f"{quote_tab(findings_tab)}!${letter}:${letter}"
     source = f'INDIRECT("{_in_string(cells)}")' if indirect else cells
     return f'COUNTIF({source},"{_in_string(quote_tab(pm_tab))}!"&ADDRESS(ROW(),COLUMN(),4))>0'

@@ -31,7 +31,7 @@ from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.files import write_atomically, write_failed
 from pmsheets.model import quote_tab
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
-from pmsheets.register.findings_look import FINDINGS_WIDTHS, highlight_formula, link_target
+from pmsheets.register.findings_look import FINDINGS_WIDTHS, KEY_COLUMN, highlight_formula, link_target
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_look import with_highlight, with_styles
 from pmsheets.register.xlsx_parts import PackageError, SheetLook, auto_filter_inside, read_text, replace_sheet, sheet_parts, sheet_xml
@@ -296,15 +296,17 @@ def _findings_parts(
 
     current = read_text(source, parts[title]) if title in parts else ""
     last_column = column_letter(len(FINDINGS_HEADERS) - 1)
-    look = SheetLook(style, links, f"A1:{last_column}{len(table)}", auto_filter_inside(current))
+    hidden = frozenset({KEY_COLUMN})
+    look = SheetLook(style, links, f"A1:{last_column}{len(table)}", auto_filter_inside(current), hidden)
+    keyed = [[*table[0], ""], *[[*row, row[FINDINGS_CELL_COLUMN]] for row in table[1:]]]
     for tab, part in parts.items():
         if not any(normalize(tab) == normalize(pm.title) for pm in PM_TABS):
             continue
-        formula = highlight_formula(tab, title, indirect=False) if highlight else None
+        formula = highlight_formula(tab, title, indirect=False, column=KEY_COLUMN) if highlight else None
         changed = with_highlight(read_text(source, part), formula, styles.highlight)
         if changed is not None:
             others[part] = changed.encode("utf-8")
-    return sheet_xml(table, FINDINGS_WIDTHS, look, note=note), others
+    return sheet_xml(keyed, (*FINDINGS_WIDTHS, 10), look, note=note), others
 
 
 def _links(table: list[list[str]], titles: set[str]) -> list[tuple[str, str]]:
