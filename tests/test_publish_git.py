@@ -357,3 +357,42 @@ def test_read_back_of_an_unreachable_remote_says_so_once(tmp_path: Path) -> None
     documents = read_documents(config_module.load(project(tmp_path, tmp_path / "nowhere.git")))
     assert "could not reach postmortems.git.remote" in str(documents.problem)
     assert documents.by_incident == {}
+
+
+# --- the read-back checks through validate -----------------------------------------------------------
+
+
+def validate_json(config: Path) -> tuple[int, list[dict[str, str]], str]:
+    import json
+
+    code, out, err = run("--config", str(config), "validate", "--as-of", AS_OF.isoformat(), "--format", "json", "--no-write")
+    return code, json.loads(out)["findings"], err
+
+
+def test_validate_reports_an_action_the_pm_pushed_that_the_register_does_not_track(tmp_path: Path, remote: Path, pm: PM) -> None:
+    config = project(tmp_path, remote)
+    generate(config)
+    pm.pull()
+    text = (
+        (pm.folder / P0_DOC)
+        .read_text(encoding="utf-8")
+        .replace("| ACT-3 |", "| ACT-99 | Page the DBA | Tom | 2026-12-01 | OPS-9 | Open |\n| ACT-3 |", 1)
+    )
+    pm.edit_and_push(P0_DOC, text)
+    _, findings, _ = validate_json(config)
+    assert [f["incident"] for f in findings if f["rule"] == "doc-action-untracked"] == ["INC-1"]
+
+
+def test_validate_with_the_remote_unreachable_warns_once_and_still_checks_the_register(tmp_path: Path) -> None:
+    code, findings, err = validate_json(project(tmp_path, tmp_path / "nowhere.git"))
+    assert err.startswith("pmsheets: warning: post-mortem documents not checked: could not reach postmortems.git.remote")
+    assert (code, err.count("\n"), any(f["rule"] == "postmortem-required" for f in findings)) == (1, 1, True)
+
+
+def test_worker_cycle_logs_documents_it_could_not_read(tmp_path: Path) -> None:
+    write_workbook(tmp_path / "register.xlsx", sample_tables())
+    backend = XlsxRegister(tmp_path / "register.xlsx")
+    config = worker_config(tmp_path, postmortems={"publish": "git", "git": {"remote": str(tmp_path / "nowhere.git"), "cache_dir": "cache"}})
+    cycles = Cycles(backend, lease_for(backend, "worker-a"), config)
+    cycles.run()
+    assert len(cycles.events.named("documents.unread")) == 1

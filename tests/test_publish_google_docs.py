@@ -284,3 +284,21 @@ def test_read_back_names_a_doc_that_was_deleted(drive: SheetsEmulator, read_back
     found = read_back().of("INC-1", f"https://docs.google.com/document/d/{doc_id}/edit")
     assert isinstance(found, Unreadable)
     assert found.name == P0_TITLE
+
+
+# --- the read-back checks through validate -----------------------------------------------------------------
+
+
+def test_validate_compares_the_status_a_person_wrote_into_the_doc(
+    tmp_path: Path, drive: SheetsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = project(tmp_path, drive, drive.create_folder())
+    generate(config)
+    doc = drive.store.docs.docs[docs_by_title(drive)[P0_TITLE]]
+    drive.edit_doc(doc.id, doc.content.replace("| Status | Not started |", "| Status | Closed |"))
+    _, out, _ = run("--config", str(config), "validate", "--as-of", AS_OF.isoformat(), "--format", "json", "--no-write")
+    differs = [f["incident"] for f in json.loads(out)["findings"] if f["rule"] == "doc-status-differs"]
+    assert differs == ["INC-1"]

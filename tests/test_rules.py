@@ -660,12 +660,16 @@ def _rules_in(cases: list[Any], position: int) -> set[str]:
     return rules
 
 
+READ_BACK_RULES = {"doc-status-differs", "doc-sections-empty", "doc-action-untracked", "doc-unreadable"}
+"""These compare the register with its documents; their triggers and near misses are in tests/test_doc_rules.py."""
+
+
 def test_every_rule_has_a_trigger():
-    assert _rules_in(TRIGGERS, 1) == set(RULE_LEVELS)
+    assert _rules_in(TRIGGERS, 1) == set(RULE_LEVELS) - READ_BACK_RULES
 
 
 def test_every_rule_has_a_near_miss():
-    assert _rules_in(NEAR_MISSES, 1) == set(RULE_LEVELS)
+    assert _rules_in(NEAR_MISSES, 1) == set(RULE_LEVELS) - READ_BACK_RULES
 
 
 def test_trigger_levels_match_the_published_levels():

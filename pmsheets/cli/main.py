@@ -184,8 +184,10 @@ def entrypoint() -> None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitCode:
-    checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of)
+    checked = check_register(config_module.load(config_module.config_path(args.config)), args.as_of, read_back=True)
     backend, result = checked.backend, checked.validation
+    if checked.documents.problem is not None:
+        print(f"pmsheets: warning: post-mortem documents not checked: {visible(checked.documents.problem)}", file=err)
     if args.format == "json":
         json.dump(result.as_json(), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 from pmsheets.cli.options import as_of
 from pmsheets.config import Config
 from pmsheets.core.check import Validation, validate
+from pmsheets.core.documents import NO_DOCUMENTS, Documents
 from pmsheets.core.overdue import Overdue, find_overdue
+from pmsheets.outputs.publish import read_documents
 from pmsheets.register import RawRegister, RegisterBackend, all_but_findings
 from pmsheets.register.xlsx import XlsxRegister
 
@@ -25,6 +27,8 @@ class Checked:
     backend: RegisterBackend
     raw: RawRegister
     validation: Validation
+    documents: Documents = NO_DOCUMENTS
+    """The post-mortem documents read back for the check (only when asked for)."""
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -43,11 +47,17 @@ def open_backend(config: Config) -> RegisterBackend:
     return XlsxRegister(config.register.path)
 
 
-def check_register(config: Config, as_of_value: datetime | None) -> Checked:
-    """Read the register once and check it; an --as-of without offset is in the register's time zone."""
+def check_register(config: Config, as_of_value: datetime | None, *, read_back: bool = False) -> Checked:
+    """Read the register once and check it; an --as-of without offset is in the register's time zone.
+
+    With `read_back`, the post-mortem documents are read too (where postmortems.publish keeps
+    them) and the checks compare them with the register.
+    """
     backend = open_backend(config)
     raw = backend.read(all_but_findings)
     timezone = config.effective_timezone(raw.timezone)
     moment = as_of(as_of_value, timezone)
-    validation = validate(raw.tables, as_of=moment, policy=config.policy_in(timezone), settings=config.parse_settings(timezone))
-    return Checked(config, backend, raw, validation)
+    documents = read_documents(config) if read_back else NO_DOCUMENTS
+    policy, settings = config.policy_in(timezone), config.parse_settings(timezone)
+    validation = validate(raw.tables, as_of=moment, policy=policy, settings=settings, documents=documents)
+    return Checked(config, backend, raw, validation, documents)

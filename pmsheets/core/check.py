@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from pmsheets.core import policy as policy_rules
+from pmsheets.core.documents import NO_DOCUMENTS, Documents
 from pmsheets.core.schema import PM_TABS, ParseSettings, RawWorkbook, column_index, find_tab, parse
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
@@ -78,7 +79,9 @@ class NotARegister(RegisterError):
     """None of the required tabs is there: this is some other spreadsheet."""
 
 
-def validate(raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, settings: ParseSettings) -> Validation:
+def validate(
+    raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, settings: ParseSettings, documents: Documents = NO_DOCUMENTS
+) -> Validation:
     required = [tab for tab in PM_TABS if tab.required]
     if all(find_tab(raw, tab) is None for tab in required):
         names = ", ".join(repr(title) for title in raw) or "none"
@@ -90,7 +93,7 @@ def validate(raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, 
         raise NotARegister(msg)
     with paused_gc():
         parsed = parse(raw, settings)
-        findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy)
+        findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy, documents)
         return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)
 
 

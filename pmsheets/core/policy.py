@@ -19,6 +19,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import TypeVar
 
+from pmsheets.core import documents
+from pmsheets.core.documents import NO_DOCUMENTS, DocumentFacts, Documents, Unreadable
 from pmsheets.core.schema import SCHEMA_RULES
 from pmsheets.model import (
     UTC_ZONE,
@@ -105,6 +107,8 @@ class Context:
     as_of: datetime
     policy: Policy
     calendar: BusinessCalendar
+    documents: Documents = NO_DOCUMENTS
+    """The post-mortem documents as read at the start of the check (none: the read-back rules stay quiet)."""
     _review_deadlines: dict[date, datetime] = field(default_factory=dict)
     _reasons: dict[int, str | None] = field(default_factory=dict)
 
@@ -126,6 +130,10 @@ class Context:
             if incident.id is not None:
                 by_id.setdefault(incident.id, incident)
         return by_id
+
+    @cached_property
+    def action_ids(self) -> frozenset[str]:
+        return frozenset(action.id for action in self.register.actions if action.id is not None)
 
     @cached_property
     def actions_by_incident(self) -> dict[str, list[Action]]:
@@ -427,13 +435,9 @@ def severity_mismatch(incident: Incident, ctx: Context) -> Iterator[Hit]:
 def postmortem_required(incident: Incident, ctx: Context) -> Sequence[Hit]:
     reason = ctx.requirement(incident)
     if reason and not incident.postmortem_status.drafted and not _unreadable(incident, "postmortem_status"):
-        return [
-            (
-                incident,
-                "postmortem_status",
-                f"needs a post-mortem ({reason}). Start one from the template and set Post-mortem status to Draft.",
-            )
-        ]
+        written = _document(incident, ctx)
+        start = f"Its draft {written.name} is written: fill it in" if written else "Start one from the template"
+        return [(incident, "postmortem_status", f"needs a post-mortem ({reason}). {start} and set Post-mortem status to Draft.")]
     return NO_HITS
 
 
@@ -639,7 +643,8 @@ def closed_date_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
     policy=("Create a new post-mortem using the template.",),
 )
 def doc_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
-    if incident.postmortem_status.drafted and _blank(incident, "postmortem_doc"):
+    # The draft the tool wrote counts as the document, linked or not.
+    if incident.postmortem_status.drafted and _blank(incident, "postmortem_doc") and _document(incident, ctx) is None:
         return [
             (
                 incident,
@@ -648,6 +653,63 @@ def doc_missing(incident: Incident, ctx: Context) -> Sequence[Hit]:
             )
         ]
     return NO_HITS
+
+
+def _document(incident: Incident, ctx: Context) -> DocumentFacts | None:
+    """The incident's post-mortem document as read, when it could be read."""
+    found = ctx.documents.of(incident.id, incident.postmortem_doc)
+    return found if isinstance(found, DocumentFacts) else None
+
+
+@rule(
+    "doc-status-differs",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="The document says Status: Reviewed or Closed and the register does not, or the reverse",
+    policy=(
+        "Review with responders and stakeholders, then mark Status: Reviewed.",
+        "Track actions until completion, then mark Status: Closed.",
+    ),
+)
+def doc_status_differs(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    written = _document(incident, ctx)
+    if written is None or _unreadable(incident, "postmortem_status"):
+        return NO_HITS
+    message = documents.status_differs(incident.postmortem_status, written)
+    return [(incident, "postmortem_status", message)] if message else NO_HITS
+
+
+@rule(
+    "doc-sections-empty",
+    Level.WARNING,
+    on=On.INCIDENTS,
+    fires_when="Reviewed or Closed, and the document has nothing under Impact, Root cause or Corrective actions",
+    policy=("Summarize impact and root cause in clear, factual language.", "List corrective actions with owner and due date:"),
+)
+def doc_sections_empty(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    written = _document(incident, ctx)
+    message = documents.sections_unwritten(incident.postmortem_status, written) if written else None
+    return [(incident, "postmortem_status", message)] if message else NO_HITS
+
+
+@rule(
+    "doc-action-untracked",
+    Level.ERROR,
+    on=On.INCIDENTS,
+    fires_when="The document lists an action with no row in the Actions tab, or with no ID",
+    policy=("The post-mortem is not complete until actions are tracked.",),
+)
+def doc_action_untracked(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    written = _document(incident, ctx)
+    if written is None or not written.actions:
+        return NO_HITS
+    return [(incident, "postmortem_doc", message) for message in documents.untracked_actions(written, ctx.action_ids)]
+
+
+@rule("doc-unreadable", Level.WARNING, on=On.INCIDENTS, fires_when="The incident's document is known but cannot be read")
+def doc_unreadable(incident: Incident, ctx: Context) -> Sequence[Hit]:
+    found = ctx.documents.of(incident.id, incident.postmortem_doc)
+    return [(incident, "postmortem_doc", documents.unreadable(found))] if isinstance(found, Unreadable) else NO_HITS
 
 
 @rule(
@@ -908,17 +970,17 @@ _INCIDENT_CHECKS = tuple((c.find, c.rule.at) for c in CHECKS if On.INCIDENTS in 
 _ACTION_CHECKS = tuple((c.find, c.rule.at) for c in CHECKS if On.ACTIONS in c.on)
 
 
-def policy_context(register: Register, as_of: datetime, policy: Policy) -> Context:
+def policy_context(register: Register, as_of: datetime, policy: Policy, documents: Documents = NO_DOCUMENTS) -> Context:
     """What the rules, reports and documents know at `as_of` (an aware datetime)."""
     if as_of.tzinfo is None:
         msg = "as_of must carry a time zone"
         raise ValueError(msg)
-    return Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country))
+    return Context(register, as_of, policy, BusinessCalendar(policy.holidays, policy.holiday_country), documents)
 
 
-def check(register: Register, as_of: datetime, policy: Policy) -> list[Finding]:
-    """Run every rule over the register at `as_of` (an aware datetime)."""
-    ctx = policy_context(register, as_of, policy)
+def check(register: Register, as_of: datetime, policy: Policy, documents: Documents = NO_DOCUMENTS) -> list[Finding]:
+    """Run every rule over the register at `as_of` (an aware datetime), and its documents as read."""
+    ctx = policy_context(register, as_of, policy, documents)
     findings: list[Finding] = []
     for find, at in _REGISTER_CHECKS:
         findings.extend(at(*hit) for hit in find(ctx))

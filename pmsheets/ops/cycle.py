@@ -40,7 +40,7 @@ from pmsheets.outputs.delivery import Outcome as Delivered
 from pmsheets.outputs.delivery import Planned, deliver, links_for, plan
 from pmsheets.outputs.mail import Transport
 from pmsheets.outputs.postmortem_doc import Outcome as DocumentOutcome
-from pmsheets.outputs.publish import draft_and_link
+from pmsheets.outputs.publish import draft_and_link, read_documents
 from pmsheets.register import FindingsLook, RawRegister, RegisterBackend, all_but_findings, tabs_named, write_findings_if_changed
 from pmsheets.register.report_log_store import append_report_log
 
@@ -245,7 +245,11 @@ class _Cycle:
     def check(self) -> str:
         timezone = self.config.effective_timezone(self.raw.timezone)
         self.policy = self.config.policy_in(timezone)
-        self.validation = validate(self.raw.tables, as_of=self.now, policy=self.policy, settings=self.config.parse_settings(timezone))
+        documents = read_documents(self.config)
+        if documents.problem is not None:
+            self.events.warning("documents.unread", f"post-mortem documents not checked: {documents.problem}")
+        settings = self.config.parse_settings(timezone)
+        self.validation = validate(self.raw.tables, as_of=self.now, policy=self.policy, settings=settings, documents=documents)
         counts = self.validation.counts
         return f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
 
