@@ -170,7 +170,8 @@ class ReportsConfig:
 
 @dataclass(frozen=True, slots=True)
 class WorkerConfig:
-    sync_every_minutes: float = 15.0
+    sync_every_minutes: float = 1.0
+    """A cycle this often. An idle one (register unchanged, no deadline passed) costs one metadata request."""
     heartbeat: Path = Path("worker.heartbeat")
     """Written after every cycle and at least once a minute while idle; `pmsheets health` reads it."""
     lease_minutes: float = 10.0

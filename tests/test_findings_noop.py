@@ -14,20 +14,14 @@ import pytest
 
 from pmsheets.core.schema import FINDINGS_TITLE
 from pmsheets.ops.cycle import CycleResult
-from pmsheets.ops.lease import lease_for
 from pmsheets.register import RegisterBackend, findings_digest, write_findings_if_changed
 from pmsheets.register.sheets import SheetsRegister
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
-from tests.builders import AS_OF, NOW, Tables, p0, tables, write_workbook
-from tests.worker_fixtures import Cycles, worker_config
+from tests.builders import AS_OF, Tables, write_workbook
+from tests.worker_fixtures import draft_soon_tables, findings_cycles
 
-RESOLVED = NOW - timedelta(hours=20)  # the draft becomes due at AS_OF + 4 h
 ROWS = [["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "due Fri 20 Nov 2026 and still Open."]]
-
-
-def register_tables() -> Tables:
-    return tables([p0(resolved_at=RESOLVED)])
 
 
 class Writes:
@@ -60,18 +54,12 @@ def writes(register_from: Callable[[Tables], RegisterBackend], request: pytest.F
     return build
 
 
-def cycles_for(backend: RegisterBackend, folder: Path) -> Cycles:
-    # No weekly report wanted: only the Findings tab and the drafts folder are written.
-    config = worker_config(folder, reports={"overdue": {"to": []}, "escalation": {"to": []}})
-    return Cycles(backend, lease_for(backend, "worker-a"), config, start=AS_OF)
-
-
 def findings_detail(result: CycleResult) -> str:
     return result.step("findings").detail
 
 
 def test_a_second_write_of_the_same_findings_writes_nothing(writes: Callable[[Tables], Writes]) -> None:
-    target = writes(register_tables())
+    target = writes(draft_soon_tables())
     assert write_findings_if_changed(target.backend, ROWS) == (1, True)
     before = target.state()
     assert write_findings_if_changed(target.backend, ROWS) == (1, False)
@@ -79,7 +67,7 @@ def test_a_second_write_of_the_same_findings_writes_nothing(writes: Callable[[Ta
 
 
 def test_other_findings_are_written(writes: Callable[[Tables], Writes]) -> None:
-    target = writes(register_tables())
+    target = writes(draft_soon_tables())
     write_findings_if_changed(target.backend, ROWS)
     before = target.state()
     assert write_findings_if_changed(target.backend, [*ROWS, ROWS[0]]) == (2, True)
@@ -88,8 +76,8 @@ def test_other_findings_are_written(writes: Callable[[Tables], Writes]) -> None:
 
 
 def test_an_unchanged_cycle_an_hour_later_writes_nothing(writes: Callable[[Tables], Writes], tmp_path: Path) -> None:
-    target = writes(register_tables())
-    cycles = cycles_for(target.backend, tmp_path)
+    target = writes(draft_soon_tables())
+    cycles = findings_cycles(target.backend, tmp_path)
     assert "written to the Findings tab" in findings_detail(cycles.run(AS_OF))
     before = target.state()
     assert "unchanged" in findings_detail(cycles.run(AS_OF + timedelta(hours=1)))
@@ -97,8 +85,8 @@ def test_an_unchanged_cycle_an_hour_later_writes_nothing(writes: Callable[[Table
 
 
 def test_a_cycle_across_a_deadline_writes_the_new_finding(writes: Callable[[Tables], Writes], tmp_path: Path) -> None:
-    target = writes(register_tables())
-    cycles = cycles_for(target.backend, tmp_path)
+    target = writes(draft_soon_tables())
+    cycles = findings_cycles(target.backend, tmp_path)
     cycles.run(AS_OF)
     before = target.state()
     result = cycles.run(AS_OF + timedelta(hours=4, minutes=1))
@@ -108,10 +96,10 @@ def test_a_cycle_across_a_deadline_writes_the_new_finding(writes: Callable[[Tabl
 
 
 def test_a_fresh_process_remembers_the_last_write(writes: Callable[[Tables], Writes], tmp_path: Path) -> None:
-    target = writes(register_tables())
-    cycles_for(target.backend, tmp_path).run(AS_OF)
+    target = writes(draft_soon_tables())
+    findings_cycles(target.backend, tmp_path).run(AS_OF)
     before = target.state()
-    again = cycles_for(target.fresh(), tmp_path)
+    again = findings_cycles(target.fresh(), tmp_path)
     assert "unchanged" in findings_detail(again.run(AS_OF + timedelta(minutes=1)))
     assert target.state() == before
 
@@ -120,14 +108,14 @@ def test_a_fresh_process_remembers_the_last_write(writes: Callable[[Tables], Wri
 
 
 def test_a_workbook_saved_by_an_office_application_is_written_again(tmp_path: Path) -> None:
-    backend = XlsxRegister(write_workbook(tmp_path / "register.xlsx", register_tables()))
+    backend = XlsxRegister(write_workbook(tmp_path / "register.xlsx", draft_soon_tables()))
     write_findings_if_changed(backend, ROWS)
     openpyxl.load_workbook(backend.path).save(backend.path)  # as Excel would: our comment is not kept
     assert write_findings_if_changed(backend, ROWS) == (1, True)
 
 
 def test_the_workbook_mark_is_a_comment_no_application_shows(tmp_path: Path) -> None:
-    backend = XlsxRegister(write_workbook(tmp_path / "register.xlsx", register_tables()))
+    backend = XlsxRegister(write_workbook(tmp_path / "register.xlsx", draft_soon_tables()))
     backend.write_findings(ROWS)
     with zipfile.ZipFile(backend.path) as package:
         part = next(name for name in package.namelist() if name.startswith("xl/worksheets/") and b"pmsheets findings" in package.read(name))
@@ -138,7 +126,7 @@ def test_the_workbook_mark_is_a_comment_no_application_shows(tmp_path: Path) -> 
 def test_a_deleted_findings_tab_is_written_again(emulator: SheetsEmulator, sheets_client: Any, tmp_path: Path) -> None:
     from tests.builders import sheets_register
 
-    backend = sheets_register(emulator, sheets_client, write_workbook(tmp_path / "register.xlsx", register_tables()))
+    backend = sheets_register(emulator, sheets_client, write_workbook(tmp_path / "register.xlsx", draft_soon_tables()))
     write_findings_if_changed(backend, ROWS)
     spreadsheet = sheets_client.open_by_key(backend._key)  # type: ignore[attr-defined]
     spreadsheet.del_worksheet(spreadsheet.worksheet(FINDINGS_TITLE))
@@ -148,7 +136,7 @@ def test_a_deleted_findings_tab_is_written_again(emulator: SheetsEmulator, sheet
 
 
 def test_a_new_tool_version_writes_the_tab_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    backend = XlsxRegister(write_workbook(tmp_path / "register.xlsx", register_tables()))
+    backend = XlsxRegister(write_workbook(tmp_path / "register.xlsx", draft_soon_tables()))
     write_findings_if_changed(backend, ROWS)
     monkeypatch.setattr("pmsheets.register.FINDINGS_LAYOUT", "next")
     assert write_findings_if_changed(backend, ROWS) == (1, True)

@@ -13,7 +13,7 @@ from tests.cli_helpers import write_config
 
 def test_worker_defaults_follow_the_issue(tmp_path: Path) -> None:
     loaded = config.load(write_config(tmp_path, ""))
-    assert loaded.worker.sync_every_minutes == 15
+    assert loaded.worker.sync_every_minutes == 1
     assert loaded.worker.lease_minutes == 10
     assert loaded.reports.max_late_hours == 48
 

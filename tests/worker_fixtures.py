@@ -22,10 +22,11 @@ from pmsheets.core.report_log import LOG_TITLE
 from pmsheets.core.schema import FINDINGS_HEADERS, FINDINGS_TITLE, column_index
 from pmsheets.ops.cycle import CycleResult, CycleState, run_cycle
 from pmsheets.ops.events import EventLog, Redactor
-from pmsheets.ops.lease import FileLease, Lease
+from pmsheets.ops.lease import FileLease, Lease, lease_for
 from pmsheets.outputs.mail import Delivery, MailError
 from pmsheets.register import RawRegister, RegisterBackend, TabFilter, every_tab
 from pmsheets.register.locate import blank_cell_writes
+from tests.builders import AS_OF, NOW, p0, tables
 from tests.report_fixtures import sample_tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -151,6 +152,8 @@ def worker_config(folder: Path, **sections: Any) -> config_module.Config:
             "overdue": {"to": ["leads@example.com"]},
             "escalation": {"to": ["ops-review@example.com"]},
         },
+        # Not the 1-minute default: the loop tests simulate whole weeks of ticks, and every tick here is a full cycle.
+        "worker": {"sync_every_minutes": 15},
     }
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
@@ -209,3 +212,17 @@ def memory_cycles(
     """Cycles on a memory register whose lease is a lock file in `tmp_path`; `config` overrides worker_config's sections."""
     lease = FileLease(tmp_path / "register.worker-lease", holder)
     return Cycles(register or memory_register(), lease, worker_config(tmp_path, **config), start)
+
+
+RESOLVED_20_HOURS_AGO = NOW - timedelta(hours=20)
+
+
+def draft_soon_tables() -> dict[str, Any]:
+    """One P0 resolved 20 h before AS_OF (sheet wall time): complete, but its draft becomes due in a few hours."""
+    return tables([p0(resolved_at=RESOLVED_20_HOURS_AGO)])
+
+
+def findings_cycles(backend: RegisterBackend, folder: Path) -> Cycles:
+    """Cycles from AS_OF with no weekly report wanted: only the Findings tab and the drafts folder are written."""
+    config = worker_config(folder, reports={"overdue": {"to": []}, "escalation": {"to": []}})
+    return Cycles(backend, lease_for(backend, "worker-a"), config, start=AS_OF)

@@ -134,7 +134,7 @@ def build_worker(args: argparse.Namespace, err: TextIO) -> tuple[Worker, EventLo
     config = config_module.load(config_module.config_path(args.config))
     events = event_log(args, config, err)
     backend = open_backend(config)
-    lease, mailer, state = lease_for(backend, holder_id()), transport_for(config), CycleState()
+    lease, mailer, state = lease_for(backend, holder_id()), transport_for(config), CycleState(idle_when_unchanged=True)
 
     def cycle(now: datetime) -> Any:
         return run_cycle(backend=backend, lease=lease, mailer=mailer, config=config, now=now, events=events, state=state)

@@ -73,6 +73,11 @@ def latest_slot(now: datetime, schedule: WeeklySchedule) -> datetime:
     return slot
 
 
+def next_slot(now: datetime, schedule: WeeklySchedule) -> datetime:
+    """The first slot after `now` (a week after latest_slot, on the wall clock)."""
+    return _at(latest_slot(now, schedule).date() + timedelta(days=7), schedule)
+
+
 def _at(day: date, schedule: WeeklySchedule) -> datetime:
     # Through UTC and back, so a wall time inside a DST gap comes out as a real instant.
     return datetime.combine(day, schedule.at, tzinfo=schedule.timezone).astimezone(UTC).astimezone(schedule.timezone)

@@ -29,10 +29,10 @@ from pmsheets import __version__
 from pmsheets.config import Config
 from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown, validate
 from pmsheets.core.overdue import find_overdue
-from pmsheets.core.policy import Policy
+from pmsheets.core.policy import Policy, next_change
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.core.schema import RawWorkbook
-from pmsheets.core.weekly import SlotState, WeeklyDue, weekly_due
+from pmsheets.core.weekly import SlotState, WeeklyDue, next_slot, weekly_due
 from pmsheets.errors import ExitCode, PmsheetsError
 from pmsheets.ops.events import EventLog
 from pmsheets.ops.lease import Lease
@@ -130,6 +130,26 @@ class CycleState:
     """Weeks whose skip was logged already, so an outage logs it once, not every tick."""
     failing: dict[str, str] = field(default_factory=dict)
     """Each failing step's last reason, so an outage is logged once (again when the reason changes)."""
+    idle_when_unchanged: bool = False
+    """Skip a cycle whose register has not changed and whose next deadline has not come (the worker);
+    `pmsheets run` does every cycle in full and spends no request on the register's version."""
+    quiet: Quiet | None = None
+    """What the last full cycle that did all its work saw, for the next cycle to compare with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """A register version, taken *before* a full cycle read it, and the first instant its findings or the
+    weekly reports can change by time alone (None: never). An edit landing at any moment after the version
+    was taken, even between the cycle's own write and this bookkeeping, changes the version: never missed.
+    The cycle's own writes change it too, so the cycle after a write reads once more (and writes nothing)."""
+
+    version: str
+    until: datetime | None
+    error_findings: bool
+
+    def holds(self, version: str | None, now: datetime) -> bool:
+        return version == self.version and (self.until is None or now < self.until)
 
 
 def run_cycle(
@@ -156,8 +176,14 @@ class _Cycle:
         self.raw = RawRegister(tables={})
         self.policy = Policy()
         self.validation: Validation | None = None
+        self.reports_waiting = False
 
     def run(self) -> CycleResult:
+        version = self.backend.version() if self.state.idle_when_unchanged else None
+        quiet = self.state.quiet
+        if quiet is not None and quiet.holds(version, self.now):
+            return self.idle(quiet)
+        self.state.quiet = None
         if self.attempt("read", self.read) and self.attempt("check", self.check):
             self.write_steps()
         done = {outcome.step for outcome in self.outcomes}
@@ -168,7 +194,24 @@ class _Cycle:
         result = CycleResult(self.now, tuple(self.outcomes), self.validation is not None and self.validation.has_errors)
         log = self.events.error if result.failed else self.events.info
         log("cycle", f"cycle done: {result.summary()}", status="failed" if result.failed else "ok")
+        if version is not None and not result.failed and not self.state.unlogged and not self.reports_waiting:
+            self.state.quiet = Quiet(version, self.quiet_until(), result.error_findings)
         return result
+
+    def idle(self, quiet: Quiet) -> CycleResult:
+        """Nothing to do: no request beyond the version, no step run, one log line."""
+        until = f"nothing is due before {quiet.until.isoformat(timespec='seconds')}" if quiet.until else "nothing is due by time alone"
+        detail = f"register unchanged since the last cycle and {until}"
+        self.events.info("cycle", f"cycle idle: {detail}", status="idle")
+        return CycleResult(self.now, tuple(StepOutcome(step, Status.SKIPPED, detail) for step in STEPS), quiet.error_findings)
+
+    def quiet_until(self) -> datetime | None:
+        """The first instant a cycle over the same register could do something else: a finding (or a draft)
+        changing at a deadline, or the next weekly slot."""
+        moments = [next_change(self.checked.register, self.now, self.policy)]
+        if self.config.reports.wanted_kinds():
+            moments.append(next_slot(self.now, self.config.weekly_schedule()))
+        return min((moment for moment in moments if moment is not None), default=None)
 
     def write_steps(self) -> None:
         steps = {"findings": self.findings, "drafts": self.drafts, "reports": self.reports}
@@ -286,6 +329,7 @@ class _Cycle:
         planned = self.planned(due, log)
         claim = self.lease.acquire(self.now, timedelta(minutes=self.config.worker.lease_minutes))
         if not claim.ours:
+            self.reports_waiting = True  # due but not ours to send: keep looking every tick
             return f"weekly reports of {due.week} are due; the sending lease is held by {claim.describe()}"
         try:
             return self.send_due(planned)
