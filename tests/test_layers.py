@@ -6,11 +6,12 @@ library and pure libraries. Read from the import statements of every module, laz
 
 from __future__ import annotations
 
-import ast
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.source_imports import imported_modules
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pmsheets"
 CORE_MAY_IMPORT = ("pmsheets.core", "pmsheets.model", "pmsheets.errors", "pmsheets.gc_pause")
@@ -31,19 +32,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> set[str]:
-    """Every module an import statement in the file names (`from a import b` counts as a and a.b)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
-
-
-MODULES = {module_name(path): imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+MODULES = {module_name(path): imported_modules(path) for path in sorted(PACKAGE.rglob("*.py"))}
 
 
 def inside(module: str, prefix: str) -> bool:

@@ -6,26 +6,15 @@ modules, so a reader finds a helper where its name says and no test module is im
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
+from tests.source_imports import imported_modules
+
 TESTS = Path(__file__).resolve().parent
 FILES = sorted(TESTS.rglob("*.py"))
 HELPERS = {path.stem for path in TESTS.glob("*.py") if not path.name.startswith("test_")} - {"__init__"}
-
-
-def imported(path: Path) -> set[str]:
-    """Every module an import statement names (`from a import b` counts as a and a.b), lazy ones included."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
 
 
 def is_test_module_or_conftest(module: str) -> bool:
@@ -36,9 +25,9 @@ def is_test_module_or_conftest(module: str) -> bool:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(TESTS)))
 def test_file_imports_nothing_from_a_test_file_or_a_conftest(path: Path) -> None:
-    assert sorted(module for module in imported(path) if is_test_module_or_conftest(module)) == []
+    assert sorted(module for module in imported_modules(path) if is_test_module_or_conftest(module)) == []
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(TESTS)))
 def test_file_imports_the_suite_helpers_through_the_tests_package(path: Path) -> None:
-    assert sorted(module for module in imported(path) if module.split(".")[0] in HELPERS) == []
+    assert sorted(module for module in imported_modules(path) if module.split(".")[0] in HELPERS) == []
