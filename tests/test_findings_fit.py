@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pmsheets.register.findings_fit import _RESERVED_BYTES, NOT_SHOWN_RULE, fitting_rows
+from pmsheets.register.findings_fit import _RESERVED_BYTES, NOT_SHOWN_RULE, fitting_rows, shown_rows
 
 
 def encode(row: Sequence[str]) -> str:
@@ -46,3 +46,18 @@ def test_a_level_is_cut_at_its_first_row_that_does_not_fit() -> None:
     rows = [finding("warning", 10), long_warning, finding("warning", 11)]
     written, _ = fitting_rows(rows, encode, _RESERVED_BYTES + 120)
     assert [line.split("|")[2] for line in written[1:]] == ["INC-10"]
+
+
+def test_bytes_a_row_costs_elsewhere_in_the_request_count_against_the_budget() -> None:
+    rows = [finding("warning", 10 + n) for n in range(10)]
+    row_bytes = len(encode(rows[0])) + 1
+    assert fitting_rows(rows, encode, budget_for(10)).shown == 10
+    assert fitting_rows(rows, encode, budget_for(10), extra=lambda row: row_bytes).shown == 5
+
+
+def test_the_count_shown_says_which_rows_the_tab_holds() -> None:
+    rows = [finding(level, n) for n, level in enumerate(["info", "warning", "error", "warning", "info", "error"] * 5)]
+    for budget in (budget_for(3), budget_for(12), budget_for(29), budget_for(30)):
+        written, shown = fitting_rows(rows, encode, budget)
+        held = written if shown == len(rows) else written[1:]
+        assert sorted(map(encode, shown_rows(rows, shown))) == sorted(held)

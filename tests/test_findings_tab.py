@@ -1,9 +1,10 @@
 """The Findings tab as a PM uses it, on both backends: links to the cells, level colours, a header that
 stays bold, frozen and filtered, the Owner column, the check time, and the flagged cells marked on the
-PM tabs by one tool-owned rule that never changes anything a PM made."""
+PM tabs by one tool-owned rule per tab, whose ranges are those cells, that never changes anything a PM made."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,22 +15,28 @@ import openpyxl
 import pytest
 from google.oauth2.service_account import Credentials
 from openpyxl.comments import Comment
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import PatternFill
 
 from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.register import FindingsLook, write_findings_if_changed
-from pmsheets.register.findings_look import KEY_COLUMN, LEVEL_COLOURS, highlight_formula, is_highlight_formula, link_target
+from pmsheets.register.findings_look import HIGHLIGHT_FORMULA, LEVEL_COLOURS, CellRange, is_highlight_formula
 from pmsheets.register.google_auth import SCOPES
 from pmsheets.register.google_session import client_for
-from pmsheets.register.sheets import SheetsRegister
+from pmsheets.register.sheets import SheetsRegister, findings_update
 from pmsheets.register.xlsx import XlsxRegister
 from sheets_emulator import SheetsEmulator
 from tests.builders import action_row, incident_row, tables, write_workbook
 
 ERROR = ["error", "action-overdue", "INC-1", "ACT-1", "Ann", "Actions!F2", "due 2026-11-20, 7 days overdue"]
 INFO = ["info", "postmortem-required", "INC-1", "", "Pat", "Incidents!N2", "needs a post-mortem"]
+TYPE = ["warning", "action-type-invalid", "INC-1", "ACT-1", "Ann", "Actions!D2", "not a type"]
+STATUS = ["warning", "action-status-invalid", "INC-1", "ACT-1", "Ann", "Actions!H2", "not a status"]
+LINK = ["warning", "action-link-missing", "INC-1", "ACT-1", "Ann", "Actions!G2", "no issue link"]
 STAMP = "as of Fri 2026-11-27 09:00 UTC, pmsheets 9.9"
+# The lookup rules versions before the ranges-as-cells rule wrote, each in its backend's spelling.
+OLD_WORKBOOK_RULE = 'COUNTIF(Findings!$H:$H,"{tab}!"&ADDRESS(ROW(),COLUMN(),4))>0'
+OLD_GOOGLE_RULE = '=COUNTIF(INDIRECT("Findings!$F:$F"),"{tab}!"&ADDRESS(ROW(),COLUMN(),4))>0'
 
 
 class Tab(Protocol):
@@ -42,7 +49,11 @@ class Tab(Protocol):
     def header_bold(self) -> bool: ...
     def frozen_rows(self) -> int: ...
     def filter_range(self) -> str | None: ...
+    def check_and_write(self, rows: list[list[str]], *, highlight: bool = True) -> bool: ...
     def highlight_rules(self, title: str) -> list[str]: ...
+    def flagged(self, title: str) -> list[str]: ...
+    def delete_highlight(self, title: str) -> None: ...
+    def add_older_versions_rule(self, title: str) -> None: ...
     def pm_state(self) -> Any: ...
 
 
@@ -89,9 +100,32 @@ class WorkbookTab:
     def filter_range(self) -> str | None:
         return self._sheet().auto_filter.ref
 
-    def highlight_rules(self, title: str) -> list[str]:
+    def check_and_write(self, rows: list[list[str]], *, highlight: bool = True) -> bool:
+        return write_findings_if_changed(self.backend, rows, look=FindingsLook(STAMP, highlight))[1]
+
+    def _our_rules(self, title: str) -> list[tuple[str, str]]:
+        """(sqref, formula) of each rule the tool wrote on the tab."""
         rules = self._sheet(title).conditional_formatting._cf_rules.items()
-        return [formula for _, group in rules for rule in group for formula in rule.formula if is_highlight_formula(formula)]
+        return [(str(rng.sqref), f) for rng, group in rules for rule in group for f in rule.formula if is_highlight_formula(f)]
+
+    def highlight_rules(self, title: str) -> list[str]:
+        return [formula for _, formula in self._our_rules(title)]
+
+    def flagged(self, title: str) -> list[str]:
+        return sorted(cells for sqref, _ in self._our_rules(title) for cells in sqref.split())
+
+    def delete_highlight(self, title: str) -> None:
+        workbook = openpyxl.load_workbook(self.path)
+        rules = workbook[title].conditional_formatting._cf_rules
+        for rng in [rng for rng, group in rules.items() if all(is_highlight_formula(f) for r in group for f in r.formula)]:
+            del rules[rng]
+        workbook.save(self.path)
+
+    def add_older_versions_rule(self, title: str) -> None:
+        workbook = openpyxl.load_workbook(self.path)
+        rule = FormulaRule(formula=[OLD_WORKBOOK_RULE.format(tab=title)], fill=PatternFill("solid", bgColor="F9CB9C"))
+        workbook[title].conditional_formatting.add("A2:XFD1048576", rule)
+        workbook.save(self.path)
 
     def pm_state(self) -> Any:
         workbook = openpyxl.load_workbook(self.path)
@@ -162,10 +196,40 @@ class GoogleTab:
             return None
         return f"A1:{chr(ord('A') + rng['endColumnIndex'] - 1)}{rng['endRowIndex']}"
 
+    def check_and_write(self, rows: list[list[str]], *, highlight: bool = True) -> bool:
+        self.backend.read()
+        return write_findings_if_changed(self.backend, rows, look=FindingsLook(STAMP, highlight))[1]
+
+    def _our_rules(self, title: str) -> list[tuple[int, dict[str, Any]]]:
+        """(index, rule) of each rule the tool wrote on the tab."""
+        rules = enumerate(self._sheet(title).get("conditionalFormats", []))
+        return [(index, rule) for index, rule in rules if self._ours(rule)]
+
     def highlight_rules(self, title: str) -> list[str]:
-        rules = self._sheet(title).get("conditionalFormats", [])
-        formulas = [rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for rule in rules if "booleanRule" in rule]
-        return [formula for formula in formulas if is_highlight_formula(formula)]
+        return [rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"].removeprefix("=") for _, rule in self._our_rules(title)]
+
+    def flagged(self, title: str) -> list[str]:
+        ranges = [grid for _, rule in self._our_rules(title) for grid in rule["ranges"]]
+        return sorted(
+            CellRange(g.get("startRowIndex", 0), g.get("startColumnIndex", 0), g["endRowIndex"] - 1, g["endColumnIndex"] - 1).a1()
+            for g in ranges
+        )
+
+    def delete_highlight(self, title: str) -> None:
+        sheet_id = self._sheet(title)["properties"]["sheetId"]
+        deletes = [{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": index}} for index, _ in reversed(self._our_rules(title))]
+        self.emulator.store.batch_update(self.key, {"requests": deletes})
+
+    def add_older_versions_rule(self, title: str) -> None:
+        sheet_id = self._sheet(title)["properties"]["sheetId"]
+        rule = {
+            "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
+            "booleanRule": {
+                "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": OLD_GOOGLE_RULE.format(tab=title)}]},
+                "format": {"backgroundColor": {"red": 1}},
+            },
+        }
+        self.emulator.store.batch_update(self.key, {"requests": [{"addConditionalFormatRule": {"rule": rule, "index": 0}}]})
 
     def pm_state(self) -> Any:
         state = {}
@@ -228,16 +292,68 @@ def test_header_names_owner_and_shows_check_time_and_version(tab: Tab) -> None:
     assert header[6] == f"Message ({STAMP})"
 
 
-def test_each_pm_tab_gets_one_highlight_rule_however_often_it_is_written(tab: Tab) -> None:
+def test_each_pm_tab_with_flagged_cells_gets_one_highlight_rule_however_often_it_is_written(tab: Tab) -> None:
+    tab.write([ERROR, INFO])
+    tab.write([INFO, ERROR])
+    tab.write([ERROR, INFO, ERROR])
+    assert [tab.highlight_rules(title) for title in ("Incidents", "Actions")] == [[HIGHLIGHT_FORMULA], [HIGHLIGHT_FORMULA]]
+
+
+def test_the_rule_covers_exactly_the_flagged_cells(tab: Tab) -> None:
+    tab.write([ERROR, INFO])
+    assert (tab.flagged("Actions"), tab.flagged("Incidents")) == (["F2"], ["N2"])
+
+
+def test_a_new_finding_adds_its_cell_to_the_rule(tab: Tab) -> None:
     tab.write([ERROR])
+    tab.write([ERROR, TYPE])
+    assert tab.flagged("Actions") == ["D2", "F2"]
+
+
+def test_a_fixed_finding_takes_its_cell_out_of_the_rule(tab: Tab) -> None:
+    tab.write([ERROR, TYPE])
+    tab.write([ERROR])
+    assert tab.flagged("Actions") == ["F2"]
+
+
+def test_a_tab_left_without_flagged_cells_loses_the_rule(tab: Tab) -> None:
+    tab.write([ERROR, INFO])
     tab.write([INFO])
-    assert [len(tab.highlight_rules(title)) for title in ("Incidents", "Actions")] == [1, 1]
+    assert (tab.highlight_rules("Actions"), tab.flagged("Incidents")) == ([], ["N2"])
+
+
+def test_flagged_cells_side_by_side_make_one_range(tab: Tab) -> None:
+    tab.write([ERROR, LINK, STATUS])
+    assert tab.flagged("Actions") == ["F2:H2"]
 
 
 def test_highlight_off_removes_the_rule(tab: Tab) -> None:
-    tab.write([ERROR])
-    tab.write([ERROR], highlight=False)
+    tab.write([ERROR, INFO])
+    tab.write([ERROR, INFO], highlight=False)
     assert (tab.highlight_rules("Incidents"), tab.highlight_rules("Actions")) == ([], [])
+
+
+def test_a_deleted_highlight_rule_makes_an_unchanged_check_write_again(tab: Tab) -> None:
+    tab.write([ERROR])
+    assert tab.check_and_write([ERROR]) is False
+    tab.delete_highlight("Actions")
+    assert tab.check_and_write([ERROR]) is True
+    assert tab.flagged("Actions") == ["F2"]
+
+
+def test_an_older_versions_lookup_rule_is_replaced_even_when_the_findings_are_the_same(tab: Tab) -> None:
+    tab.write([ERROR])
+    tab.delete_highlight("Actions")
+    tab.add_older_versions_rule("Actions")
+    assert tab.highlight_rules("Actions") != [HIGHLIGHT_FORMULA]  # the old rule is known as the tool's
+    assert tab.check_and_write([ERROR]) is True
+    assert (tab.highlight_rules("Actions"), tab.flagged("Actions")) == ([HIGHLIGHT_FORMULA], ["F2"])
+
+
+def test_turning_highlight_off_writes_even_when_the_findings_are_the_same(tab: Tab) -> None:
+    tab.write([ERROR])
+    assert tab.check_and_write([ERROR], highlight=False) is True
+    assert tab.highlight_rules("Actions") == []
 
 
 def test_writing_changes_no_pm_value_format_note_or_rule(tab: Tab) -> None:
@@ -261,7 +377,7 @@ def test_workbook_pm_rule_and_note_survive_highlight_on_and_off(tmp_path: Path) 
     findings = WorkbookTab(path)
     before = findings.pm_state()
     findings.write([ERROR])
-    assert findings.highlight_rules("Actions") == [highlight_formula("Actions", "Findings", indirect=False, column=KEY_COLUMN)]
+    assert findings.highlight_rules("Actions") == [HIGHLIGHT_FORMULA]
     findings.write([ERROR], highlight=False)
     assert findings.pm_state() == before
 
@@ -306,12 +422,11 @@ def test_google_filter_criteria_a_pm_set_are_kept(validating_emulator: SheetsEmu
     assert findings.filter_range() == "A1:G4"
 
 
-def test_google_pm_rule_is_kept_and_the_write_stays_one_request(validating_emulator: SheetsEmulator, tmp_path: Path) -> None:
-    key = validating_emulator.load_xlsx(register(tmp_path / "register.xlsx"))
-    client = client_for(
-        Credentials.from_service_account_info(validating_emulator.service_account_info(), scopes=list(SCOPES)), validating_emulator.url
-    )
-    findings = GoogleTab(validating_emulator, client, key)
+def google_tab_with_a_pm_rule(emulator: SheetsEmulator, tmp_path: Path) -> GoogleTab:
+    """The register on the emulator, its Actions tab carrying a PM's own rule that makes open actions bold."""
+    key = emulator.load_xlsx(register(tmp_path / "register.xlsx"))
+    client = client_for(Credentials.from_service_account_info(emulator.service_account_info(), scopes=list(SCOPES)), emulator.url)
+    findings = GoogleTab(emulator, client, key)
     actions_id = findings._sheet("Actions")["properties"]["sheetId"]
     pm_rule = {
         "ranges": [{"sheetId": actions_id, "startRowIndex": 1}],
@@ -320,56 +435,71 @@ def test_google_pm_rule_is_kept_and_the_write_stays_one_request(validating_emula
             "format": {"textFormat": {"bold": True}},
         },
     }
-    validating_emulator.store.batch_update(key, {"requests": [{"addConditionalFormatRule": {"rule": pm_rule, "index": 0}}]})
+    emulator.store.batch_update(key, {"requests": [{"addConditionalFormatRule": {"rule": pm_rule, "index": 0}}]})
+    return findings
+
+
+def rule_formulas(findings: GoogleTab, title: str) -> list[str]:
+    rules = findings._sheet(title).get("conditionalFormats", [])
+    return [rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for rule in rules]
+
+
+def test_google_pm_rule_is_kept_and_the_write_stays_one_request(validating_emulator: SheetsEmulator, tmp_path: Path) -> None:
+    findings = google_tab_with_a_pm_rule(validating_emulator, tmp_path)
     writes = validating_emulator.count("write")
     findings.write([ERROR])
     findings.write([ERROR], highlight=False)
     assert validating_emulator.count("write") - writes == 2
-    rules = findings._sheet("Actions")["conditionalFormats"]
-    assert [rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"] for rule in rules] == ['=$H2="Open"']
+    assert rule_formulas(findings, "Actions") == ['=$H2="Open"']
 
 
-# --- what the rule matches --------------------------------------------------------------------------
+def test_google_the_tools_rule_comes_after_a_pms_own_rules(validating_emulator: SheetsEmulator, tmp_path: Path) -> None:
+    findings = google_tab_with_a_pm_rule(validating_emulator, tmp_path)
+    findings.write([ERROR])
+    findings.write([ERROR, TYPE])
+    assert rule_formulas(findings, "Actions") == ['=$H2="Open"', "=" + HIGHLIGHT_FORMULA]
 
 
-@pytest.mark.parametrize("title", ["Incidents", "Post mortems", "It's"])
-def test_highlight_formula_names_the_cell_as_the_findings_cell_column_does(title: str) -> None:
-    from pmsheets.model import RowRef
+def request_for(rows: list[list[str]], *, highlight: bool, max_bytes: int) -> tuple[dict[str, Any], int]:
+    """The Findings write's request body, for a spreadsheet with an Actions tab of 100,000 rows, and how many findings it shows."""
+    sheets = {"Actions": {"properties": {"sheetId": 9, "title": "Actions", "gridProperties": {"rowCount": 100_000, "columnCount": 20}}}}
+    body, shown = findings_update(sheets, rows, look=FindingsLook(highlight=highlight), max_bytes=max_bytes)
+    return json.loads(bytes(body)), shown
 
-    reference = RowRef(title, 7, {"owner": "N"}).cell("owner")
-    assert reference is not None
-    assert link_target(reference) == (title, "N7")
-    # The formula compares the Cell column with the tab's quoted name, "!", and the cell's address.
-    prefix = reference.rsplit("!", 1)[0].replace('"', '""')
-    assert f'"{prefix}!"&ADDRESS(ROW(),COLUMN(),4)' in highlight_formula(title, "Findings", indirect=False)
-    assert is_highlight_formula("=" + highlight_formula(title, "Findings", indirect=True))
+
+def every_other_row(count: int) -> list[list[str]]:
+    """Warnings on F2, F4, F6...: cells no range can merge."""
+    return [["warning", "action-due-missing", "INC-1", f"ACT-{n}", "Ann", f"Actions!F{2 * n + 2}", "no due date"] for n in range(count)]
+
+
+def test_google_only_the_cells_of_findings_the_tab_shows_are_marked() -> None:
+    rows = every_other_row(2000)
+    request, shown = request_for(rows, highlight=True, max_bytes=300_000)
+    [rule] = [r["addConditionalFormatRule"]["rule"] for r in request["requests"] if "addConditionalFormatRule" in r]
+    assert 0 < shown < len(rows)
+    assert [grid["startRowIndex"] for grid in rule["ranges"]] == [2 * n + 1 for n in range(shown)]
+
+
+def test_google_each_shown_findings_cell_counts_against_the_request_size() -> None:
+    rows = every_other_row(2000)
+    _, shown_plain = request_for(rows, highlight=False, max_bytes=300_000)
+    request, shown = request_for(rows, highlight=True, max_bytes=300_000)
+    assert shown < shown_plain
+    # Left uncounted, the ~100 bytes of each cell's range would take this request past the size.
+    assert len(json.dumps(request, separators=(",", ":"))) <= 300_000
+
+
+# --- what the rule is ------------------------------------------------------------------------------
+
+
+def test_the_rules_formula_is_the_tools_and_an_older_versions_lookup_is_too() -> None:
+    assert is_highlight_formula("=" + HIGHLIGHT_FORMULA)
+    assert is_highlight_formula(HIGHLIGHT_FORMULA)
+    assert is_highlight_formula(OLD_GOOGLE_RULE.format(tab="Actions"))
+    assert is_highlight_formula(OLD_WORKBOOK_RULE.format(tab="'It''s'"))
 
 
 def test_a_pm_formula_is_never_taken_for_the_tools() -> None:
     assert not is_highlight_formula('=COUNTIF($A:$A,"x")>0')
     assert not is_highlight_formula('=$H2="Open"')
-
-
-def test_google_a_deleted_highlight_rule_makes_an_unchanged_check_write_again(validating_emulator: SheetsEmulator, tmp_path: Path) -> None:
-    key = validating_emulator.load_xlsx(register(tmp_path / "register.xlsx"))
-    client = client_for(
-        Credentials.from_service_account_info(validating_emulator.service_account_info(), scopes=list(SCOPES)), validating_emulator.url
-    )
-    findings = GoogleTab(validating_emulator, client, key)
-    findings.write([ERROR])
-    findings.backend.read()
-    assert write_findings_if_changed(findings.backend, [ERROR])[1] is False
-    actions_id = findings._sheet("Actions")["properties"]["sheetId"]
-    validating_emulator.store.batch_update(key, {"requests": [{"deleteConditionalFormatRule": {"sheetId": actions_id, "index": 0}}]})
-    findings.backend.read()
-    assert write_findings_if_changed(findings.backend, [ERROR])[1] is True
-    assert len(findings.highlight_rules("Actions")) == 1
-
-
-def test_turning_highlight_off_writes_even_when_the_findings_are_the_same(tab: Tab) -> None:
-    tab.write([ERROR])
-    backend = tab.backend  # type: ignore[attr-defined]
-    if isinstance(backend, SheetsRegister):
-        backend.read()
-    assert write_findings_if_changed(backend, [ERROR], look=FindingsLook(highlight=False))[1] is True
-    assert tab.highlight_rules("Actions") == []
+    assert not is_highlight_formula('=N("my own note")=0')

@@ -10,13 +10,13 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pmsheets.core.schema import PM_TABS
 from pmsheets.errors import RegisterError, WriteRefused
-from pmsheets.register.findings_look import is_highlight_formula
+from pmsheets.register.findings_look import HIGHLIGHT_FORMULA, is_highlight_formula
 from pmsheets.register.xlsx import XlsxRegister, create_register
 from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, write_workbook
 
@@ -124,11 +124,25 @@ def test_findings_tab_is_replaced_not_appended(tmp_path: Path) -> None:
     assert rows == [HEADERS, tuple(FINDING)]
 
 
-def test_a_hidden_column_beside_the_table_repeats_each_cell_reference_for_the_highlight_rule(tmp_path: Path) -> None:
+def test_a_workbook_an_older_version_wrote_loses_its_hidden_column_and_lookup_rule_on_the_next_write(tmp_path: Path) -> None:
     path = rich_register(tmp_path / "register.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    # What versions before the ranges-as-cells rule left: a hidden plain-text copy of the Cell column,
+    # and on each PM tab a rule looking every cell up in it.
+    findings = workbook["Findings"]
+    findings["F2"], findings["H2"] = "Actions!F2", "Actions!F2"
+    findings.column_dimensions["H"].hidden = True
+    lookup = 'COUNTIF(Findings!$H:$H,"Actions!"&ADDRESS(ROW(),COLUMN(),4))>0'
+    workbook["Actions"].conditional_formatting.add(
+        "A2:XFD1048576", FormulaRule(formula=[lookup], fill=PatternFill("solid", bgColor="F9CB9C"))
+    )
+    workbook.save(path)
     XlsxRegister(path).write_findings([FINDING])
-    sheet = openpyxl.load_workbook(path)["Findings"]
-    assert (sheet["H2"].value, sheet["H2"].hyperlink, sheet.column_dimensions["H"].hidden) == ("Actions!F2", None, True)
+    workbook = openpyxl.load_workbook(path)
+    findings = workbook["Findings"]
+    assert (findings["H2"].value, findings.column_dimensions["H"].hidden) == (None, False)
+    rules = {str(cf.sqref): [r.formula for r in cf.rules] for cf in workbook["Actions"].conditional_formatting}
+    assert rules == {"F2": [[HIGHLIGHT_FORMULA]]}
 
 
 def test_findings_tab_is_created_when_missing(tmp_path: Path) -> None:

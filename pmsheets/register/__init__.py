@@ -21,9 +21,10 @@ FindingsRows = Sequence[Sequence[str]]
 TabFilter = Callable[[str], bool]
 """Which tabs a read fetches, by title."""
 
-FINDINGS_LAYOUT = "2"
+FINDINGS_LAYOUT = "3"
 """Goes into every findings digest: change it when the Findings tab's layout or formatting changes,
-so that each register's tab is written once more in the new layout even though its findings are the same."""
+so that each register's tab is written once more in the new layout even though its findings are the same.
+(3: the highlight rule lists the flagged cells; the workbook's hidden copy of the Cell column is gone.)"""
 
 
 def findings_digest(rows: FindingsRows, *, highlight: bool = True) -> str:
@@ -135,9 +136,10 @@ class RegisterBackend(Protocol):
 
         The tab gets a bold frozen header with a filter (a PM's filter criteria are kept), the level
         coloured, each cell reference a link to its cell, and `stamp` (check time and version) in
-        the Message header. With `highlight`, each PM tab carries the tool's one conditional format
-        that marks the cells the Findings tab lists (see findings_look); without it that rule is
-        removed. Nothing a PM typed, formatted or made is changed.
+        the Message header. With `highlight`, each PM tab with cells the Findings tab shows carries
+        the tool's one conditional format, whose ranges are those cells (see findings_look); a tab
+        with none, or every tab without `highlight`, has that rule removed. Nothing a PM typed,
+        formatted or made is changed.
 
         Returns how many of the rows the tab shows: all, unless the medium cannot take them in one
         write (Google Sheets, see findings_fit). `on_sent` is called once the rows have left and

@@ -20,6 +20,10 @@ NOT_SHOWN_RULE = "findings-not-shown"
 _RESERVED_BYTES = 64 * 1024
 
 
+def _none(row: Sequence[str]) -> int:
+    return 0
+
+
 class Fitted(NamedTuple):
     rows: list[str]
     """The encoded rows to write, the note row first when some are left out."""
@@ -27,21 +31,42 @@ class Fitted(NamedTuple):
     """How many of the findings are among them."""
 
 
-def fitting_rows(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], max_bytes: int) -> Fitted:
-    """All the rows, encoded, when they fit in `max_bytes`; else the note row and a selection."""
+def fitting_rows(
+    rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], max_bytes: int, *, extra: Callable[[Sequence[str]], int] = _none
+) -> Fitted:
+    """All the rows, encoded, when they fit in `max_bytes`; else the note row and a selection (see shown_rows).
+
+    A row costs its encoded text and a comma, and `extra(row)` bytes more that the same request spends
+    elsewhere on it (its cell's range in the highlight rule)."""
     budget = max_bytes - _RESERVED_BYTES
     encoded: list[str] = []
     size = 0
     for row in rows:
         text = encode(row)
-        size += len(text) + 1
+        size += len(text) + 1 + extra(row)
         if size > budget:
-            return _selection(rows, encode, budget, known=encoded)
+            return _selection(rows, encode, extra, budget, known=encoded)
         encoded.append(text)
     return Fitted(encoded, len(encoded))
 
 
-def _selection(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], str], budget: int, *, known: list[str]) -> Fitted:
+def shown_rows(rows: Sequence[Sequence[str]], shown: int) -> list[Sequence[str]]:
+    """The rows a tab showing `shown` of `rows` holds, the note row left out.
+
+    The count alone says which: all the rows, or the first `shown` in the order errors, warnings, info."""
+    if shown >= len(rows):
+        return list(rows)
+    return [row for level in LEVELS_BY_PRIORITY for row in rows if row[0] == level][:shown]
+
+
+def _selection(
+    rows: Sequence[Sequence[str]],
+    encode: Callable[[Sequence[str]], str],
+    extra: Callable[[Sequence[str]], int],
+    budget: int,
+    *,
+    known: list[str],
+) -> Fitted:
     chosen: dict[int, str] = {}
     size = 0
     for level in LEVELS_BY_PRIORITY:
@@ -49,10 +74,11 @@ def _selection(rows: Sequence[Sequence[str]], encode: Callable[[Sequence[str]], 
             if row[0] != level:
                 continue
             text = known[index] if index < len(known) else encode(row)
-            if size + len(text) + 1 > budget:
+            cost = len(text) + 1 + extra(row)
+            if size + cost > budget:
                 break
             chosen[index] = text
-            size += len(text) + 1
+            size += cost
         else:
             continue
         break

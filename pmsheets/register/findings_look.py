@@ -1,16 +1,16 @@
 """How the Findings tab and the flagged cells look, the same on both backends.
 
-The colours, widths and the highlight rule's formula live here once; xlsx and sheets only
-spell them in their own format.
+The colours, widths, the highlight rule's formula and the ranges it covers live here once; xlsx and
+sheets only spell them in their own format.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Iterator
 from typing import NamedTuple
 
-from pmsheets.core.schema import FINDINGS_CELL_COLUMN, FINDINGS_HEADERS, column_letter
-from pmsheets.model import quote_tab
+from pmsheets.core.schema import column_index, column_letter
 
 LEVEL_COLOURS = {"error": "F4C7C3", "warning": "FCE8B2", "info": "CFE2F3"}
 """Background of the Level cell, by level (Google Sheets' light red, yellow and blue)."""
@@ -21,8 +21,16 @@ LINK_COLOUR = "1155CC"
 FINDINGS_WIDTHS = (9, 26, 11, 11, 18, 16, 140)
 """Column widths in characters, in FINDINGS_HEADERS order."""
 
-_A1 = re.compile(r"[A-Z]{1,3}[1-9][0-9]*")
-_HIGHLIGHT_FORMULA = re.compile(r'=?COUNTIF\((?:INDIRECT\()?"?.*![$][A-Z]+:[$][A-Z]+"?\)?,".*"&ADDRESS\(ROW\(\),COLUMN\(\),4\)\)>0')
+_A1 = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)")
+HIGHLIGHT_FORMULA = 'N("pmsheets: this cell is listed on the Findings tab")=0'
+"""The highlight rule's condition, without the leading '=' (Google Sheets wants it, a workbook's <formula> does not).
+
+Always true (N of a text is 0 in Google Sheets, Excel and LibreOffice): the rule's ranges are the flagged cells
+themselves, so nothing is evaluated against the Findings tab. The text says to a PM who opens the rule what it is,
+and tells the tool its own rule from a PM's."""
+# What versions before the ranges-as-cells rule wrote: a lookup of every cell in the Findings tab's Cell column
+# (Google through INDIRECT). Recognised so that the first write of a newer version removes it.
+_LOOKUP_FORMULA = re.compile(r'COUNTIF\((?:INDIRECT\()?"?.*![$][A-Z]+:[$][A-Z]+"?\)?,".*"&ADDRESS\(ROW\(\),COLUMN\(\),4\)\)>0')
 
 
 class Target(NamedTuple):
@@ -42,29 +50,60 @@ def link_target(reference: str) -> Target | None:
     return Target(tab, cell)
 
 
-KEY_COLUMN = len(FINDINGS_HEADERS)
-"""The workbook's hidden column beside the table that repeats each Cell reference as plain text, for the
-highlight rule: LibreOffice looks values up in hyperlinked cells so slowly that, reading the Cell column
-itself, a 1,000-row tab with 5,000 findings took over 150 s to print instead of 34 s (bench/highlight.py)."""
-
-
-def highlight_formula(pm_tab: str, findings_tab: str, *, indirect: bool, column: int = FINDINGS_CELL_COLUMN) -> str:
-    """True on a cell of `pm_tab` that the Findings tab's Cell column (or `column`, holding the same) names.
-
-    Google Sheets reaches another tab from a conditional format only through INDIRECT; Excel and
-    LibreOffice take the reference as is. One rule per tab, reading the Findings tab, means the
-    marks follow every write without the tool touching the PM's tab again.
-    """
-    letter = column_letter(column)
-    cells = f"{quote_tab(findings_tab)}!${letter}:${letter}"
-    source = f'INDIRECT("{_in_string(cells)}")' if indirect else cells
-    return f'COUNTIF({source},"{_in_string(quote_tab(pm_tab))}!"&ADDRESS(ROW(),COLUMN(),4))>0'
-
-
 def is_highlight_formula(formula: str) -> bool:
-    """A rule this tool wrote (for any tab name or Findings column), so it may be replaced or removed; never a PM's."""
-    return _HIGHLIGHT_FORMULA.fullmatch(formula.strip()) is not None
+    """A rule this tool wrote (this version's or an older one's), so it may be replaced or removed; never a PM's."""
+    text = formula.strip().removeprefix("=")
+    return text == HIGHLIGHT_FORMULA or _LOOKUP_FORMULA.fullmatch(text) is not None
 
 
-def _in_string(text: str) -> str:
-    return text.replace('"', '""')
+class CellRange(NamedTuple):
+    """A rectangle of cells, 0-based and inclusive: row 0 is the sheet's first row, column 0 is A."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+    def a1(self) -> str:
+        first = f"{column_letter(self.left)}{self.top + 1}"
+        return first if (self.top, self.left) == (self.bottom, self.right) else f"{first}:{column_letter(self.right)}{self.bottom + 1}"
+
+
+def highlight_ranges(references: Iterable[str], tabs: Collection[str]) -> dict[str, list[CellRange]]:
+    """The cells the references name on each of `tabs` (exact titles), as few rectangles as cheaply found.
+
+    The cells of one column merge into vertical runs (N3, N4, N5 -> N3:N5); runs over the same rows in
+    adjacent columns merge into one rectangle. A tab with no cell named is left out. Sorted top to bottom,
+    then left to right, so the same cells always give the same list."""
+    cells: dict[str, set[tuple[int, int]]] = {}
+    for reference in references:
+        target = link_target(reference)
+        cell = _A1.fullmatch(target.cell) if target is not None and target.tab in tabs else None
+        if target is None or cell is None:
+            continue
+        cells.setdefault(target.tab, set()).add((column_index(cell[1]), int(cell[2]) - 1))
+    return {tab: _rectangles(found) for tab, found in cells.items()}
+
+
+def _rectangles(cells: set[tuple[int, int]]) -> list[CellRange]:
+    rows_by_column: dict[int, list[int]] = {}
+    for column, row in cells:
+        rows_by_column.setdefault(column, []).append(row)
+    columns_by_run: dict[tuple[int, int], list[int]] = {}
+    for column, rows in rows_by_column.items():
+        for top, bottom in _runs(rows):
+            columns_by_run.setdefault((top, bottom), []).append(column)
+    ranges = [CellRange(top, left, bottom, right) for (top, bottom), columns in columns_by_run.items() for left, right in _runs(columns)]
+    return sorted(ranges)
+
+
+def _runs(numbers: list[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers, in order."""
+    numbers.sort()
+    first = last = numbers[0]
+    for number in numbers[1:]:
+        if number != last + 1:
+            yield first, last
+            first = number
+        last = number
+    yield first, last

@@ -38,13 +38,15 @@ from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.network import failed_host, failure_reason, host_of, lasting
 from pmsheets.register import FindingsLook, FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
-from pmsheets.register.findings_fit import fitting_rows
+from pmsheets.register.findings_fit import fitting_rows, shown_rows
 from pmsheets.register.findings_look import (
     FINDINGS_WIDTHS,
     HEADER_COLOUR,
     HIGHLIGHT_COLOUR,
+    HIGHLIGHT_FORMULA,
     LEVEL_COLOURS,
-    highlight_formula,
+    CellRange,
+    highlight_ranges,
     is_highlight_formula,
     link_target,
 )
@@ -171,13 +173,15 @@ class SheetsRegister:
     def findings_unchanged(self, rows: FindingsRows, *, highlight: bool = True) -> int | None:
         """The last write's digest is developer metadata on the Findings sheet (invisible to PMs, deleted
         with the tab), read with the register's metadata: this costs no request after a read. A PM tab
-        whose highlight rule is missing or stale (a PM deleted it) counts as a change."""
+        whose highlight rule is missing or does not cover exactly the flagged cells (a PM deleted it, or
+        inserted rows above them) counts as a change."""
         if self._sheet_ids is None or self._sheets_stale:
             self._metadata()
         mark = self._findings_mark
         if mark is None or FINDINGS_TITLE not in (self._sheet_ids or {}) or mark.digest != findings_digest(rows, highlight=highlight):
             return None
-        if _highlight_requests(self._sheets, FINDINGS_TITLE, enabled=highlight):
+        wanted = _flagged(self._sheets, shown_rows(rows, mark.shown)) if highlight else {}
+        if _highlight_requests(self._sheets, wanted):
             return None
         return mark.shown
 
@@ -462,7 +466,9 @@ def findings_update(
 
     `sheets` is the spreadsheet's metadata by tab title (see _METADATA_FIELDS). The same request
     keeps the header bold and frozen, the filter (with any criteria a PM set) over the new rows,
-    and one highlight rule on each PM tab (added, replaced or removed; see findings_look).
+    and on each PM tab the highlight rule over the cells of the findings shown (added, replaced or
+    removed; see findings_look). Each shown finding's cell counts against `max_bytes` as a range
+    of its own, which the merged ranges never exceed.
 
     Returned as the JSON body to send, the cells encoded straight to text: as dicts for
     json.dumps, a million cells took hundreds of MB and seconds to build.
@@ -470,14 +476,14 @@ def findings_update(
     look = look or FindingsLook()
     sheet_ids = {title: int(sheet["properties"].get("sheetId", 0)) for title, sheet in sheets.items()}
     encode = _row_encoder(sheet_ids)
-    fitted = fitting_rows(rows, encode, max_bytes)
+    fitted = fitting_rows(rows, encode, max_bytes, extra=_range_bytes(sheets) if look.highlight else lambda row: 0)
     header = list(FINDINGS_HEADERS)
     if look.stamp:
         header[FINDINGS_MESSAGE_COLUMN] = f"{header[FINDINGS_MESSAGE_COLUMN]} ({look.stamp})"
     all_rows = [_header_row(header), *fitted.rows]
     findings = sheets.get(FINDINGS_TITLE)
     requests_ = _findings_requests(findings, len(all_rows), set(sheet_ids.values()))
-    requests_ += _highlight_requests(sheets, FINDINGS_TITLE, enabled=look.highlight)
+    requests_ += _highlight_requests(sheets, _flagged(sheets, shown_rows(rows, fitted.shown)) if look.highlight else {})
     if mark is not None:
         tab_id = (
             int(findings["properties"].get("sheetId", 0)) if findings is not None else requests_[0]["addSheet"]["properties"]["sheetId"]
@@ -496,7 +502,8 @@ def findings_update(
 _ROWS_SLOT = "\x00findings rows\x00"
 _ROWS_PER_CHUNK = 2500
 _METADATA_FIELDS = (
-    "properties(title,timeZone),sheets(properties(sheetId,title,index),developerMetadata(metadataId,metadataKey,metadataValue),"
+    "properties(title,timeZone),sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),"
+    "developerMetadata(metadataId,metadataKey,metadataValue),"
     "basicFilter,conditionalFormats)"
 )
 
@@ -608,25 +615,89 @@ def _column_width(sheet_id: int, index: int, characters: float) -> dict[str, Any
     }
 
 
-def _highlight_requests(sheets: Mapping[str, Mapping[str, Any]], findings_title: str, *, enabled: bool) -> list[dict[str, Any]]:
-    """Per PM tab: nothing when its highlight rule is already right; else remove the tool's old rules and add the rule.
+def _pm_sheet_ids(sheets: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+    """The PM tabs' exact titles and sheet ids: the tabs that carry the highlight rule."""
+    return {
+        title: int(sheet["properties"].get("sheetId", 0))
+        for title, sheet in sheets.items()
+        if any(normalize(title) == normalize(tab.title) for tab in PM_TABS)
+    }
+
+
+def _flagged(sheets: Mapping[str, Mapping[str, Any]], rows: FindingsRows) -> dict[str, list[CellRange]]:
+    """The flagged cells of each PM tab, inside its grid: the service refuses a range past the grid's
+    last row or column, and a finding's cell lies past it only when rows went since the read."""
+    flagged = highlight_ranges((row[FINDINGS_CELL_COLUMN] for row in rows), _pm_sheet_ids(sheets))
+    inside: dict[str, list[CellRange]] = {}
+    for title, ranges in flagged.items():
+        grid = sheets[title]["properties"].get("gridProperties") or {}
+        rows_, columns = int(grid.get("rowCount", _UNBOUNDED)), int(grid.get("columnCount", _UNBOUNDED))
+        clipped = [
+            cells._replace(bottom=min(cells.bottom, rows_ - 1), right=min(cells.right, columns - 1))
+            for cells in ranges
+            if cells.top < rows_ and cells.left < columns
+        ]
+        if clipped:
+            inside[title] = clipped
+    return inside
+
+
+_UNBOUNDED = 1 << 31
+
+
+def _range_bytes(sheets: Mapping[str, Mapping[str, Any]]) -> Callable[[Sequence[str]], int]:
+    """What a finding's cell adds to the request at most: one GridRange of its own and a comma."""
+    sheet_ids = _pm_sheet_ids(sheets)
+
+    def size(row: Sequence[str]) -> int:
+        flagged = highlight_ranges([row[FINDINGS_CELL_COLUMN]], sheet_ids)
+        return sum(len(json.dumps(_grid_range(sheet_ids[tab], cells[0]), separators=(",", ":"))) + 1 for tab, cells in flagged.items())
+
+    return size
+
+
+def _highlight_requests(sheets: Mapping[str, Mapping[str, Any]], flagged: Mapping[str, Sequence[CellRange]]) -> list[dict[str, Any]]:
+    """Per PM tab: nothing when the tool's rule already covers exactly its flagged cells; else remove the tool's
+    rules and, when it has flagged cells, add the rule over them, after the PM's own rules (so theirs come first).
 
     Rules are matched by their formula (findings_look.is_highlight_formula): a PM's rule is never touched.
     """
     requests_: list[dict[str, Any]] = []
-    for title, sheet in sheets.items():
-        if normalize(title) == normalize(findings_title) or not any(normalize(title) == normalize(tab.title) for tab in PM_TABS):
-            continue
-        sheet_id = int(sheet["properties"].get("sheetId", 0))
-        wanted = "=" + highlight_formula(title, findings_title, indirect=True)
-        ours = [(index, _rule_formula(rule)) for index, rule in enumerate(sheet.get("conditionalFormats") or [])]
-        ours = [(index, formula) for index, formula in ours if is_highlight_formula(formula)]
-        if enabled and [formula for _, formula in ours] == [wanted]:
+    for title, sheet_id in _pm_sheet_ids(sheets).items():
+        rules = sheets[title].get("conditionalFormats") or []
+        ours = [(index, rule) for index, rule in enumerate(rules) if is_highlight_formula(_rule_formula(rule))]
+        wanted = [_grid_range(sheet_id, cells) for cells in flagged.get(title, ())]
+        if _same_rule([rule for _, rule in ours], wanted):
             continue
         requests_ += [{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": index}} for index, _ in reversed(ours)]
-        if enabled:
-            requests_.append(_highlight_rule(sheet_id, wanted))
+        if wanted:
+            requests_.append(_highlight_rule(len(rules) - len(ours), wanted))
     return requests_
+
+
+def _same_rule(ours: Sequence[Mapping[str, Any]], wanted: Sequence[Mapping[str, int]]) -> bool:
+    """Whether the tool's rules on a tab are already the one rule over exactly `wanted` (no rule when nothing is)."""
+    if not wanted:
+        return not ours
+    if len(ours) != 1 or _rule_formula(ours[0]) != "=" + HIGHLIGHT_FORMULA:
+        return False
+    return {_grid_key(cells) for cells in ours[0].get("ranges") or []} == {_grid_key(cells) for cells in wanted}
+
+
+def _grid_key(grid_range: Mapping[str, Any]) -> tuple[int, ...]:
+    # The service leaves out fields at their default (an index of 0), as proto3 JSON does.
+    fields = ("sheetId", "startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex")
+    return tuple(int(grid_range.get(field, 0)) for field in fields)
+
+
+def _grid_range(sheet_id: int, cells: CellRange) -> dict[str, int]:
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": cells.top,
+        "endRowIndex": cells.bottom + 1,
+        "startColumnIndex": cells.left,
+        "endColumnIndex": cells.right + 1,
+    }
 
 
 def _rule_formula(rule: Mapping[str, Any]) -> str:
@@ -637,14 +708,14 @@ def _rule_formula(rule: Mapping[str, Any]) -> str:
     return str(values[0].get("userEnteredValue", ""))
 
 
-def _highlight_rule(sheet_id: int, formula: str) -> dict[str, Any]:
+def _highlight_rule(index: int, ranges: list[dict[str, int]]) -> dict[str, Any]:
     return {
         "addConditionalFormatRule": {
-            "index": 0,
+            "index": index,
             "rule": {
-                "ranges": [{"sheetId": sheet_id, "startRowIndex": 1}],
+                "ranges": ranges,
                 "booleanRule": {
-                    "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]},
+                    "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": "=" + HIGHLIGHT_FORMULA}]},
                     "format": {"backgroundColor": _rgb(HIGHLIGHT_COLOUR)},
                 },
             },

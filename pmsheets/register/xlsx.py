@@ -31,7 +31,7 @@ from pmsheets.errors import RegisterError, WriteRefused
 from pmsheets.files import write_atomically, write_failed
 from pmsheets.model import quote_tab
 from pmsheets.register import FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
-from pmsheets.register.findings_look import FINDINGS_WIDTHS, KEY_COLUMN, highlight_formula, link_target
+from pmsheets.register.findings_look import FINDINGS_WIDTHS, highlight_ranges, link_target
 from pmsheets.register.locate import blank_cell_writes
 from pmsheets.register.xlsx_look import with_highlight, with_styles
 from pmsheets.register.xlsx_parts import PackageError, SheetLook, auto_filter_inside, read_text, replace_sheet, sheet_parts, sheet_xml
@@ -272,7 +272,8 @@ def _findings_parts(
     source: zipfile.ZipFile, title: str, table: list[list[str]], *, highlight: bool, note: str
 ) -> tuple[bytes, dict[str, bytes]]:
     """The Findings sheet's XML (level colours, links to the cells, bold header, filter) and the parts it changes:
-    styles.xml when the tool's styles are new to it, and each PM tab whose highlight rule is missing or stale."""
+    styles.xml when the tool's styles are new to it, and each PM tab whose highlight rule does not cover exactly
+    its flagged cells (see findings_look)."""
     parts = sheet_parts(source)
     others: dict[str, bytes] = {}
     if "xl/styles.xml" not in source.namelist():
@@ -296,17 +297,15 @@ def _findings_parts(
 
     current = read_text(source, parts[title]) if title in parts else ""
     last_column = column_letter(len(FINDINGS_HEADERS) - 1)
-    hidden = frozenset({KEY_COLUMN})
-    look = SheetLook(style, links, f"A1:{last_column}{len(table)}", auto_filter_inside(current), hidden)
-    keyed = [[*table[0], ""], *[[*row, row[FINDINGS_CELL_COLUMN]] for row in table[1:]]]
-    for tab, part in parts.items():
-        if not any(normalize(tab) == normalize(pm.title) for pm in PM_TABS):
-            continue
-        formula = highlight_formula(tab, title, indirect=False, column=KEY_COLUMN) if highlight else None
-        changed = with_highlight(read_text(source, part), formula, styles.highlight)
+    look = SheetLook(style, links, f"A1:{last_column}{len(table)}", auto_filter_inside(current))
+    pm_parts = {tab: part for tab, part in parts.items() if any(normalize(tab) == normalize(pm.title) for pm in PM_TABS)}
+    flagged = highlight_ranges((row[FINDINGS_CELL_COLUMN] for row in table[1:]), pm_parts) if highlight else {}
+    for tab, part in pm_parts.items():
+        sqref = " ".join(cells.a1() for cells in flagged.get(tab, ()))
+        changed = with_highlight(read_text(source, part), sqref, styles.highlight)
         if changed is not None:
             others[part] = changed.encode("utf-8")
-    return sheet_xml(keyed, (*FINDINGS_WIDTHS, 10), look, note=note), others
+    return sheet_xml(table, FINDINGS_WIDTHS, look, note=note), others
 
 
 def _links(table: list[list[str]], titles: set[str]) -> list[tuple[str, str]]:

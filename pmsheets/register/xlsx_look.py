@@ -11,7 +11,14 @@ import re
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
-from pmsheets.register.findings_look import HEADER_COLOUR, HIGHLIGHT_COLOUR, LEVEL_COLOURS, LINK_COLOUR, is_highlight_formula
+from pmsheets.register.findings_look import (
+    HEADER_COLOUR,
+    HIGHLIGHT_COLOUR,
+    HIGHLIGHT_FORMULA,
+    LEVEL_COLOURS,
+    LINK_COLOUR,
+    is_highlight_formula,
+)
 from pmsheets.register.xlsx_parts import PackageError
 
 _FONT = '<font>{}<sz val="11"/>{}<name val="Calibri"/><family val="2"/></font>'
@@ -46,6 +53,7 @@ _AFTER_CONDITIONAL = (
 )
 _CONDITIONAL = re.compile(r"<conditionalFormatting\b[^>]*>.*?</conditionalFormatting>", re.DOTALL)
 _FORMULA = re.compile(r"<formula>(.*?)</formula>", re.DOTALL)
+_SQREF = re.compile(r'<conditionalFormatting\b[^>]*\bsqref="([^"]*)"')
 
 
 class Styles(NamedTuple):
@@ -97,28 +105,36 @@ def _insert_after_previous(xml: str, element: str) -> str:
     raise PackageError(msg)
 
 
-def with_highlight(sheet: str, formula: str | None, dxf_id: int) -> str | None:
-    """The PM tab's XML with the tool's highlight rule being `formula` (None: no rule); None when already so.
+def with_highlight(sheet: str, sqref: str, dxf_id: int) -> str | None:
+    """The PM tab's XML with the tool's highlight rule over the cells `sqref` lists (none: no rule); None when already so.
 
-    The tool's rules are recognised by their formula (findings_look.is_highlight_formula): a
-    rule or format a PM made is never changed."""
-    blocks = list(_CONDITIONAL.finditer(sheet))
-    ours = [block for block in blocks if _is_ours(block.group(0))]
-    if formula is not None and len(ours) == 1 and _formulas(ours[0].group(0)) == [formula]:
-        return None
-    if formula is None and not ours:
+    The tool's rules are recognised by their formula (findings_look.is_highlight_formula), so the
+    rule of an older version goes too; a rule or format a PM made is never changed. The rule comes
+    last in priority: a PM's own rules on the same cells come first."""
+    ours = [block for block in _CONDITIONAL.finditer(sheet) if _is_ours(block.group(0))]
+    if _covers([block.group(0) for block in ours], sqref):
         return None
     for block in reversed(ours):
         sheet = sheet[: block.start()] + sheet[block.end() :]
-    if formula is None:
+    if not sqref:
         return sheet
     priority = max((int(p) for p in re.findall(r'<cfRule\b[^>]*\bpriority="(\d+)"', sheet)), default=0) + 1
     rule = (
-        '<conditionalFormatting sqref="A2:XFD1048576">'
-        f'<cfRule type="expression" dxfId="{dxf_id}" priority="{priority}"><formula>{escape(formula)}</formula></cfRule>'
+        f'<conditionalFormatting sqref="{sqref}">'
+        f'<cfRule type="expression" dxfId="{dxf_id}" priority="{priority}"><formula>{escape(HIGHLIGHT_FORMULA)}</formula></cfRule>'
         "</conditionalFormatting>"
     )
     return _insert_before_later(sheet, rule)
+
+
+def _covers(ours: list[str], sqref: str) -> bool:
+    """Whether the tool's rules are already the one rule over exactly `sqref` (no rule when it is empty)."""
+    if not sqref:
+        return not ours
+    if len(ours) != 1 or _formulas(ours[0]) != [HIGHLIGHT_FORMULA]:
+        return False
+    found = _SQREF.search(ours[0])
+    return found is not None and set(found.group(1).split()) == set(sqref.split())
 
 
 def _formulas(block: str) -> list[str]:

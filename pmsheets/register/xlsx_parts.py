@@ -43,12 +43,9 @@ class SheetLook(NamedTuple):
     auto_filter: str | None = None
     """The filter's range, e.g. "A1:G40", and (below) what is kept inside it (a PM's criteria)."""
     filter_inside: str = ""
-    hidden_columns: frozenset[int] = frozenset()
-    """0-based columns that are there for formulas, not for people."""
 
 
 PLAIN = SheetLook()
-_HIDDEN = ' hidden="1"'
 
 
 def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float], look: SheetLook = PLAIN, *, note: str = "") -> bytes:
@@ -65,10 +62,7 @@ def sheet_xml(rows: Sequence[Sequence[str]], widths: Sequence[float], look: Shee
         ),
         '<sheetFormatPr defaultRowHeight="15"/>',
         "<cols>",
-        *(
-            f'<col min="{i}" max="{i}" width="{w}" customWidth="1"{_HIDDEN if i - 1 in look.hidden_columns else ""}/>'
-            for i, w in enumerate(widths, start=1)
-        ),
+        *(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)),
         "</cols><sheetData>",
     ]
     for row_number, row in enumerate(rows, start=1):
