@@ -1,7 +1,9 @@
 """Which Findings rows fit in one Google Sheets request.
 
 The service refuses a request body over 10 MiB, and the Findings tab is replaced in one
-request so that it is never seen half written. About 20,000 findings fit. When a register has
+request so that it is never seen half written. About 15,000 to 20,000 findings fit, by the
+length of their messages; about one in seven fewer with the highlight on, whose ranges go in the
+same request and are counted a cell a finding (see sheets.findings_update). When a register has
 more, the tab keeps errors first, then warnings, then info, as many of each as fit (the first
 ones, in the usual order, so no gap opens inside a level), and a first row says how many are
 not shown and where they all are.
