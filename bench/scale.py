@@ -194,6 +194,14 @@ def write_config(folder: Path, url: str, key: str, key_file: Path) -> Path:
     return path
 
 
+def tool_command(config: Path, profile: Path | None, name: str) -> list[str]:
+    """The pmsheets process to time; under cProfile (stats in `profile`/`name`.prof) when asked."""
+    if profile is None:
+        return [sys.executable, "-m", "pmsheets", "--config", str(config)]
+    profile.mkdir(parents=True, exist_ok=True)
+    return [sys.executable, "-m", "cProfile", "-o", str(profile / f"{name}.prof"), "-m", "pmsheets", "--config", str(config)]
+
+
 def timed(command: Sequence[str]) -> dict[str, Any]:
     """Run a tool process: wall time, exit code, max RSS (wait4), JSON log lines stamped on arrival,
     and its RSS sampled every 0.1 s (so each step's peak can be told)."""
@@ -283,6 +291,7 @@ def main() -> None:
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also run once more in-process under tracemalloc (slow)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (config, drafts, outbox, snapshot)")
+    parser.add_argument("--profile", type=Path, help="run each tool process under cProfile, its stats saved in this folder (slower)")
     args = parser.parse_args()
     started = time.perf_counter()
     tables = build_register(args.incidents, args.actions_per_incident, args.timeline)
@@ -305,14 +314,13 @@ def main() -> None:
                 f"seeded through the emulator's API in {time.perf_counter() - started:.1f} s (not counted); emulator RSS {seeded['VmRSS']:,.0f} MiB"
             )
             config = write_config(folder, url, key, key_file)
-            tool = [sys.executable, "-m", "pmsheets", "--config", str(config)]
             runs = {
-                "pmsheets run (first: drafts written, weekly reports sent)": [*tool, "run", "--as-of", RUN_AS_OF, "--log-format", "json"],
-                "pmsheets run (again: steady state)": [*tool, "run", "--as-of", RUN_AS_OF, "--log-format", "json"],
-                "pmsheets export": [*tool, "export", "--as-of", RUN_AS_OF, "--out", str(folder / "snapshot.xlsx")],
+                "pmsheets run (first: drafts written, weekly reports sent)": ("first", ["run", "--as-of", RUN_AS_OF, "--log-format", "json"]),
+                "pmsheets run (again: steady state)": ("steady", ["run", "--as-of", RUN_AS_OF, "--log-format", "json"]),
+                "pmsheets export": ("export", ["export", "--as-of", RUN_AS_OF, "--out", str(folder / "snapshot.xlsx")]),
             }
-            for name, command in runs.items():
-                report(name, timed(command))
+            for name, (short, command) in runs.items():
+                report(name, timed([*tool_command(config, args.profile, short), *command]))
             if args.tracemalloc:
                 traced_run(config)
             cells = grid_cells(url, key_file, key)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 from zoneinfo import ZoneInfo
+
+T = TypeVar("T")
 
 UTC_ZONE = ZoneInfo("UTC")
 """The zone of a register whose config names none; zones are immutable, so one instance serves every default."""
@@ -180,6 +182,15 @@ class Register:
     people: tuple[Person, ...] = ()
     unchecked_tabs: frozenset[str] = frozenset()
     tab_titles: Mapping[str, str] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Indexes computed from the records once (records by ID, actions by incident): a cycle checks,
+    drafts and reports the same register, and at the Sheets limit each index takes about a second."""
+
+    def index(self, name: str, build: Callable[[Register], T]) -> T:
+        """`build(self)`, computed on the first call for `name` and kept: the records never change."""
+        if name not in self.derived:
+            self.derived[name] = build(self)
+        return cast(T, self.derived[name])
 
 
 class Finding(NamedTuple):

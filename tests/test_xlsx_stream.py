@@ -114,3 +114,26 @@ def test_the_same_link_on_many_rows_is_a_hyperlink_on_each() -> None:
     sheet = filled(rows)["Data"]
     assert [c.hyperlink.target for c in sheet["E"][1:]] == ["https://tracker.example/T-1"] * 3
     assert [c.value for c in sheet["A"][1:]] == ["same"] * 3
+
+
+def _packaged(rows: list[list[Any]]) -> bytes:
+    package, styles = skeleton()
+    out = io.BytesIO()
+    fill_package(package, out, {"Data": StreamedSheet(KINDS, rows, BERLIN_WINTER)}, styles)
+    return out.getvalue()
+
+
+GAPPY_ROWS: list[list[Any]] = [["a", None, None, None, "after a gap"], [None, 2, "", 3.5, None], ["", None, None, None, "x"]]
+
+
+def test_cells_after_blank_ones_keep_their_column_in_openpyxl() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(_packaged(GAPPY_ROWS)))["Data"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_col=5)]
+    assert values == [["a", None, None, None, "after a gap"], [None, 2, None, 3.5, None], [None, None, None, None, "x"]]
+
+
+def test_cells_after_blank_ones_keep_their_column_in_calamine() -> None:
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(_packaged(GAPPY_ROWS))).get_sheet_by_name("Data").to_python()
+    assert [row[:5] for row in rows[1:]] == [["a", "", "", "", "after a gap"], ["", 2, "", 3.5, ""], ["", "", "", "", "x"]]

@@ -125,23 +125,19 @@ class Context:
 
     @cached_property
     def incidents_by_id(self) -> dict[str, Incident]:
-        by_id: dict[str, Incident] = {}
-        for incident in self.register.incidents:
-            if incident.id is not None:
-                by_id.setdefault(incident.id, incident)
-        return by_id
+        return self.register.index("incidents_by_id", _incidents_by_id)
 
     @cached_property
     def action_ids(self) -> frozenset[str]:
-        return frozenset(action.id for action in self.register.actions if action.id is not None)
+        return self.register.index("action_ids", lambda register: frozenset(a.id for a in register.actions if a.id is not None))
 
     @cached_property
     def actions_by_incident(self) -> dict[str, list[Action]]:
-        return _by_incident(self.register.actions)
+        return self.register.index("actions_by_incident", lambda register: _by_incident(register.actions))
 
     @cached_property
     def timeline_by_incident(self) -> dict[str, list[TimelineEntry]]:
-        return _by_incident(self.register.timeline)
+        return self.register.index("timeline_by_incident", lambda register: _by_incident(register.timeline))
 
     @cached_property
     def blame_pattern(self) -> re.Pattern[str] | None:
@@ -214,6 +210,15 @@ def rule(
 
 
 # --- shared helpers ------------------------------------------------------------------------------
+
+
+def _incidents_by_id(register: Register) -> dict[str, Incident]:
+    """The first incident of each ID, as the rules and reports resolve an Incident ID."""
+    by_id: dict[str, Incident] = {}
+    for incident in register.incidents:
+        if incident.id is not None:
+            by_id.setdefault(incident.id, incident)
+    return by_id
 
 
 def _by_incident(records: Iterable[R]) -> dict[str, list[R]]:

@@ -293,6 +293,8 @@ class _Cycle:
             self.events.warning("documents.unread", f"post-mortem documents not checked: {documents.problem}")
         settings = self.config.parse_settings(timezone)
         self.validation = validate(self.raw.tables, as_of=self.now, policy=self.policy, settings=settings, documents=documents)
+        # The later steps read the typed register, and of the PM tabs only the Incidents header (the draft links).
+        self.raw = self.raw.headers_only(set(self.validation.register.tab_titles.values()))
         counts = self.validation.counts
         return f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
 

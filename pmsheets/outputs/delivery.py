@@ -11,11 +11,13 @@ Nor after the server could not be reached: each try would cost a whole timeout f
 from __future__ import annotations
 
 import functools
-import io
+import shutil
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 from pmsheets.config import ReportsConfig
 from pmsheets.core.overdue import (
@@ -142,19 +144,27 @@ def snapshot_attachment(
     overdue: Overdue, findings: Sequence[Finding], settings: ReportsConfig, escalation: EscalationReport, trend: Trend | None = None
 ) -> tuple[tuple[Attachment, ...], str | None]:
     """The snapshot as an attachment, or, when over `attach_max_mb`, saved in reports.dir; with the note the email shows."""
-    stream = io.BytesIO()
-    write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation, trend=trend)
+    limit = settings.attach_max_mb * 1_000_000
     path = default_path(settings.dir, overdue.as_of, overdue.context.policy.timezone)
-    data = stream.getbuffer()
-    size = file_size(len(data))
-    if len(data) <= settings.attach_max_mb * 1_000_000:
-        note = f"The Excel snapshot is attached ({path.name}, {size}): every item, the Findings and the figures, to filter and keep."
-        return (Attachment(path.name, bytes(data), XLSX_TYPE),), note
-    save_file(path, lambda temp: temp.write_bytes(data), make_folder=True)
+    # Kept in memory only up to the attachment limit: at the Sheets limit the snapshot is over 100 MB.
+    with tempfile.SpooledTemporaryFile(max_size=int(limit) + 1) as stream:
+        write_snapshot(stream, overdue=overdue, findings=findings, escalation=escalation, trend=trend)
+        length = stream.tell()
+        size = file_size(length)
+        stream.seek(0)
+        if length <= limit:
+            note = f"The Excel snapshot is attached ({path.name}, {size}): every item, the Findings and the figures, to filter and keep."
+            return (Attachment(path.name, stream.read(), XLSX_TYPE),), note
+        save_file(path, lambda temp: _copy_into(stream, temp), make_folder=True)
     return (), (
         f"The Excel snapshot ({size}) is too large to attach (over {settings.attach_max_mb:g} MB); "
         f"it is saved as {path.name} in the reports folder of the machine that runs pmsheets."
     )
+
+
+def _copy_into(stream: IO[bytes], path: Path) -> None:
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
 
 
 def file_size(size: int) -> str:

@@ -202,8 +202,12 @@ def _row_chunks(sheet: StreamedSheet, styles: Styles) -> Iterator[str]:
         number += 1
         row = str(number)
         parts.append(f'<row r="{row}">')
+        # A cell's r="B7" may be left out when it follows the cell before it (ECMA-376 18.3.1.4):
+        # most cells do, and leaving it out saves building a reference for every cell.
+        placed = True
         for (letter, kind, known), value in zip(columns, values, strict=True):
             if value is None:
+                placed = False
                 continue
             if known is not None and value.__class__ is str:
                 tail = known.get(value)
@@ -213,8 +217,13 @@ def _row_chunks(sheet: StreamedSheet, styles: Styles) -> Iterator[str]:
                         known[value] = tail
             else:
                 tail = by_class.get(value.__class__, other)(value, kind, letter + row)
-            if tail:
+            if not tail:
+                placed = False
+            elif placed:
+                parts.append("<c" + tail)
+            else:
                 parts.append(f'<c r="{letter}{row}"{tail}')
+                placed = True
         parts.append("</row>")
         if number % _ROWS_PER_CHUNK == 0:
             yield "".join(parts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from pmsheets import __version__
@@ -98,6 +98,12 @@ class RawRegister:
     """Where people open the register (a Google Sheet's address); None for a workbook file."""
     sheet_ids: Mapping[str, int] = field(default_factory=dict)
     """Tab title -> the medium's id for the tab (Google's `gid`), for links to a row."""
+
+    def headers_only(self, titles: Collection[str]) -> RawRegister:
+        """The same read with the `titles` tabs cut to their header row: once the register is typed, the
+        rows are not read again, and at the Sheets limit they are several hundred MB."""
+        tables = {title: rows[:1] if title in titles else rows for title, rows in self.tables.items()}
+        return replace(self, tables=tables)
 
 
 class RegisterBackend(Protocol):
