@@ -14,6 +14,7 @@ from pmsheets.core.schema import parse
 from pmsheets.model import Incident
 from pmsheets.outputs.postmortem_doc import STATUS_PLACEHOLDERS, Outcome
 from pmsheets.outputs.postmortems import DocumentResult, planned_links, write_links
+from pmsheets.outputs.publish import Drafted
 from pmsheets.register import RegisterBackend
 from tests.builders import AS_OF, INCIDENT_HEADERS, Tables
 from tests.postmortem_fixtures import LINK_BASE, P0, P1, P1_REVIEWED, P2, sample_tables
@@ -112,3 +113,14 @@ def with_status(row: list[Any], status: str) -> list[Any]:
     changed = list(row)
     changed[INCIDENT_HEADERS.index("Post-mortem status")] = status
     return changed
+
+
+def test_the_step_summary_names_ten_drafts_and_counts_the_rest() -> None:
+    results = [DocumentResult(f"INC-{n}", f"INC-{n}.md", Outcome.CREATED) for n in range(1, 4656)]
+    summary = Drafted(results, "postmortems").summary()
+    assert summary == "4655 draft(s) written (" + "; ".join(f"INC-{n} created" for n in range(1, 11)) + "; and 4,645 more)"
+
+
+def test_the_step_summary_names_every_draft_when_there_are_few() -> None:
+    results = [DocumentResult("INC-1", "INC-1.md", Outcome.CREATED), DocumentResult("INC-2", "INC-2.md", Outcome.UNCHANGED)]
+    assert Drafted(results, "postmortems").summary() == "1 draft(s) written (INC-1 created)"

@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 
 from pmsheets.core import policy as policy_rules
 from pmsheets.core.documents import NO_DOCUMENTS, Documents
-from pmsheets.core.schema import PM_TABS, ParseSettings, RawWorkbook, column_index, find_tab, parse
+from pmsheets.core.schema import PM_TABS, ParseResult, ParseSettings, RawWorkbook, column_index, find_tab, parse
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
 from pmsheets.model import Finding, Level, Register
@@ -82,6 +82,14 @@ class NotARegister(RegisterError):
 def validate(
     raw: RawWorkbook, *, as_of: datetime, policy: policy_rules.Policy, settings: ParseSettings, documents: Documents = NO_DOCUMENTS
 ) -> Validation:
+    return check_parsed(parse_register(raw, settings), as_of=as_of, policy=policy, documents=documents)
+
+
+def parse_register(raw: RawWorkbook, settings: ParseSettings) -> ParseResult:
+    """The typed register and the findings about its values; the first half of `validate`.
+
+    A caller holding a large read can let the raw rows go between the halves (the worker does):
+    nothing after parsing reads them."""
     required = [tab for tab in PM_TABS if tab.required]
     if all(find_tab(raw, tab) is None for tab in required):
         names = ", ".join(repr(title) for title in raw) or "none"
@@ -92,7 +100,12 @@ def validate(
         )
         raise NotARegister(msg)
     with paused_gc():
-        parsed = parse(raw, settings)
+        return parse(raw, settings)
+
+
+def check_parsed(parsed: ParseResult, *, as_of: datetime, policy: policy_rules.Policy, documents: Documents = NO_DOCUMENTS) -> Validation:
+    """The policy's findings on a parsed register, with the parse's own, in reading order; the second half of `validate`."""
+    with paused_gc():
         findings = parsed.findings + policy_rules.check(parsed.register, as_of, policy, documents)
         return Validation(parsed.register, sort_findings(findings, parsed.register), as_of)
 

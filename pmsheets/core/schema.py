@@ -173,6 +173,10 @@ _RECORD_TYPES: dict[str, Callable[..., Any]] = {
     "timeline": TimelineEntry,
     "people": Person,
 }
+_ALL_READ: frozenset[str] = frozenset()
+"""The `invalid` of almost every row, shared rather than one empty set a row."""
+_NO_DEFAULT = object()
+"""A blank cell of a field without a default leaves the field at the record's own default (None)."""
 _BLANK_DEFAULTS: dict[str, Any] = {
     "systemic_gap": False,
     "security_concern": False,
@@ -596,6 +600,10 @@ def _parse_rows(
 ) -> tuple[tuple[Any, ...], list[Finding]]:
     fields = [(column, positions[column.field], parser_for(column)) for column in tab.columns if column.field in positions]
     letters = {column.field: column_letter(index) for column, index, _ in fields}
+    # Looked up once per column, not once per cell: a register at the Sheets limit has ten million cells.
+    plan = [
+        (column, column.field, index, parse_cell, _BLANK_DEFAULTS.get(column.field, _NO_DEFAULT)) for column, index, parse_cell in fields
+    ]
     make = _RECORD_TYPES[tab.key]
     id_field = "id" if tab.key in ("incidents", "actions") else None
     records: list[Any] = []
@@ -607,16 +615,16 @@ def _parse_rows(
         values: dict[str, Any] = {}
         invalid: list[str] = []
         width = len(row)
-        for column, index, parse_cell in fields:
+        for column, name, index, parse_cell, blank in plan:
             raw_value = row[index] if index < width else None
-            if raw_value is None or raw_value == "" or (type(raw_value) is str and raw_value.isspace()):
-                if column.field in _BLANK_DEFAULTS:
-                    values[column.field] = _BLANK_DEFAULTS[column.field]
+            if raw_value is None or raw_value == "" or (raw_value.__class__ is str and raw_value.isspace()):
+                if blank is not _NO_DEFAULT:
+                    values[name] = blank
                 continue
             try:
-                values[column.field] = parse_cell(raw_value, settings)
+                values[name] = parse_cell(raw_value, settings)
             except CellValueError as error:
-                invalid.append(column.field)
+                invalid.append(name)
                 findings.append(
                     VALUE_INVALID.finding(
                         f"{column.header}: {error}",
@@ -625,7 +633,7 @@ def _parse_rows(
                         action=_safe_id(row, positions.get("id")) if tab.key == "actions" else None,
                     )
                 )
-        ref = RowRef(tab=title, row=row_index + 1, columns=letters, invalid=frozenset(invalid))
+        ref = RowRef(tab=title, row=row_index + 1, columns=letters, invalid=frozenset(invalid) if invalid else _ALL_READ)
         if id_field is not None:
             values.setdefault("id", None)
         records.append(make(ref=ref, **values))

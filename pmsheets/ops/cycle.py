@@ -27,13 +27,14 @@ from datetime import datetime, timedelta
 
 from pmsheets import __version__
 from pmsheets.config import Config
-from pmsheets.core.check import Validation, findings_rows, findings_stamp, not_all_shown, validate
+from pmsheets.core.check import Validation, check_parsed, findings_rows, findings_stamp, not_all_shown, parse_register
 from pmsheets.core.overdue import find_overdue
 from pmsheets.core.policy import Policy, next_change
 from pmsheets.core.report_log import LOG_HEADERS, LOG_TITLE, LogEntry, read_log
 from pmsheets.core.schema import RawWorkbook
 from pmsheets.core.weekly import SlotState, WeeklyDue, next_slot, weekly_due
 from pmsheets.errors import ExitCode, PmsheetsError
+from pmsheets.gc_pause import frozen_heap
 from pmsheets.ops.events import EventLog
 from pmsheets.ops.lease import Lease
 from pmsheets.outputs.delivery import Outcome as Delivered
@@ -185,7 +186,8 @@ class _Cycle:
             return self.idle(quiet)
         self.state.quiet = None
         if self.attempt("read", self.read) and self.attempt("check", self.check):
-            self.write_steps()
+            with frozen_heap():
+                self.write_steps()
         done = {outcome.step for outcome in self.outcomes}
         for name in ("check", "findings", "drafts", "reports"):
             if name not in done:
@@ -292,9 +294,11 @@ class _Cycle:
         if documents.problem is not None:
             self.events.warning("documents.unread", f"post-mortem documents not checked: {documents.problem}")
         settings = self.config.parse_settings(timezone)
-        self.validation = validate(self.raw.tables, as_of=self.now, policy=self.policy, settings=settings, documents=documents)
-        # The later steps read the typed register, and of the PM tabs only the Incidents header (the draft links).
-        self.raw = self.raw.headers_only(set(self.validation.register.tab_titles.values()))
+        parsed = parse_register(self.raw.tables, settings)
+        # From here on only the typed register is read, and of the raw PM tabs only the Incidents header (the
+        # draft links): letting the rows go before the rules run keeps them and the findings from peaking together.
+        self.raw = self.raw.headers_only(set(parsed.register.tab_titles.values()))
+        self.validation = check_parsed(parsed, as_of=self.now, policy=self.policy, documents=documents)
         counts = self.validation.counts
         return f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info"
 

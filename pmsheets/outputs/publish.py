@@ -121,10 +121,19 @@ class Drafted:
 
     def summary(self) -> str:
         written = [f"{result.incident_id} {result.outcome}" for result in self.results if result.outcome.writes]
-        parts = [f"{len(written)} draft(s) written ({'; '.join(written)})" if written else "no draft to write"]
+        parts = [f"{len(written)} draft(s) written ({_listed(written, '; ')})" if written else "no draft to write"]
         parts += [self.published] if self.published else []
-        parts += [f"filled {', '.join(self.cells)}"] if self.cells else []
+        parts += [f"filled {_listed(self.cells, ', ')}"] if self.cells else []
         return "; ".join(parts)
+
+
+_LISTED = 10
+"""How many drafts or cells a summary line names: a first run on a large register drafts thousands."""
+
+
+def _listed(items: Sequence[str], separator: str) -> str:
+    shown = separator.join(items[:_LISTED])
+    return shown if len(items) <= _LISTED else f"{shown}{separator}and {len(items) - _LISTED:,} more"
 
 
 def cache_root(environ: Mapping[str, str]) -> Path:

@@ -43,6 +43,7 @@ from pmsheets.core.schema import column_letter
 from pmsheets.core.trend import FIGURES, OnTime, Trend, WeekFigures, trend_of
 from pmsheets.errors import PmsheetsError
 from pmsheets.files import write_atomically, write_failed
+from pmsheets.gc_pause import paused_gc
 from pmsheets.model import Action, Finding, Incident, Level, Register
 from pmsheets.outputs.xlsx_stream import FORMULA_STARTS, Kind, SheetLink, StreamedSheet, Styles, fill_package
 
@@ -106,7 +107,8 @@ def write_snapshot(
         skeleton, styles = _skeleton(overdue, escalated, findings, tables, weekly)
         timezone = overdue.context.policy.timezone
         sheets = {t.title: StreamedSheet([c.kind for c in t.columns], t.rows, timezone) for t in tables}
-        fill_package(skeleton, into, sheets, styles)
+        with paused_gc():  # a row makes a tuple per cell's XML and no cycle: nothing for the collector to find
+            fill_package(skeleton, into, sheets, styles)
 
     if isinstance(target, Path):
         save_file(target, write, hint="Check reports.dir or --out.")
