@@ -98,3 +98,27 @@ def test_a_file_that_is_not_a_workbook_is_unreadable(tmp_path: Path, reader: str
     path.write_text("not a zip", encoding="utf-8")
     with pytest.raises(Unreadable):
         READERS[reader](path, every_tab)
+
+
+def _zip_without_workbook(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("notes.txt", "not a workbook")
+    return path
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_zip_without_a_workbook_is_explained_the_same_by_both_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    monkeypatch.setenv(READER_VARIABLE, reader)
+    with pytest.raises(Unreadable, match=r"^a zip archive without a workbook inside: no \[Content_Types\]\.xml or _rels/\.rels$"):
+        read_tables(_zip_without_workbook(tmp_path / "register.xlsx"), every_tab)
+
+
+@pytest.mark.parametrize("reader", ["calamine", "openpyxl"])
+def test_a_file_that_is_no_zip_is_explained_the_same_by_both_readers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str) -> None:
+    monkeypatch.setenv(READER_VARIABLE, reader)
+    path = tmp_path / "register.xlsx"
+    path.write_text("Incident ID,Title\n", encoding="utf-8")
+    with pytest.raises(Unreadable, match=r"^the file is not a zip archive, as every \.xlsx file is$"):
+        read_tables(path, every_tab)

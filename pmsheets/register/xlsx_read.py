@@ -35,9 +35,26 @@ class Unreadable(Exception):
 
 def read_tables(path: Path, wanted: TabFilter) -> Tables:
     """The wanted worksheets' rows, in tab order (chart sheets have no cells and are left out)."""
+    problem = package_problem(path)
+    if problem is not None:
+        raise Unreadable(problem)
     if os.environ.get(READER_VARIABLE, "").strip().lower() == "openpyxl":
         return read_with_openpyxl(path, wanted)
     return read_with_calamine(path, wanted)
+
+
+def package_problem(path: Path) -> str | None:
+    """Why the file cannot be an .xlsx package at all, in the same words whichever reader is in use
+    (each library words it its own way); None when it looks like one."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+    except zipfile.BadZipFile:
+        return "the file is not a zip archive, as every .xlsx file is"
+    except OSError:
+        return None  # the reader reports it, with the system's reason
+    missing = [name for name in ("[Content_Types].xml", "_rels/.rels") if name not in names]
+    return f"a zip archive without a workbook inside: no {' or '.join(missing)}" if missing else None
 
 
 def read_with_calamine(path: Path, wanted: TabFilter) -> Tables:
