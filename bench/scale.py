@@ -315,7 +315,10 @@ def main() -> None:
             )
             config = write_config(folder, url, key, key_file)
             runs = {
-                "pmsheets run (first: drafts written, weekly reports sent)": ("first", ["run", "--as-of", RUN_AS_OF, "--log-format", "json"]),
+                "pmsheets run (first: drafts written, weekly reports sent)": (
+                    "first",
+                    ["run", "--as-of", RUN_AS_OF, "--log-format", "json"],
+                ),
                 "pmsheets run (again: steady state)": ("steady", ["run", "--as-of", RUN_AS_OF, "--log-format", "json"]),
                 "pmsheets export": ("export", ["export", "--as-of", RUN_AS_OF, "--out", str(folder / "snapshot.xlsx")]),
             }
