@@ -23,8 +23,12 @@ Measured, each as a separate `pmsheets` process with a config pointing at the em
 - `run --as-of` (first): read, check, Findings write, first post-mortem drafts, and the weekly
   reports (due at the --as-of time: config weekly day friday 09:00), with the snapshot attached
   to the escalation email, as config.example.yaml has it;
-- `run --as-of` (again): what a worker does every 15 minutes; the drafts exist and the week's
-  reports are logged, so it is read, check, Findings write and the drafts comparison;
+- `run --as-of` (again): a worker's cycle after the register changed (here: the first run's own
+  draft links, which change 4,655 messages); the drafts exist and the week's reports are logged,
+  so it is read, check, Findings write and the drafts comparison;
+- `run --as-of` (third): the same register once more: read, check, the Findings tab found
+  unchanged (no write) and the drafts comparison (a worker would skip even this: its idle cycle
+  asks Drive for the version only);
 - `export --as-of`: the Excel snapshot.
 For each: wall time, the tool process's max RSS (from wait4), and the time of each step as the
 tool logged it (JSON log lines, time-stamped as they arrive). On Google Sheets the Findings
@@ -320,6 +324,7 @@ def main() -> None:
                     ["run", "--as-of", RUN_AS_OF, "--log-format", "json"],
                 ),
                 "pmsheets run (again: steady state)": ("steady", ["run", "--as-of", RUN_AS_OF, "--log-format", "json"]),
+                "pmsheets run (third: nothing changed)": ("unchanged", ["run", "--as-of", RUN_AS_OF, "--log-format", "json"]),
                 "pmsheets export": ("export", ["export", "--as-of", RUN_AS_OF, "--out", str(folder / "snapshot.xlsx")]),
             }
             for name, (short, command) in runs.items():

@@ -715,6 +715,15 @@ def test_blame_phrases_come_from_the_policy():
     assert "'dropped the ball'" in finding.message
 
 
+def test_blame_phrases_match_whatever_the_case_of_phrase_and_text():
+    content = register([incident(root_cause="The vendor DROPPED THE BALL on retries.")])
+
+    result = run_checks(in_memory(content), policy=Policy(blame_phrases=("Dropped the Ball",)))
+
+    (finding,) = findings_for(result.findings, "blame-language")
+    assert "'dropped the ball'" in finding.message
+
+
 def test_blame_language_is_off_with_no_phrases():
     content = register([incident(root_cause="Human error.")])
 
