@@ -540,6 +540,11 @@ class ParseResult:
     findings: list[Finding]
 
 
+def is_pm_tab(title: str) -> bool:
+    """Whether a tab is one the PMs keep (Incidents, Actions, Timeline, People), matched as find_tab matches."""
+    return any(normalize(title) == normalize(tab.title) for tab in PM_TABS)
+
+
 def find_tab(raw: RawWorkbook, tab: Tab) -> str | None:
     wanted = normalize(tab.title)
     for title in raw:

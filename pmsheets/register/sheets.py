@@ -30,8 +30,8 @@ from pmsheets.core.schema import (
     FINDINGS_HEADERS,
     FINDINGS_MESSAGE_COLUMN,
     FINDINGS_TITLE,
-    PM_TABS,
     RawWorkbook,
+    is_pm_tab,
     normalize,
 )
 from pmsheets.errors import RegisterError
@@ -617,11 +617,7 @@ def _column_width(sheet_id: int, index: int, characters: float) -> dict[str, Any
 
 def _pm_sheet_ids(sheets: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
     """The PM tabs' exact titles and sheet ids: the tabs that carry the highlight rule."""
-    return {
-        title: int(sheet["properties"].get("sheetId", 0))
-        for title, sheet in sheets.items()
-        if any(normalize(title) == normalize(tab.title) for tab in PM_TABS)
-    }
+    return {title: int(sheet["properties"].get("sheetId", 0)) for title, sheet in sheets.items() if is_pm_tab(title)}
 
 
 def _flagged(sheets: Mapping[str, Mapping[str, Any]], rows: FindingsRows) -> dict[str, list[CellRange]]:

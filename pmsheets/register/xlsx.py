@@ -25,6 +25,7 @@ from pmsheets.core.schema import (
     Kind,
     Tab,
     column_letter,
+    is_pm_tab,
     normalize,
 )
 from pmsheets.errors import RegisterError, WriteRefused
@@ -298,7 +299,7 @@ def _findings_parts(
     current = read_text(source, parts[title]) if title in parts else ""
     last_column = column_letter(len(FINDINGS_HEADERS) - 1)
     look = SheetLook(style, links, f"A1:{last_column}{len(table)}", auto_filter_inside(current))
-    pm_parts = {tab: part for tab, part in parts.items() if any(normalize(tab) == normalize(pm.title) for pm in PM_TABS)}
+    pm_parts = {tab: part for tab, part in parts.items() if is_pm_tab(tab)}
     flagged = highlight_ranges((row[FINDINGS_CELL_COLUMN] for row in table[1:]), pm_parts) if highlight else {}
     for tab, part in pm_parts.items():
         sqref = " ".join(cells.a1() for cells in flagged.get(tab, ()))
