@@ -7,9 +7,11 @@ from datetime import date, timedelta
 import pytest
 
 from pmsheets.core.overdue import (
+    AGE_BUCKETS,
     EscalationLevel,
     Headline,
     Share,
+    age_bucket,
     escalation_report,
     find_overdue,
     overdue_report,
@@ -69,6 +71,10 @@ def test_age_bucket_edges(days: int, bucket: str) -> None:
     content = tables(incidents=[reviewed_incident("INC-1")], actions=[open_action("ACT-001", "INC-1", due)])
     item = find_overdue(parse(content).register, as_of=AS_OF, policy=Policy(timezone=UTC)).items[0]
     assert item.bucket.label == bucket
+
+
+def test_an_item_under_a_day_overdue_is_in_the_first_bucket() -> None:
+    assert age_bucket(0) is AGE_BUCKETS[0]
 
 
 def test_overdue_report_groups_actions_by_owner_most_items_first() -> None:

@@ -8,6 +8,9 @@ with the Findings tab. Rendering lives in report_render.py; delivery in delivery
 from __future__ import annotations
 
 import enum
+import heapq
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,20 +36,28 @@ class EscalationLevel(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(EscalationLevel).index(self)
+        return _LEVEL_RANKS[self]
+
+
+_LEVEL_RANKS = {level: rank for rank, level in enumerate(EscalationLevel)}
+"""Declaration order: read for every overdue item when the report is sorted (a quarter million at the Sheets limit)."""
 
 
 @dataclass(frozen=True, slots=True)
 class AgeBucket:
+    """Items from `low` days overdue up to the next bucket's `low`."""
+
     label: str
     low: int
-    high: int | None
-
-    def holds(self, days: int) -> bool:
-        return days >= self.low and (self.high is None or days <= self.high)
 
 
-AGE_BUCKETS = (AgeBucket("1-7 days", 1, 7), AgeBucket("8-30 days", 8, 30), AgeBucket("over 30 days", 31, None))
+AGE_BUCKETS = (AgeBucket("1-7 days", 1), AgeBucket("8-30 days", 8), AgeBucket("over 30 days", 31))
+_BUCKET_LOWS = [bucket.low for bucket in AGE_BUCKETS]
+
+
+def age_bucket(days_overdue: int) -> AgeBucket:
+    """The bucket of an item this many days overdue; a day or less counts as the first."""
+    return AGE_BUCKETS[max(bisect_right(_BUCKET_LOWS, days_overdue) - 1, 0)]
 
 
 def noun(number: int, singular: str, plural: str | None = None) -> str:
@@ -85,7 +96,7 @@ class OverdueItem:
 
     @property
     def bucket(self) -> AgeBucket:
-        return next(b for b in reversed(AGE_BUCKETS) if b.holds(max(self.days_overdue, 1)))
+        return age_bucket(self.days_overdue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,10 +275,8 @@ class Overdue:
     postmortems: tuple[OverdueItem, ...]
     not_tracked: tuple[UntrackedAction, ...]
     context: rules.Context
-
-    @property
-    def items(self) -> tuple[OverdueItem, ...]:
-        return ranked(self.actions + self.postmortems)
+    items: tuple[OverdueItem, ...]
+    """The actions and the post-mortems together, `ranked`."""
 
     @property
     def headline(self) -> Headline:
@@ -279,7 +288,9 @@ def find_overdue(register: Register, *, as_of: datetime, policy: rules.Policy) -
     actions = tuple(_overdue_action(a, ctx) for a in register.actions if rules.action_overdue.find(a, ctx))
     postmortems = tuple(item for item in (_late_postmortem(i, ctx) for i in register.incidents) if item is not None)
     untracked = tuple(u for u in (_untracked(a) for a in register.actions) if u is not None)
-    return Overdue(as_of, iso_week(as_of.astimezone(policy.timezone)), ranked(actions), ranked(postmortems), untracked, ctx)
+    late, overdue_actions = ranked(postmortems), ranked(actions)
+    both = tuple(heapq.merge(overdue_actions, late, key=_age_order))
+    return Overdue(as_of, iso_week(as_of.astimezone(policy.timezone)), overdue_actions, late, untracked, ctx, both)
 
 
 def iso_week(moment: date) -> str:
@@ -361,7 +372,8 @@ def _untracked(action: Action) -> UntrackedAction | None:
 
 
 def bucket_counts(items: Sequence[OverdueItem]) -> tuple[BucketCount, ...]:
-    counts = [sum(1 for i in items if i.bucket == b) for b in AGE_BUCKETS]
+    per_bucket = Counter(age_bucket(item.days_overdue).label for item in items)
+    counts = [per_bucket[b.label] for b in AGE_BUCKETS]
     largest = max(counts, default=0) or 1
     return tuple(BucketCount(b.label, n, round(100 * n / largest)) for b, n in zip(AGE_BUCKETS, counts, strict=True))
 
@@ -436,8 +448,9 @@ def escalation_report(overdue: Overdue, *, escalate_after_days: int = DEFAULT_ES
 
 
 def by_level(items: Iterable[EscalationItem]) -> tuple[EscalationItem, ...]:
-    """The ops review's items first, then the managers', then the owners'; within a level, as `ranked` (oldest first)."""
-    return tuple(sorted(items, key=lambda entry: (-entry.level.rank, *_age_order(entry.item))))
+    """The ops review's items first, then the managers', then the owners'; within a level in the order given
+    (`ranked`, oldest first, as `Overdue.items` are): the sort is stable."""
+    return tuple(sorted(items, key=lambda entry: -entry.level.rank))
 
 
 def _escalated(item: OverdueItem, people: People, escalate_after_days: int) -> EscalationItem:
