@@ -1,7 +1,7 @@
 """Benchmark: `pmsheets run` and `pmsheets export` on a register at the Sheets limit of 10,000,000 cells.
 
 Run: .venv/bin/python bench/scale.py [--incidents 170000] [--actions-per-incident 4] [--timeline 68000]
-(`make bench-large`). Takes about five minutes and 4 GiB of memory (the tool peaks near 1.8 GiB,
+(`make bench-large`). Takes about ten minutes and 4 GiB of memory (the tool peaks near 1.3 GiB,
 the emulator near 1.5 GiB). Figures and what they mean: BENCHMARKS.md.
 
 The register is the validate benchmark's (bench/validate.py: varied rows that trip most rules),
@@ -29,8 +29,13 @@ Measured, each as a separate `pmsheets` process with a config pointing at the em
 - `run --as-of` (third): the same register once more: read, check, the Findings tab found
   unchanged (no write) and the drafts comparison (a worker would skip even this: its idle cycle
   asks Drive for the version only);
-- `export --as-of`: the Excel snapshot.
-For each: wall time, the tool process's max RSS (from wait4), and the time of each step as the
+- `export --as-of`: the Excel snapshot;
+- then a real `pmsheets worker` (a cycle a minute, on the machine's clock, no weekly report asked
+  for, so no day of the week matters): the cycles it runs until the register is quiet (after its own
+  Findings write the next cycle reads once more and finds nothing to do), the CPU it spends over an
+  idle minute, and the cycle after a PM fills one blank Tracking link through the API. `--no-worker`
+  leaves this out (it takes three to five minutes, as the worker keeps its minute).
+For each run: wall time, the tool process's max RSS (from wait4), and the time of each step as the
 tool logged it (JSON log lines, time-stamped as they arrive). On Google Sheets the Findings
 write runs on a thread beside drafts and reports, so the steps are listed as they end. The emulator's RSS (VmHWM/VmRSS)
 is printed too: it is not the tool's. `--tracemalloc` adds a third, steady-state run in-process
@@ -42,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -172,7 +178,9 @@ def grid_cells(url: str, key_file: Path, key: str) -> dict[str, int]:
 # --- the tool, in its own process ---------------------------------------------------------------------
 
 
-def write_config(folder: Path, url: str, key: str, key_file: Path) -> Path:
+def write_config(folder: Path, url: str, key: str, key_file: Path, *, weekly: bool = True) -> Path:
+    """The runs' config; `weekly=False` (the worker's) asks for no weekly report, so its cycles depend on no day of the week."""
+    recipients = (["team-leads@example.com"], ["ops-review@example.com"]) if weekly else ([], [])
     config = {
         "timezone": "UTC",
         "register": {
@@ -188,12 +196,12 @@ def write_config(folder: Path, url: str, key: str, key_file: Path) -> Path:
         "reports": {
             "dir": "reports",
             "weekly": {"day": "friday", "time": "09:00", "max_late_hours": 48},
-            "overdue": {"to": ["team-leads@example.com"]},
-            "escalation": {"to": ["ops-review@example.com"], "attach_snapshot": True},
+            "overdue": {"to": recipients[0]},
+            "escalation": {"to": recipients[1], "attach_snapshot": True},
         },
         "worker": {"heartbeat": "worker.heartbeat"},
     }
-    path = folder / "pmsheets.yaml"
+    path = folder / ("pmsheets.yaml" if weekly else "worker.yaml")
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")  # JSON is YAML
     return path
 
@@ -286,6 +294,110 @@ def traced_run(config: Path) -> None:
     print(f"\nrun under tracemalloc (in-process, exit {code}): peak traced {peak / 2**20:,.0f} MiB")
 
 
+# --- a real worker at the limit ---------------------------------------------------------------------
+
+
+class WorkerLog:
+    """A `pmsheets worker` process; its JSON log lines, stamped (monotonic) as they arrive."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.events: list[tuple[float, dict[str, Any]]] = []
+        self._arrived = threading.Condition()
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            with self._arrived:
+                self.events.append((time.monotonic(), event))
+                self._arrived.notify_all()
+
+    def next_cycle(self, after: int, timeout: float = 600) -> tuple[int, float, dict[str, Any]]:
+        """The first `cycle` event (idle or done) from index `after` on: (its index, arrival, event)."""
+        with self._arrived:
+            found = self._arrived.wait_for(
+                lambda: any(e.get("event") == "cycle" for _, e in self.events[after:]) or self.process.poll() is not None, timeout
+            )
+            for index in range(after, len(self.events)):
+                if self.events[index][1].get("event") == "cycle":
+                    return index, *self.events[index]
+        msg = f"the worker logged no cycle ({'exited ' + str(self.process.returncode) if found else 'timed out'})"
+        raise SystemExit(msg)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=120)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def blank_tracking_link(url: str, key_file: Path, key: str) -> str:
+    """An Actions cell a PM would fill: the first blank Tracking link (A1 notation)."""
+    from google.oauth2 import service_account
+
+    from pmsheets.core.schema import ACTIONS, column_letter
+    from pmsheets.register.google_session import EndpointSession
+
+    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
+    letter = column_letter([c.header for c in ACTIONS.columns].index("Tracking link"))
+    answer = EndpointSession(credentials, url).get(f"{url}/v4/spreadsheets/{key}/values/Actions!{letter}:{letter}", timeout=600).json()
+    values = answer.get("values", [])
+    row = next((number for number, cells in enumerate(values[1:], start=2) if not cells or not cells[0]), len(values) + 1)
+    return f"Actions!{letter}{row}"
+
+
+def fill(url: str, key_file: Path, key: str, cell: str, value: str) -> None:
+    from google.oauth2 import service_account
+
+    from pmsheets.register.google_session import EndpointSession
+
+    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
+    answer = EndpointSession(credentials, url).put(
+        f"{url}/v4/spreadsheets/{key}/values/{cell}", params={"valueInputOption": "USER_ENTERED"}, json={"values": [[value]]}, timeout=60
+    )
+    if answer.status_code != 200:
+        msg = f"the edit of {cell} failed: {answer.status_code} {answer.text[:200]}"
+        raise SystemExit(msg)
+
+
+def worker_phase(folder: Path, url: str, key_file: Path, key: str, profile: Path | None) -> None:
+    """A real worker, as production runs it (a cycle a minute, on the clock, no --as-of): its cycles until
+    the register is quiet, the CPU of an idle minute, and the cycle after a PM fills one cell."""
+    config = write_config(folder, url, key, key_file, weekly=False)
+    cell = blank_tracking_link(url, key_file, key)
+    worker = WorkerLog([*tool_command(config, profile, "worker"), "worker", "--log-format", "json"])
+    started = time.monotonic()
+    print("\npmsheets worker (a cycle a minute, on the clock; no weekly report asked for):")
+    try:
+        index, at, event = worker.next_cycle(0)
+        # Its own write changes the register's version, so the cycle after a write is a full one that finds nothing to do.
+        while event.get("status") != "idle":
+            print(f"  cycle ended {at - started:6.1f} s after the start: {event['message'][:100]}")
+            index, at, event = worker.next_cycle(index + 1)
+        print(f"  cycle ended {at - started:6.1f} s after the start: {event['message'][:100]}")
+        cpu = cpu_seconds(worker.process.pid)
+        index, idle_at, event = worker.next_cycle(index + 1)
+        print(
+            f"  the next, a minute later: {event['status']}; the worker's CPU over that minute {(cpu_seconds(worker.process.pid) - cpu) * 1000:.0f} ms (counted in 10 ms ticks)"
+        )
+        fill(url, key_file, key, cell, "https://tracker.example.com/PM-1")
+        edited = time.monotonic()
+        _, done_at, event = worker.next_cycle(index + 1)
+        # The schedule starts a cycle a minute after the last one ended: the idle line's arrival plus 60 s.
+        print(f"  a PM fills {cell}; the next cycle: {event['message'][:100]}")
+        print(f"    that cycle took about {done_at - idle_at - 60:.1f} s; from the edit to its end {done_at - edited:.1f} s")
+    finally:
+        worker.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=170_000)
@@ -295,6 +407,7 @@ def main() -> None:
     )
     parser.add_argument("--tracemalloc", action="store_true", help="also run once more in-process under tracemalloc (slow)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (config, drafts, outbox, snapshot)")
+    parser.add_argument("--no-worker", action="store_true", help="leave out the real worker's cycles (about three minutes)")
     parser.add_argument("--profile", type=Path, help="run each tool process under cProfile, its stats saved in this folder (slower)")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -329,6 +442,8 @@ def main() -> None:
             }
             for name, (short, command) in runs.items():
                 report(name, timed([*tool_command(config, args.profile, short), *command]))
+            if not args.no_worker:
+                worker_phase(folder, url, key_file, key, args.profile)
             if args.tracemalloc:
                 traced_run(config)
             cells = grid_cells(url, key_file, key)
