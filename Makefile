@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/export.py
 
-# The register at the Sheets limit of 10,000,000 cells through the emulator: run and export (about 5 minutes, 4 GiB).
+# The register at the Sheets limit of 10,000,000 cells through the emulator: run, export and a real worker (about 10 minutes, 4 GiB).
 bench-large: $(STAMP)
 	$(BIN)/python bench/scale.py
 
