@@ -1,4 +1,5 @@
-"""Why a connection failed, in words a person can act on: DNS, refused, TLS, timeout, dropped.
+"""Why a connection failed, in words a person can act on: DNS, refused, TLS, timeout, dropped;
+and how long a Google API call keeps trying when the failure is passing.
 
 HTTP and SMTP libraries wrap the socket's error in several layers (google-auth's
 TransportError around requests' ConnectionError around urllib3's MaxRetryError around
@@ -10,10 +11,31 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""What Google's APIs answer while a limit or the service itself is passing: worth another try."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Capped exponential backoff with a bound on the total time spent waiting."""
+
+    first_delay: float = 1.0
+    max_delay: float = 16.0
+    total_seconds: float = 60.0
+
+    def pauses(self, jitter: Callable[[], float]) -> Iterator[float]:
+        """The wait before each retry: doubling, capped, each between half and all of it (`jitter` in [0, 1)),
+        until the next one would take the total past `total_seconds`."""
+        waited, delay = 0.0, self.first_delay
+        while waited + (pause := min(delay, self.max_delay) * (0.5 + jitter() / 2)) <= self.total_seconds:
+            yield pause
+            waited += pause
+            delay *= 2
 
 
 def failure_reason(error: BaseException, *, timeout: float | None = None) -> str | None:

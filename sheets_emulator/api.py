@@ -84,7 +84,7 @@ class Api:
         user = ""
         try:
             if fault is not None:
-                raise fault_error(int(fault))
+                raise fault_error(fault)
             token = self.authority.token_for(request.headers.get("authorization"))
             user = token.email
             if route is None:

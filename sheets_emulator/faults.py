@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sheets_emulator.errors import ApiError
+from sheets_emulator.errors import ApiError, DriveError
 
 DROP = "drop"
+USER_RATE_LIMIT = "userRateLimitExceeded"
+"""Drive's per-user limit: a 403 with this reason (not a 429), which clients are to retry with backoff."""
 Hook = Callable[[Any], None]
 
 _FAULT_MESSAGES = {
@@ -22,7 +24,10 @@ _FAULT_MESSAGES = {
 }
 
 
-def fault_error(status: int) -> ApiError:
+def fault_error(fault: int | str) -> ApiError:
+    if fault == USER_RATE_LIMIT:
+        return DriveError(403, "User rate limit exceeded.", USER_RATE_LIMIT)
+    status = int(fault)
     return ApiError(status, _FAULT_MESSAGES.get(status, "Injected fault."))
 
 
@@ -41,7 +46,8 @@ class LoggedRequest:
 class Faults:
     """What goes wrong, and when. Scripted answers come first, then the random rate.
 
-    `script(429, None, 503)` answers the next three API requests with 429, the real answer, 503.
+    `script(429, None, 503)` answers the next three API requests with 429, the real answer, 503;
+    `script(USER_RATE_LIMIT)` with Drive's 403 userRateLimitExceeded.
     `fail_randomly(0.2, seed=1)` fails a seeded 20% of requests with 500 or 503.
     `latency = 0.05` delays every API request; `sleep` can be swapped so tests need not wait.
     `drop_connections(1)` closes the socket of the next request without answering.

@@ -6,18 +6,21 @@ A person's edit is the emulator's `edit_doc`: new content, and they become the l
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pmsheets.core.documents import Documents, Unreadable, read_document
+from pmsheets.outputs import google_docs
 from pmsheets.register.xlsx import XlsxRegister
-from sheets_emulator import SheetsEmulator
-from sheets_emulator.testing import clock, sheets_emulator
+from sheets_emulator import USER_RATE_LIMIT, SheetsEmulator
+from sheets_emulator.testing import FakeClock, clock, sheets_emulator
 from tests.builders import AS_OF, write_workbook
 from tests.cli_helpers import run
 from tests.postmortem_fixtures import sample_tables
+from tests.test_failure_matrix import DOCUMENTED, shape
 
 P0_TITLE = "2026-11-20-inc-1-checkout-api-outage"
 
@@ -167,6 +170,72 @@ def test_folder_not_shared_names_the_folder_and_the_account(tmp_path: Path, driv
 def test_no_register_link_when_the_doc_could_not_be_created(tmp_path: Path, drive: SheetsEmulator) -> None:
     generate(project(tmp_path, drive, drive.create_folder(shared_drive=False)))
     assert "docs.google.com" not in incidents_text(tmp_path)
+
+
+# --- rate limits and server errors ----------------------------------------------------------------
+
+
+@pytest.fixture
+def backoff(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> list[float]:
+    """The pauses Drive calls take between retries; each moves the emulator's clock instead of sleeping."""
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        clock.advance(seconds)
+
+    monkeypatch.setattr(google_docs, "Drive", functools.partial(google_docs.Drive, sleep=pause, jitter=lambda: 1.0))
+    return pauses
+
+
+def test_rate_limits_are_ridden_out_with_backoff(tmp_path: Path, drive: SheetsEmulator, backoff: list[float]) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    drive.faults.script(429, None, USER_RATE_LIMIT, USER_RATE_LIMIT)
+    code, out, _ = generate(config)
+    assert code == 0, out
+    assert len(docs_by_title(drive)) == 3
+    assert backoff == [1.0, 1.0, 2.0]
+
+
+def test_a_create_refused_by_a_rate_limit_is_tried_again_and_made_once(tmp_path: Path, drive: SheetsEmulator, backoff: list[float]) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    drive.faults.script(None, None, 429)  # the folder, the listing, then the first create
+    assert generate(config)[0] == 0
+    assert len(drive.store.docs.docs) == 3  # three drafts, three Docs: the refused create made none
+    assert backoff == [1.0]
+
+
+def test_a_create_answered_with_a_server_error_is_not_tried_again(tmp_path: Path, drive: SheetsEmulator, backoff: list[float]) -> None:
+    folder = drive.create_folder()
+    drive.faults.script(None, None, 503)
+    code, _, err = generate(project(tmp_path, drive, folder))
+    assert (code, err.count("\n"), backoff) == (2, 1, [])
+    assert f"Google Drive answered 503 for folder {folder}: The service is currently unavailable." in err
+    assert drive.store.docs.docs == {}
+
+
+def test_a_listing_answered_with_a_server_error_is_tried_again(tmp_path: Path, drive: SheetsEmulator, backoff: list[float]) -> None:
+    config = project(tmp_path, drive, drive.create_folder())
+    drive.faults.script(None, 500, 503)
+    assert generate(config)[0] == 0
+    assert (len(drive.store.docs.docs), backoff) == (3, [1.0, 2.0])
+
+
+def test_an_outage_gives_up_within_retry_seconds_in_one_documented_line(
+    tmp_path: Path, drive: SheetsEmulator, backoff: list[float]
+) -> None:
+    folder = drive.create_folder()
+    config = project(tmp_path, drive, folder)
+    config.write_text(config.read_text(encoding="utf-8").replace("  path: register.xlsx\n", "  path: register.xlsx\n  retry_seconds: 20\n"))
+    drive.faults.fail_randomly(1.0, statuses=(503,))
+    code, _, err = generate(config)
+    assert (code, err.count("\n"), backoff) == (2, 1, [1.0, 2.0, 4.0, 8.0])
+    assert err == (
+        f"pmsheets: error: Google Drive answered 503 (The service is currently unavailable.) for folder {folder} "
+        "(postmortems.google_docs.folder), still failing after retrying for 15 s. Try again later: the Docs made so far are kept, "
+        "and the next run goes on from them.\n"
+    )
+    assert shape(err.rstrip("\n")) in DOCUMENTED
 
 
 # --- the emulator's Drive, as the read-back uses it -------------------------------------------------------

@@ -12,7 +12,8 @@ import pytest
 
 from pmsheets.core.schema import FINDINGS_HEADERS
 from pmsheets.errors import RegisterError
-from pmsheets.register.sheets import RequestBody, RetryPolicy, SheetsRegister, SheetsUnavailable
+from pmsheets.network import RetryPolicy
+from pmsheets.register.sheets import RequestBody, SheetsRegister, SheetsUnavailable
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 from tests.builders import ACTION_HEADERS, INCIDENT_HEADERS, action_row, incident_row, tables, write_workbook
 from tests.cli_helpers import run

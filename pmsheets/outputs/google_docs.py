@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from pmsheets.config import Config, GoogleDocsConfig
 from pmsheets.core.documents import DocumentFacts, Documents, ListedAction, Read, Unreadable, read_document
 from pmsheets.errors import ConfigError, PmsheetsError
 from pmsheets.files import write_text_atomically
+from pmsheets.network import RETRIED_STATUSES, RetryPolicy
 from pmsheets.outputs.postmortem_doc import Outcome, body_hash, read_front_matter
 from pmsheets.outputs.postmortems import DocumentResult
 from pmsheets.outputs.publish import cache_root
@@ -69,10 +72,24 @@ class DocFile:
 
 
 class Drive:
-    """The few Drive v3 calls the Docs path makes, over an AuthorizedSession; errors become one line."""
+    """The few Drive v3 calls the Docs path makes, over an AuthorizedSession; errors become one line.
 
-    def __init__(self, session: requests.Session, *, account: str | None, folder: str, timeout: float = 30.0) -> None:
+    A passing refusal (a rate limit, the service's trouble) is retried with backoff within the
+    register's retry_seconds: a first run drafting thousands of Docs meets Drive's write limits."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        account: str | None,
+        folder: str,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self.session, self.account, self.folder, self.timeout = session, account, folder, timeout
+        self.retry, self.sleep, self.jitter = retry or RetryPolicy(), sleep, jitter
 
     def folder_info(self) -> dict[str, Any]:
         return self._call(
@@ -118,21 +135,35 @@ class Drive:
         return answer
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        pauses, waited = self.retry.pauses(self.jitter), 0.0
+        while True:
+            answer = self._answer(method, path, **kwargs)
+            if answer.status_code < 400:
+                return answer
+            if not _passing(answer, creates=method == "POST"):
+                raise DocsUnavailable(self._explain(answer))
+            pause = next(pauses, None)
+            if pause is None:
+                raise DocsUnavailable(self._gave_up(answer, waited))
+            self.sleep(pause)
+            waited += pause
+
+    def _answer(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
-            answer = self.session.request(method, GOOGLE_APIS + path, timeout=self.timeout, **kwargs)
+            return self.session.request(method, GOOGLE_APIS + path, timeout=self.timeout, **kwargs)
         except (requests.RequestException, GoogleAuthError) as error:
             msg = f"cannot reach Google Drive for postmortems.google_docs.folder {self.folder}: {type(error).__name__}. Check the network and the credentials."
             raise DocsUnavailable(msg) from None
-        if answer.status_code >= 400:
-            raise DocsUnavailable(self._explain(answer))
-        return answer
+
+    def _gave_up(self, answer: requests.Response, waited: float) -> str:
+        message = _error_of(answer).get("message") or answer.reason
+        return (
+            f"Google Drive answered {answer.status_code} ({message}) for folder {self.folder} (postmortems.google_docs.folder), "
+            f"still failing after retrying for {waited:.0f} s. Try again later: the Docs made so far are kept, and the next run goes on from them."
+        )
 
     def _explain(self, answer: requests.Response) -> str:
-        try:
-            error = answer.json().get("error", {})
-        except ValueError:
-            error = {}
-        reasons = {item.get("reason") for item in error.get("errors", []) if isinstance(item, dict)}
+        error, reasons = _error_of(answer), _reasons(answer)
         who = self.account or "your Google account"
         if "storageQuotaExceeded" in reasons:
             return (
@@ -144,6 +175,31 @@ class Drive:
         if answer.status_code == 403:
             return f"Google Drive refused access to folder {self.folder} for {who}: {error.get('message', 'forbidden')}"
         return f"Google Drive answered {answer.status_code} for folder {self.folder}: {error.get('message') or answer.reason}"
+
+
+_RATE_LIMITS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+"""Drive says "slow down" with a 403 and one of these reasons as well as with a 429."""
+
+
+def _passing(answer: requests.Response, *, creates: bool) -> bool:
+    """Whether another try may succeed. A create answered with a server error may have made the Doc all the
+    same: it is not tried again (the next run lists the folder and finds the Doc, or creates it then)."""
+    status = answer.status_code
+    if status == 429 or (status == 403 and _reasons(answer) & _RATE_LIMITS):
+        return True
+    return status in RETRIED_STATUSES and not creates
+
+
+def _reasons(answer: requests.Response) -> set[str]:
+    return {str(item.get("reason")) for item in _error_of(answer).get("errors", []) if isinstance(item, dict)}
+
+
+def _error_of(answer: requests.Response) -> dict[str, Any]:
+    try:
+        error = answer.json().get("error", {})
+    except (ValueError, AttributeError):
+        return {}
+    return error if isinstance(error, dict) else {}
 
 
 class DocsStore:
@@ -335,7 +391,8 @@ def open_drive(config: Config) -> Drive:
     identity = load_identity(register, scopes=DRIVE_SCOPES, key_name="postmortems.google_docs.credentials")
     endpoint = settings.api_endpoint or (config.register.api_endpoint if config.register.backend == "google" else GOOGLE_SHEETS)
     session = EndpointSession(identity.credentials, endpoint)
-    return Drive(session, account=identity.email, folder=settings.folder, timeout=config.register.timeout_seconds)
+    retry = RetryPolicy(total_seconds=config.register.retry_seconds)
+    return Drive(session, account=identity.email, folder=settings.folder, timeout=config.register.timeout_seconds, retry=retry)
 
 
 def docs_settings(config: Config) -> GoogleDocsConfig:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pmsheets.config import RegisterConfig
+from pmsheets.network import RetryPolicy
 from pmsheets.register.google_auth import load_identity
 from pmsheets.register.google_session import client_for
-from pmsheets.register.sheets import RetryPolicy, SheetsRegister
+from pmsheets.register.sheets import SheetsRegister
 
 
 def open_sheets_register(register: RegisterConfig) -> SheetsRegister:

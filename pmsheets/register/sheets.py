@@ -36,7 +36,7 @@ from pmsheets.core.schema import (
 )
 from pmsheets.errors import RegisterError
 from pmsheets.gc_pause import paused_gc
-from pmsheets.network import failed_host, failure_reason, host_of, lasting
+from pmsheets.network import RETRIED_STATUSES, RetryPolicy, failed_host, failure_reason, host_of, lasting
 from pmsheets.register import FindingsLook, FindingsRows, RawRegister, TabFilter, every_tab, findings_digest
 from pmsheets.register.findings_fit import fitting_rows, shown_rows
 from pmsheets.register.findings_look import (
@@ -58,20 +58,10 @@ from pmsheets.register.sheets_init import init_request
 T = TypeVar("T")
 MAX_REQUEST_BYTES = 10_485_760
 """The service answers 400 to a larger request body."""
-RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHECK_THE_WAY = "Check the network, the proxy (HTTPS_PROXY) and register.api_endpoint"
 _JSON = {"Content-Type": "application/json"}
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{key}/edit"
 """Where people open the spreadsheet, whatever API endpoint the tool talks to."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Capped exponential backoff with a bound on the total time spent waiting."""
-
-    first_delay: float = 1.0
-    max_delay: float = 16.0
-    total_seconds: float = 60.0
 
 
 class SheetsUnavailable(RegisterError):
@@ -315,7 +305,7 @@ class SheetsRegister:
     def _call(self, doing: str, request: Callable[[], T], *, writes: bool = False) -> T:
         """Retry what the API says is passing (429, 5xx, timeouts, dropped connections) within the time budget."""
         waited = 0.0
-        delay = self._retry.first_delay
+        pauses = self._retry.pauses(self._jitter)
         # A write that got no answer may still have been applied: the failure message must not say it was not.
         maybe_applied = False
         while True:
@@ -342,8 +332,8 @@ class SheetsRegister:
                     raise RegisterError(msg) from None
                 problem = f"cannot reach {host}: {reason}"
                 maybe_applied |= writes and not isinstance(error, requests.ConnectTimeout | GoogleAuthError)
-            pause = min(delay, self._retry.max_delay) * (0.5 + self._jitter() / 2)
-            if waited + pause > self._retry.total_seconds:
+            pause = next(pauses, None)
+            if pause is None:
                 msg = (
                     f"could not {doing} in {self._key}: {problem}, still failing after retrying for "
                     f"{waited:.0f} s. {'It may still have been applied (whole, never in part).' if maybe_applied else 'Nothing was written.'} "
@@ -352,7 +342,6 @@ class SheetsRegister:
                 raise SheetsUnavailable(msg)
             self._sleep(pause)
             waited += pause
-            delay *= 2
 
     def _refused(self, doing: str, error: Exception) -> str:
         return (
