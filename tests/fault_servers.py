@@ -59,6 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if self.path.endswith("/token"):
+            if self.server.token_hangs:
+                self.server.release.wait()
+                return
             refusal = self.server.token_error
             self._answer(400 if refusal else 200, "application/json", json.dumps(refusal or TOKEN).encode())
             return
@@ -96,6 +99,8 @@ class FaultServer(ThreadingHTTPServer):
         self.release = threading.Event()
         self.token_error: dict[str, str] | None = None
         """Set it to have the token endpoint refuse the key with this OAuth error (a 400)."""
+        self.token_hangs = False
+        """Set it to have the token endpoint hold every request unanswered, as the API does in mode "hang"."""
 
     @property
     def url(self) -> str:

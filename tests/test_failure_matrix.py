@@ -179,12 +179,13 @@ def _token_tls(folder: Path) -> Iterator[tuple[str, str]]:
         yield f"{server.url}/token", server.url
 
 
-def _api(mode: str, *, refuse_key: bool = False) -> Callable[[Path], AbstractContextManager[tuple[str, str]]]:
+def _api(mode: str, *, refuse_key: bool = False, token_hangs: bool = False) -> Callable[[Path], AbstractContextManager[tuple[str, str]]]:
     @contextmanager
     def setup(_folder: Path) -> Iterator[tuple[str, str]]:
         with fault_server(mode) as server:
             if refuse_key:
                 server.token_error = REFUSED_KEY
+            server.token_hangs = token_hangs
             yield f"{server.url}/token", server.url
 
     return setup
@@ -199,6 +200,7 @@ ENDPOINT_FAULTS: dict[str, tuple[Callable[[Path], AbstractContextManager[tuple[s
     "API answers JSON of the wrong shape": (_api("wrong_shape"), "answered JSON that is not a Sheets API answer"),
     "API hangs past timeout_seconds": (_api("hang"), f"no answer within {TIMEOUT:g} s"),
     "token endpoint refuses the key": (_api("hang", refuse_key=True), "(invalid_grant: Invalid JWT Signature.)"),
+    "token endpoint hangs past timeout_seconds": (_api("hang", token_hangs=True), f"no answer within {TIMEOUT:g} s"),
     "sheet not shared (403)": (_api("forbidden"), "is not shared with pmsheets-bot@pmsheets-faults.iam.gserviceaccount.com"),
 }
 KEY_FILE_FAULTS: dict[str, Callable[[Path], None]] = {

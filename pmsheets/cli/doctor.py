@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from pmsheets import config as config_module
 from pmsheets.core.schema import parse
@@ -75,8 +77,10 @@ def _google_backend(config: config_module.Config) -> Generator[Check, None, Regi
             f"credentials: key file {identity.key_file} can be read by other users; run: chmod 600 {identity.key_file}",
             warning=True,
         )
+    # Bounded by the register's timeout, as every other request is (google-auth would wait 120 s for the token).
+    token_request = cast("Request", functools.partial(Request(), timeout=config.register.timeout_seconds))
     try:
-        identity.credentials.refresh(Request())
+        identity.credentials.refresh(token_request)
     except (GoogleAuthError, OSError) as error:
         yield Check(False, f"credentials: {_refresh_failure(identity.credentials, error, config.register.timeout_seconds)}")
         return None
