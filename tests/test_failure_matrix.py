@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import socket
 import zipfile
 from collections.abc import Callable, Iterator
@@ -43,6 +42,7 @@ from tests.fault_servers import UNRESOLVABLE, closed_port, fault_server, self_si
 from tests.postmortem_fixtures import sample_tables
 from tests.smtp_server import HOST as SMTP_HOST
 from tests.smtp_server import running_server, self_signed_certificate
+from tests.troubleshooting_doc import DOCUMENTED, shape
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 MONDAY = "2026-11-30T09:30:00+00:00"
@@ -107,24 +107,6 @@ def assert_contract(result: Result, command: str, *, code: int, names: str) -> N
             if line.startswith(("pmsheets", "FAIL")):
                 assert shape(line) in DOCUMENTED, f"not in docs/troubleshooting.md (as worded here): {line}"
     assert names in result.said, result.said
-
-
-def shape(line: str) -> str:
-    """A message with what varies from one case to the next (paths, hosts, ports, keys, numbers) as X, for comparing with the docs."""
-    words = []
-    for word in line.split(" "):
-        core = word.strip("().,;:'")
-        varies = "/" in core or any(c.isdigit() for c in core) or re.search(r"\w\.\w", core)
-        words.append(word.replace(core, "X") if varies and core else word)
-    return " ".join(words)
-
-
-DOCUMENTED = {
-    shape(line)
-    for line in (Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md").read_text(encoding="utf-8").splitlines()
-    if line.startswith(("pmsheets", "FAIL"))
-}
-"""Every failure line a user can meet, as docs/troubleshooting.md shows it."""
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

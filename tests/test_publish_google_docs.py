@@ -20,7 +20,7 @@ from sheets_emulator.testing import FakeClock, clock, sheets_emulator
 from tests.builders import AS_OF, write_workbook
 from tests.cli_helpers import run
 from tests.postmortem_fixtures import sample_tables
-from tests.test_failure_matrix import DOCUMENTED, shape
+from tests.troubleshooting_doc import DOCUMENTED, shape
 
 P0_TITLE = "2026-11-20-inc-1-checkout-api-outage"
 
