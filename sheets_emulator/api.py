@@ -72,7 +72,7 @@ class Api:
         try:
             return HttpResponse(200, self.authority.exchange(form, self.token_uri))
         except TokenError as error:
-            return HttpResponse(400, error.body)
+            return HttpResponse(error.status, error.body)
 
     def _serve(self, request: HttpRequest) -> HttpResponse | str:
         number = len(self.log) + 1

@@ -1,8 +1,11 @@
-"""Service-account keys and the OAuth token endpoint, as google-auth talks to Google's.
+"""Service-account keys, people's saved logins and the OAuth token endpoint, as google-auth talks to Google's.
 
 google-auth signs a JWT (RS256) with the key file's private key and posts it to the key
 file's `token_uri` as a jwt-bearer grant; this module checks that assertion against the
 public half of a key it issued and hands out bearer tokens that expire on the emulator's clock.
+A person's saved login (what gspread's store_credentials writes after the browser flow) holds
+a refresh token instead, posted as a refresh_token grant with the OAuth client's id and secret;
+its tokens carry the scopes the person consented to, no more.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import functools
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -23,6 +27,7 @@ from google.auth import jwt
 from sheets_emulator.errors import ApiError
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+REFRESH_TOKEN = "refresh_token"  # noqa: S105  a grant type, not a secret
 # google-auth always puts Google's own endpoint in `aud`, whatever token_uri says.
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"  # noqa: S105  a URL, not a secret
 READ_SCOPES = frozenset(
@@ -55,10 +60,11 @@ INSUFFICIENT_SCOPES = "Request had insufficient authentication scopes."
 
 
 class TokenError(Exception):
-    """An OAuth error answer: 400 with {"error", "error_description"}."""
+    """An OAuth error answer: 400 (401 for a wrong client) with {"error", "error_description"}."""
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str, description: str, status: int = 400) -> None:
         super().__init__(description)
+        self.status = status
         self.body = {"error": error, "error_description": description}
 
 
@@ -80,8 +86,18 @@ class Token:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class Login:
+    """A person's consent, as a refresh token stands for it: who, for which OAuth client, to what."""
+
+    email: str
+    client_id: str
+    client_secret: str
+    scopes: frozenset[str]
+
+
 class Authority:
-    """Registered service accounts and the tokens issued to them."""
+    """Registered service accounts and people's logins, and the tokens issued to them."""
 
     def __init__(self, clock: Callable[[], float], *, token_lifetime: float = 3600, project_id: str = "pmsheets-emulator") -> None:
         self.clock = clock
@@ -89,6 +105,7 @@ class Authority:
         self.project_id = project_id
         self._public_keys: dict[str, tuple[str, str]] = {}
         self._tokens: dict[str, Token] = {}
+        self._logins: dict[str, Login] = {}
         self._lock = threading.Lock()
 
     def service_account_info(self, email: str, token_uri: str) -> dict[str, str]:
@@ -111,8 +128,33 @@ class Authority:
             "universe_domain": "googleapis.com",
         }
 
+    def authorized_user_info(self, email: str, scopes: Iterable[str], token_uri: str) -> dict[str, Any]:
+        """A saved login's content for `email`, consented to `scopes`, as gspread's store_credentials writes it.
+
+        Those are google-auth's Credentials.to_json keys without "token" (gspread strips it), so the
+        first request refreshes; the expiry is on the emulator's clock, as a login just made.
+        """
+        client_id = f"{secrets.randbelow(10**12):012d}-emulator.apps.googleusercontent.com"
+        login = Login(email, client_id, "GOCSPX-" + secrets.token_urlsafe(21), frozenset(scopes))
+        refresh_token = "1//emulator-" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._logins[refresh_token] = login
+        expiry = datetime.fromtimestamp(self.clock() + self.token_lifetime, tz=UTC).replace(tzinfo=None)
+        return {
+            "refresh_token": refresh_token,
+            "token_uri": token_uri,
+            "client_id": login.client_id,
+            "client_secret": login.client_secret,
+            "scopes": list(scopes),
+            "universe_domain": "googleapis.com",
+            "account": "",
+            "expiry": expiry.isoformat() + "Z",
+        }
+
     def exchange(self, form: dict[str, str], token_uri: str) -> dict[str, Any]:
-        """The token endpoint: a signed jwt-bearer assertion in, a bearer token out."""
+        """The token endpoint: a signed jwt-bearer assertion, or a saved login's refresh token, in; a bearer token out."""
+        if form.get("grant_type") == REFRESH_TOKEN:
+            return self._refresh(form)
         if form.get("grant_type") != JWT_BEARER:
             msg = "unsupported_grant_type"
             raise TokenError(msg, "Invalid grant_type: " + form.get("grant_type", ""))
@@ -121,9 +163,28 @@ class Authority:
         if not scopes:
             msg = "invalid_scope"
             raise TokenError(msg, "Invalid OAuth scope or ID token audience provided.")
+        return self._issue(claims["iss"], scopes)
+
+    def _refresh(self, form: dict[str, str]) -> dict[str, Any]:
+        """Google's answer names the granted scopes, which may be fewer than the client asked for at login."""
+        with self._lock:
+            login = self._logins.get(form.get("refresh_token", ""))
+        if login is None:
+            msg = "invalid_grant"
+            raise TokenError(msg, "Token has been expired or revoked.")
+        if (form.get("client_id"), form.get("client_secret")) != (login.client_id, login.client_secret):
+            msg = "invalid_client"
+            raise TokenError(msg, "Unauthorized", status=401)
+        asked = frozenset(form.get("scope", "").split()) or login.scopes
+        if not asked <= login.scopes:
+            msg = "invalid_scope"
+            raise TokenError(msg, "Some requested scopes were not granted by the user: " + " ".join(sorted(asked - login.scopes)))
+        return self._issue(login.email, asked) | {"scope": " ".join(sorted(asked))}
+
+    def _issue(self, email: str, scopes: frozenset[str]) -> dict[str, Any]:
         access_token = "ya29.emulator-" + secrets.token_urlsafe(24)
         with self._lock:
-            self._tokens[access_token] = Token(claims["iss"], scopes, self.clock() + self.token_lifetime)
+            self._tokens[access_token] = Token(email, scopes, self.clock() + self.token_lifetime)
         return {"access_token": access_token, "expires_in": int(self.token_lifetime), "token_type": "Bearer"}
 
     def _verified_claims(self, assertion: str, token_uri: str) -> dict[str, Any]:

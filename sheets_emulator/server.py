@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -182,13 +182,18 @@ class SheetsEmulator:
 
     def write_key_file(self, path: str | Path, email: str = DEFAULT_EMAIL) -> Path:
         """The key file, readable by its owner only (0600), as a private key must be."""
-        target = Path(path)
-        content = (json.dumps(self.service_account_info(email), indent=2) + "\n").encode("utf-8")
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
-            handle.write(content)
-        return target
+        return _write_private(Path(path), (json.dumps(self.service_account_info(email), indent=2) + "\n").encode("utf-8"))
+
+    def authorized_user_info(self, email: str, scopes: Iterable[str]) -> dict[str, Any]:
+        """A person's saved login (what gspread's store_credentials writes) whose token_uri is this emulator.
+
+        Share files with `email` for the login to reach them, as with a service account's email.
+        """
+        return self.authority.authorized_user_info(email, scopes, self.token_uri)
+
+    def write_token_file(self, path: str | Path, email: str, scopes: Iterable[str]) -> Path:
+        """The saved login as a file, readable by its owner only (0600), as pmsheets keeps it."""
+        return _write_private(Path(path), json.dumps(self.authorized_user_info(email, scopes)).encode("utf-8"))
 
     def create_spreadsheet(
         self,
@@ -229,3 +234,11 @@ class SheetsEmulator:
     def count(self, kind: str | None = None) -> int:
         """How many API requests were served, optionally of one kind ("read", "write", "drive")."""
         return sum(1 for r in self.api.log if kind is None or r.kind == kind)
+
+
+def _write_private(target: Path, content: bytes) -> Path:
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        handle.write(content)
+    return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -10,12 +11,17 @@ import pytest
 import requests
 from google.auth.exceptions import RefreshError
 from google.auth.transport.requests import Request
+from google.oauth2 import credentials as user_credentials
 from google.oauth2.service_account import Credentials
 
+from pmsheets.register.google_session import client_for
 from sheets_emulator import DEFAULT_EMAIL, SheetsEmulator
 from sheets_emulator.testing import FakeClock, close_client, credentials_for, make_client
 
 READ_ONLY = ["https://www.googleapis.com/auth/spreadsheets.readonly"]
+SHEETS = "https://www.googleapis.com/auth/spreadsheets"
+DRIVE = "https://www.googleapis.com/auth/drive"
+PERSON = "pm@example.com"
 
 
 @pytest.fixture
@@ -56,6 +62,65 @@ def test_assertion_signed_with_the_wrong_key_is_an_invalid_signature(sheets_emul
     credentials = Credentials.from_service_account_info(forged, scopes=READ_ONLY)
     with pytest.raises(RefreshError, match="Invalid JWT Signature"):
         credentials.refresh(token_request)
+
+
+def saved_login(
+    emulator: SheetsEmulator, scopes: list[str], asking: list[str] | None = None, **changes: str
+) -> user_credentials.Credentials:
+    """A person's saved login as google-auth loads it (asking for `asking`, else what the file records), refreshing at the emulator."""
+    info = {**emulator.authorized_user_info(PERSON, scopes), **changes}
+    loaded: user_credentials.Credentials = user_credentials.Credentials.from_authorized_user_info(info, scopes=asking)
+    return loaded.with_token_uri(info["token_uri"])
+
+
+def test_saved_login_has_the_keys_google_auth_writes_for_it(sheets_emulator: SheetsEmulator) -> None:
+    info = sheets_emulator.authorized_user_info(PERSON, [SHEETS, DRIVE])
+    loaded = user_credentials.Credentials.from_authorized_user_info(info)
+    assert json.loads(loaded.to_json(strip=["token"])) == {**info, "token_uri": "https://oauth2.googleapis.com/token"}
+
+
+def test_saved_login_refreshes_with_the_scopes_it_was_granted(sheets_emulator: SheetsEmulator, token_request: Request) -> None:
+    credentials = saved_login(sheets_emulator, [SHEETS, DRIVE])
+    credentials.refresh(token_request)
+    assert credentials.valid
+    assert sorted(credentials.granted_scopes) == [DRIVE, SHEETS]
+
+
+def test_refresh_token_the_emulator_never_issued_is_an_invalid_grant(sheets_emulator: SheetsEmulator, token_request: Request) -> None:
+    credentials = saved_login(sheets_emulator, [SHEETS], refresh_token="1//forged")
+    with pytest.raises(RefreshError, match="invalid_grant"):
+        credentials.refresh(token_request)
+
+
+def test_refresh_with_another_clients_secret_is_an_invalid_client(sheets_emulator: SheetsEmulator, token_request: Request) -> None:
+    credentials = saved_login(sheets_emulator, [SHEETS], client_secret="GOCSPX-not-this-one")
+    with pytest.raises(RefreshError, match="invalid_client"):
+        credentials.refresh(token_request)
+
+
+def test_refresh_asking_for_more_than_was_granted_is_an_invalid_scope(sheets_emulator: SheetsEmulator, token_request: Request) -> None:
+    credentials = saved_login(sheets_emulator, [SHEETS], asking=[SHEETS, DRIVE])
+    with pytest.raises(RefreshError, match="invalid_scope"):
+        credentials.refresh(token_request)
+
+
+def test_saved_login_opens_a_spreadsheet_shared_with_the_person(sheets_emulator: SheetsEmulator) -> None:
+    key = sheets_emulator.create_spreadsheet("Register", sheets=["Incidents"], shared_with=(PERSON,))
+    client = client_for(saved_login(sheets_emulator, [SHEETS]), sheets_emulator.url)
+    try:
+        assert client.open_by_key(key).title == "Register"
+    finally:
+        close_client(client)
+
+
+def test_saved_login_without_drive_cannot_list_drive_files(sheets_emulator: SheetsEmulator) -> None:
+    client = client_for(saved_login(sheets_emulator, [SHEETS]), sheets_emulator.url)
+    try:
+        with pytest.raises(gspread.exceptions.APIError) as caught:
+            client.list_spreadsheet_files()
+    finally:
+        close_client(client)
+    assert caught.value.code == 403
 
 
 def test_request_without_token_is_a_401_with_googles_body(sheets_emulator: SheetsEmulator, register_id: str) -> None:
