@@ -63,10 +63,11 @@ def _google_backend(config: config_module.Config) -> Generator[Check, None, Regi
     from google.auth.transport.requests import Request
 
     from pmsheets.register.google import open_sheets_register
-    from pmsheets.register.google_auth import key_file_is_private, load_identity
+    from pmsheets.register.google_auth import key_file_is_private, load_identity, login_scopes
 
+    login = login_scopes(config)
     try:
-        identity = load_identity(config.register)
+        identity = load_identity(config.register, login=login)
     except PmsheetsError as error:
         yield Check(False, f"credentials: {error}")
         return None
@@ -85,7 +86,7 @@ def _google_backend(config: config_module.Config) -> Generator[Check, None, Regi
         yield Check(False, f"credentials: {_refresh_failure(identity.credentials, error, config.register.timeout_seconds)}")
         return None
     yield Check(True, "credentials accepted by the token endpoint")
-    return open_sheets_register(config.register)
+    return open_sheets_register(config.register, login=login)
 
 
 def _refresh_failure(credentials: object, error: Exception, timeout: float) -> str:

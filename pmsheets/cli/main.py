@@ -233,6 +233,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO, _err: TextIO) -> ExitCode:
 def _init_sheet(args: argparse.Namespace, out: TextIO, what: str, now: datetime) -> ExitCode:
     from pmsheets.cli.demo import demo_tables
     from pmsheets.register.google import open_sheets_register
+    from pmsheets.register.google_auth import login_scopes
 
     config = load_config_or_defaults(args.config)
     key = config_module.spreadsheet_key(args.sheet)
@@ -244,7 +245,8 @@ def _init_sheet(args: argparse.Namespace, out: TextIO, what: str, now: datetime)
             "(docs/google-sheets.md; for the local emulator also register.api_endpoint, docs/emulator.md), then run this again."
         )
         raise UsageError(msg)
-    backend = open_sheets_register(replace(config.register, backend="google", spreadsheet=key))
+    register = replace(config.register, backend="google", spreadsheet=key)
+    backend = open_sheets_register(register, login=login_scopes(replace(config, register=register)))
     backend.initialize(demo_tables(now) if args.demo else None)
     validate_command = _command(args.config, "validate")
     if config.register.backend == "google" and config.register.spreadsheet == key:

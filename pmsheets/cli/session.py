@@ -42,8 +42,9 @@ class Checked:
 def open_backend(config: Config) -> RegisterBackend:
     if config.register.backend == "google":
         from pmsheets.register.google import open_sheets_register  # deferred: gspread is slow to import
+        from pmsheets.register.google_auth import login_scopes
 
-        return open_sheets_register(config.register)
+        return open_sheets_register(config.register, login=login_scopes(config))
     return XlsxRegister(config.register.path)
 
 

@@ -38,7 +38,7 @@ from pmsheets.network import RETRIED_STATUSES, RetryPolicy
 from pmsheets.outputs.postmortem_doc import Outcome, body_hash, read_front_matter
 from pmsheets.outputs.postmortems import DocumentResult
 from pmsheets.outputs.publish import cache_root
-from pmsheets.register.google_auth import DRIVE_SCOPES, load_identity
+from pmsheets.register.google_auth import DOCS_ACCESS, docs_use_register_identity, load_identity, login_scopes
 from pmsheets.register.google_session import GOOGLE_APIS, GOOGLE_SHEETS, EndpointSession
 
 DOCUMENT_MIME = "application/vnd.google-apps.document"
@@ -386,9 +386,9 @@ def open_drive(config: Config) -> Drive:
     """Drive with the register's Google identity, or the key postmortems.google_docs names when the register is a workbook."""
     settings = docs_settings(config)
     register = config.register
-    if register.backend != "google" or settings.credentials is not None or settings.credentials_env is not None:
+    if not docs_use_register_identity(config):
         register = replace(register, auth="service_account", credentials=settings.credentials, credentials_env=settings.credentials_env)
-    identity = load_identity(register, scopes=DRIVE_SCOPES, key_name="postmortems.google_docs.credentials")
+    identity = load_identity(register, access=DOCS_ACCESS, key_name="postmortems.google_docs.credentials", login=login_scopes(config))
     endpoint = settings.api_endpoint or (config.register.api_endpoint if config.register.backend == "google" else GOOGLE_SHEETS)
     session = EndpointSession(identity.credentials, endpoint)
     retry = RetryPolicy(total_seconds=config.register.retry_seconds)

@@ -10,23 +10,61 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from google.auth.credentials import Credentials
 from google.oauth2 import service_account
+from google.oauth2.credentials import Credentials as OAuthCredentials
 
-from pmsheets.config import RegisterConfig
+from pmsheets.config import Config, RegisterConfig
 from pmsheets.errors import ConfigError
 
+SPREADSHEETS = "https://www.googleapis.com/auth/spreadsheets"
+DRIVE = "https://www.googleapis.com/auth/drive"
+"""For the post-mortem Docs: files in a folder someone shared, which drive.file cannot reach."""
 # drive.metadata.readonly: the file's version number (Drive files.get), so an idle worker cycle costs one
 # small request instead of reading the register; it grants no access to any file's content.
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.metadata.readonly")
-DRIVE_SCOPES = ("https://www.googleapis.com/auth/drive",)
-"""For the post-mortem Docs: files in a folder someone shared, which drive.file cannot reach."""
+DRIVE_METADATA = "https://www.googleapis.com/auth/drive.metadata.readonly"
+SCOPES = (SPREADSHEETS, DRIVE_METADATA)
+DRIVE_SCOPES = (DRIVE,)
 DEFAULT_OAUTH_TOKEN = Path("~/.config/pmsheets/authorized_user.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What one part of the tool does with a Google identity, for the scopes its tokens ask for and for messages."""
+
+    scopes: tuple[str, ...]
+    granted_by: frozenset[str]
+    """A saved login holding none of these cannot do the job; the rest of `scopes` only saves requests."""
+    service: str
+    needed_by: str
+    """The config setting that calls for it."""
+
+
+# The Sheets API also takes the drive scope, so a saved login with drive alone still reads and writes the register;
+# without drive.metadata.readonly every worker cycle is a full one (docs/operations.md), slower but right.
+SHEETS_ACCESS = Access(SCOPES, frozenset({SPREADSHEETS, DRIVE}), "Google Sheets", "register.backend: google")
+DOCS_ACCESS = Access(DRIVE_SCOPES, frozenset({DRIVE}), "Google Drive", "postmortems.publish: google_docs")
+
+
+def login_scopes(config: Config) -> tuple[str, ...]:
+    """What the browser login asks for: the register's scopes, plus Drive when the post-mortem Docs go out under the same login.
+
+    One login must cover every command: a saved login cannot gain a scope later, and the first
+    command to run (often validate) is the one that logs in.
+    """
+    return SCOPES + DRIVE_SCOPES if docs_use_register_identity(config) else SCOPES
+
+
+def docs_use_register_identity(config: Config) -> bool:
+    """The post-mortem Docs go to Drive as the register's Google identity: postmortems.google_docs names no key of its own."""
+    docs = config.postmortems.google_docs
+    own_key = docs is not None and (docs.credentials is not None or docs.credentials_env is not None)
+    return config.postmortems.publish == "google_docs" and config.register.backend == "google" and not own_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +80,15 @@ class GoogleIdentity:
 def load_identity(
     register: RegisterConfig,
     environ: Mapping[str, str] | None = None,
-    scopes: tuple[str, ...] = SCOPES,
+    access: Access = SHEETS_ACCESS,
     key_name: str = "register.credentials",
+    login: tuple[str, ...] = SCOPES,
 ) -> GoogleIdentity:
+    """The identity for `access`; `login` is what a browser login asks for when register.auth is oauth (login_scopes)."""
     environ = os.environ if environ is None else environ
+    scopes = access.scopes
     if register.auth == "oauth":
-        return _oauth_identity(register, scopes)
+        return _oauth_identity(register, access, login)
     if register.credentials is not None:
         return _from_key_file(register.credentials, key_name, scopes)
     if environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
@@ -101,25 +142,62 @@ def _from_info(info: dict[str, Any], source: str, scopes: tuple[str, ...]) -> Go
     return GoogleIdentity(credentials, str(info["client_email"]), source)
 
 
-def _oauth_identity(register: RegisterConfig, scopes: tuple[str, ...]) -> GoogleIdentity:
+def _oauth_identity(register: RegisterConfig, access: Access, login: tuple[str, ...]) -> GoogleIdentity:
     """A PM's own Google login in the browser (gspread's OAuth flow), cached in a token file."""
+    token_file = (register.oauth_token_file or DEFAULT_OAUTH_TOKEN).expanduser()
+    credentials = _saved_login(token_file)
+    if credentials is None:
+        # The use at hand is asked for even when a caller's `login` left it out: a login without it is useless here.
+        credentials = _browser_login(register, token_file, list(dict.fromkeys(login + access.scopes)))
+    else:
+        _check_saved_scopes(credentials.scopes, token_file, access)
+    return GoogleIdentity(credentials, None, "your Google login")
+
+
+def _browser_login(register: RegisterConfig, token_file: Path, scopes: list[str]) -> OAuthCredentials:
     import gspread.auth  # deferred: pulls in the OAuth libraries
 
-    token_file = (register.oauth_token_file or DEFAULT_OAUTH_TOKEN).expanduser()
-    credentials = gspread.auth.load_credentials(filename=token_file)
-    if credentials is None:
-        client_file = register.oauth_client_file
-        if client_file is None or not client_file.expanduser().exists():
-            msg = (
-                "register.auth is oauth but register.oauth_client_file does not name an existing OAuth client file. "
-                "Create an OAuth client (Desktop app) in the Google Cloud console and download its JSON."
-            )
-            raise ConfigError(msg)
-        credentials = gspread.auth.local_server_flow(json.loads(client_file.expanduser().read_text()), list(scopes))
-        token_file.parent.mkdir(parents=True, exist_ok=True)
-        gspread.auth.store_credentials(credentials, filename=token_file)
-        token_file.chmod(0o600)
-    return GoogleIdentity(credentials, None, "your Google login")
+    client_file = register.oauth_client_file
+    if client_file is None or not client_file.expanduser().exists():
+        msg = (
+            "register.auth is oauth but register.oauth_client_file does not name an existing OAuth client file. "
+            "Create an OAuth client (Desktop app) in the Google Cloud console and download its JSON."
+        )
+        raise ConfigError(msg)
+    credentials = gspread.auth.local_server_flow(json.loads(client_file.expanduser().read_text()), scopes)
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    gspread.auth.store_credentials(credentials, filename=token_file)
+    token_file.chmod(0o600)
+    return credentials
+
+
+def _saved_login(token_file: Path) -> OAuthCredentials | None:
+    """The token file as gspread's store_credentials wrote it, refreshing at the token_uri it names.
+
+    google-auth's loader always puts Google's endpoint back; the file's own token_uri is Google's
+    for a real login and the emulator's for one the emulator issued (docs/emulator.md).
+    """
+    if not token_file.exists():
+        return None
+    info = json.loads(token_file.read_text(encoding="utf-8"))
+    loaded: OAuthCredentials = OAuthCredentials.from_authorized_user_info(info)
+    if not info.get("token_uri"):
+        return loaded
+    credentials: OAuthCredentials = loaded.with_token_uri(info["token_uri"])
+    credentials.expiry = loaded.expiry  # the copy drops it, and a saved token would then look valid forever
+    return credentials
+
+
+def _check_saved_scopes(saved: Sequence[str] | None, token_file: Path, access: Access) -> None:
+    """A token never gains a scope on refresh, so a login made without one fails every request that needs it, with no hint why."""
+    # A file that records no scopes: only Google's answer tells whether the token is enough.
+    if saved is None or access.granted_by & set(saved):
+        return
+    msg = (
+        f"the saved Google login in {token_file} was made without access to {access.service} (needed by {access.needed_by}). "
+        "Delete that file and run the command again in a terminal to log in with a browser."
+    )
+    raise ConfigError(msg)
 
 
 def key_file_is_private(path: Path) -> bool:
