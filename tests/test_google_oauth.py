@@ -134,6 +134,21 @@ def test_login_that_records_no_scopes_is_left_to_google(tmp_path: Path, sheets_e
 # --- what the browser login asks for ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("content", "why"), [("{not json", "not JSON"), ('{"type": "authorized_user"}', "not a saved login: its fields are missing")]
+)
+def test_damaged_login_file_is_one_line_naming_it(tmp_path: Path, sheets_emulator: SheetsEmulator, content: str, why: str) -> None:
+    config = project(tmp_path, sheets_emulator, EVERY_SCOPE)
+    (tmp_path / "login.json").write_text(content, encoding="utf-8")
+    code, _, err = generate(config)
+    assert code == ExitCode.FAILURE
+    assert err == (
+        f"pmsheets: error: the saved Google login in {tmp_path / 'login.json'} cannot be read ({why}). "
+        "Delete that file and run the command again in a terminal to log in with a browser.\n"
+    )
+    assert shape(err.rstrip("\n")) in DOCUMENTED
+
+
 def scopes_for(tmp_path: Path, text: str) -> tuple[str, ...]:
     path = tmp_path / "pmsheets.yaml"
     path.write_text(text, encoding="utf-8")

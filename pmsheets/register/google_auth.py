@@ -179,13 +179,28 @@ def _saved_login(token_file: Path) -> OAuthCredentials | None:
     """
     if not token_file.exists():
         return None
-    info = json.loads(token_file.read_text(encoding="utf-8"))
-    loaded: OAuthCredentials = OAuthCredentials.from_authorized_user_info(info)
+    try:
+        info = json.loads(token_file.read_text(encoding="utf-8"))
+        loaded: OAuthCredentials = OAuthCredentials.from_authorized_user_info(info)
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        msg = (
+            f"the saved Google login in {token_file} cannot be read ({_why_unreadable(error)}). "
+            "Delete that file and run the command again in a terminal to log in with a browser."
+        )
+        raise ConfigError(msg) from None
     if not info.get("token_uri"):
         return loaded
     credentials: OAuthCredentials = loaded.with_token_uri(info["token_uri"])
     credentials.expiry = loaded.expiry  # the copy drops it, and a saved token would then look valid forever
     return credentials
+
+
+def _why_unreadable(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return "not JSON"
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return "not a saved login: its fields are missing"
 
 
 def _check_saved_scopes(saved: Sequence[str] | None, token_file: Path, access: Access) -> None:
