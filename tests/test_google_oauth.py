@@ -8,6 +8,7 @@ test: what it asks for is login_scopes, tested as a function.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,14 +122,48 @@ def test_login_with_drive_alone_still_reads_the_sheet(tmp_path: Path, sheets_emu
 
 
 def test_login_that_records_no_scopes_is_left_to_google(tmp_path: Path, sheets_emulator: SheetsEmulator) -> None:
-    import json
-
     config = project(tmp_path, sheets_emulator, [SPREADSHEETS, DRIVE_METADATA])
     token_file = tmp_path / "login.json"
     token_file.write_text(json.dumps({k: v for k, v in json.loads(token_file.read_text()).items() if k != "scopes"}))
     code, _, err = generate(config)
     assert code == ExitCode.FAILURE
     assert "saved Google login" not in err  # Drive's own refusal, as before
+
+
+# --- a saved login the token endpoint refuses ---------------------------------------------------------------------
+
+
+def revoked(token_file: Path) -> None:
+    """The login as it is after the person signed out or Google expired it: the refresh token is no longer honoured."""
+    saved = json.loads(token_file.read_text(encoding="utf-8"))
+    token_file.write_text(json.dumps({**saved, "refresh_token": "1//revoked", "expiry": "2000-01-01T00:00:00Z"}), encoding="utf-8")
+
+
+LOGIN_REFUSED = (
+    "(invalid_grant: Token has been expired or revoked.). The login was signed out, revoked or has expired (an OAuth app in testing "
+    "mode expires logins after 7 days). Delete that file and run the command again in a terminal to log in with a browser."
+)
+
+
+def test_refused_login_says_to_log_in_again_not_to_download_a_key(tmp_path: Path, sheets_emulator: SheetsEmulator) -> None:
+    config = project(tmp_path, sheets_emulator, EVERY_SCOPE, extra="")
+    revoked(tmp_path / "login.json")
+    code, _, err = run("--config", str(config), "validate", "--no-write")
+    assert code == ExitCode.FAILURE
+    assert err.endswith(f"the token endpoint refused the saved Google login in {tmp_path / 'login.json'} {LOGIN_REFUSED}\n")
+    assert shape(err.rstrip("\n")) in DOCUMENTED
+
+
+def test_doctor_says_the_same_of_a_refused_login(tmp_path: Path, sheets_emulator: SheetsEmulator) -> None:
+    config = project(tmp_path, sheets_emulator, EVERY_SCOPE, extra="")
+    revoked(tmp_path / "login.json")
+    code, out, _ = run("--config", str(config), "doctor")
+    failed = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert code == ExitCode.FAILURE
+    assert failed == [
+        f"FAIL  credentials: the saved Google login in {tmp_path / 'login.json'} was refused by the token endpoint {LOGIN_REFUSED}"
+    ]
+    assert shape(failed[0]) in DOCUMENTED
 
 
 # --- what the browser login asks for ---------------------------------------------------------------------------

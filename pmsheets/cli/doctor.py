@@ -6,7 +6,7 @@ import functools
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from pmsheets import config as config_module
 from pmsheets.core.schema import parse
@@ -15,6 +15,9 @@ from pmsheets.model import Level
 from pmsheets.network import failed_host, failure_reason, host_of
 from pmsheets.register import RegisterBackend
 from pmsheets.register.xlsx import XlsxRegister
+
+if TYPE_CHECKING:
+    from pmsheets.register.google_auth import GoogleIdentity
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,21 +86,22 @@ def _google_backend(config: config_module.Config) -> Generator[Check, None, Regi
     try:
         identity.credentials.refresh(token_request)
     except (GoogleAuthError, OSError) as error:
-        yield Check(False, f"credentials: {_refresh_failure(identity.credentials, error, config.register.timeout_seconds)}")
+        yield Check(False, f"credentials: {_refresh_failure(identity, error, config.register.timeout_seconds)}")
         return None
     yield Check(True, "credentials accepted by the token endpoint")
     return open_sheets_register(config.register, login=login)
 
 
-def _refresh_failure(credentials: object, error: Exception, timeout: float) -> str:
-    """The network's fault (cannot reach the host) and the key's (refused) call for different fixes."""
+def _refresh_failure(identity: GoogleIdentity, error: Exception, timeout: float) -> str:
+    """The network's fault (cannot reach the host) and the key's or login's (refused) call for different fixes."""
     from pmsheets.register.google_auth import refused_because
 
     reason = failure_reason(error, timeout=timeout)
+    refusal = identity.refusal
     if reason is not None:
-        host = failed_host(error) or host_of(str(getattr(credentials, "_token_uri", "") or "the token endpoint"))
-        return f"cannot reach {host}: {reason}. Check the network and the proxy (HTTPS_PROXY); the key was not checked."
-    return f"the key was refused by the token endpoint ({refused_because(error)}). Download a fresh key for the service account, or check the clock."
+        host = failed_host(error) or host_of(str(getattr(identity.credentials, "_token_uri", "") or "the token endpoint"))
+        return f"cannot reach {host}: {reason}. Check the network and the proxy (HTTPS_PROXY); {refusal.what} was not checked."
+    return f"{refusal.what} was refused by the token endpoint ({refused_because(error)}). {refusal.fix}"
 
 
 def _layout(backend: RegisterBackend) -> Iterator[Check]:

@@ -19,5 +19,6 @@ def open_sheets_register(register: RegisterConfig, *, login: tuple[str, ...] = S
         client,
         register.spreadsheet,
         account_email=identity.email,
+        refusal=identity.refusal,
         retry=RetryPolicy(total_seconds=register.retry_seconds),
     )

@@ -68,6 +68,26 @@ def docs_use_register_identity(config: Config) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """What the token endpoint refused, and what to do then: the two kinds of identity call for different fixes."""
+
+    what: str
+    fix: str
+
+
+KEY_REFUSED = Refusal("the key", "Download a fresh key for the service account, or check this machine's clock.")
+
+
+def login_refused(token_file: Path) -> Refusal:
+    # A Google Cloud OAuth app left in "testing" signs its users out after 7 days: the usual cause.
+    return Refusal(
+        f"the saved Google login in {token_file}",
+        "The login was signed out, revoked or has expired (an OAuth app in testing mode expires logins after 7 days). "
+        "Delete that file and run the command again in a terminal to log in with a browser.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class GoogleIdentity:
     credentials: Credentials
     email: str | None
@@ -75,6 +95,7 @@ class GoogleIdentity:
     source: str
     """Where the key came from, for messages (a path or an env var name; never the key)."""
     key_file: Path | None = None
+    refusal: Refusal = KEY_REFUSED
 
 
 def load_identity(
@@ -151,7 +172,7 @@ def _oauth_identity(register: RegisterConfig, access: Access, login: tuple[str, 
         credentials = _browser_login(register, token_file, list(dict.fromkeys(login + access.scopes)))
     else:
         _check_saved_scopes(credentials.scopes, token_file, access)
-    return GoogleIdentity(credentials, None, "your Google login")
+    return GoogleIdentity(credentials, None, "your Google login", refusal=login_refused(token_file))
 
 
 def _browser_login(register: RegisterConfig, token_file: Path, scopes: list[str]) -> OAuthCredentials:

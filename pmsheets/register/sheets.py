@@ -50,7 +50,7 @@ from pmsheets.register.findings_look import (
     is_highlight_formula,
     link_target,
 )
-from pmsheets.register.google_auth import refused_because
+from pmsheets.register.google_auth import KEY_REFUSED, Refusal, refused_because
 from pmsheets.register.google_session import GOOGLE_SHEETS
 from pmsheets.register.locate import blank_cell_writes, quote_range
 from pmsheets.register.sheets_init import init_request
@@ -75,6 +75,7 @@ class SheetsRegister:
         spreadsheet_key: str,
         *,
         account_email: str | None = None,
+        refusal: Refusal = KEY_REFUSED,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
@@ -84,6 +85,7 @@ class SheetsRegister:
         self._http = client.http_client
         self._key = spreadsheet_key
         self._account = account_email
+        self._refusal = refusal
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._jitter = jitter
@@ -344,10 +346,7 @@ class SheetsRegister:
             waited += pause
 
     def _refused(self, doing: str, error: Exception) -> str:
-        return (
-            f"could not {doing}: the token endpoint refused the key ({refused_because(error)}). "
-            "Download a fresh key for the service account, or check this machine's clock."
-        )
+        return f"could not {doing}: the token endpoint refused {self._refusal.what} ({refused_because(error)}). {self._refusal.fix}"
 
     def _explain(self, doing: str, error: APIError) -> str:
         status = error.response.status_code
