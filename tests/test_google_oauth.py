@@ -127,7 +127,8 @@ def test_login_that_records_no_scopes_is_left_to_google(tmp_path: Path, sheets_e
     token_file.write_text(json.dumps({k: v for k, v in json.loads(token_file.read_text()).items() if k != "scopes"}))
     code, _, err = generate(config)
     assert code == ExitCode.FAILURE
-    assert "saved Google login" not in err  # Drive's own refusal, as before
+    assert "the Google login lacks access to Google Drive (Request had insufficient authentication scopes.)" in err  # Drive's refusal
+    assert shape(err.rstrip("\n")) in DOCUMENTED
 
 
 # --- a saved login the token endpoint refuses ---------------------------------------------------------------------

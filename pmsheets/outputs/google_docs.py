@@ -172,6 +172,12 @@ class Drive:
             )
         if answer.status_code == 404:
             return f"Drive folder or Doc not found: {self.folder} (postmortems.google_docs.folder). Share the folder with {who} (Content manager)."
+        if answer.status_code == 403 and _scope_missing(error, reasons):
+            return (
+                f"Google Drive refused access to folder {self.folder} for {who}: the Google login lacks access to Google Drive "
+                f"({error.get('message')}). Delete the saved login (register.oauth_token_file) and run the command again in a "
+                "terminal to log in with a browser."
+            )
         if answer.status_code == 403:
             return f"Google Drive refused access to folder {self.folder} for {who}: {error.get('message', 'forbidden')}"
         return f"Google Drive answered {answer.status_code} for folder {self.folder}: {error.get('message') or answer.reason}"
@@ -188,6 +194,11 @@ def _passing(answer: requests.Response, *, creates: bool) -> bool:
     if status == 429 or (status == 403 and _reasons(answer) & _RATE_LIMITS):
         return True
     return status in RETRIED_STATUSES and not creates
+
+
+def _scope_missing(error: Mapping[str, Any], reasons: set[str]) -> bool:
+    """A token without the Drive scope: an OAuth login saved without it (a key's tokens get what the tool asks for)."""
+    return "insufficientPermissions" in reasons or "insufficient authentication scopes" in str(error.get("message", "")).lower()
 
 
 def _reasons(answer: requests.Response) -> set[str]:
