@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -78,6 +79,40 @@ def test_calamine_reads_exactly_what_openpyxl_reads(tmp_path: Path) -> None:
     by_calamine, by_openpyxl = trimmed(read_with_calamine(path, every_tab)), trimmed(read_with_openpyxl(path, every_tab))
     assert by_calamine == by_openpyxl
     assert [type(value) for row in by_calamine["Odd"] for value in row] == [type(value) for row in by_openpyxl["Odd"] for value in row]
+
+
+def without_cell_references(path: Path) -> Path:
+    """The workbook as a writer that leaves out r="B7" on every cell and r="7" on every row (each follows the one
+    before) would store it."""
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb'(<c|<row) r="[A-Z]*\d+"', rb"\1", sheet)
+    assert b' r="' not in parts["xl/worksheets/sheet1.xml"]
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def error_row_workbook(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Errors"
+    sheet.append(["ID", "Impact minutes", "Title"])
+    sheet.append(["INC-1", "=1/0", "checkout down"])
+    sheet.append(["INC-2", 30, "=NA()"])
+    workbook.save(path)
+    _cache_error(path, b'<c r="B2"><f>1/0</f><v></v></c>', b'<c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+    _cache_error(path, b'<c r="C3"><f>NA()</f><v></v></c>', b'<c r="C3" t="e"><f>NA()</f><v>#N/A</v></c>')
+    return path
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_error_cells_without_their_reference_are_placed_by_counting(tmp_path: Path, reader: str) -> None:
+    path = without_cell_references(error_row_workbook(tmp_path / "errors.xlsx"))
+    rows = trimmed(READERS[reader](path, every_tab))["Errors"]
+    assert rows[1:] == [["INC-1", "#DIV/0!", "checkout down"], ["INC-2", 30, "#N/A"]]
 
 
 def test_the_filter_leaves_unwanted_tabs_unread(tmp_path: Path) -> None:

@@ -100,6 +100,10 @@ def _plain(value: Any) -> Any:
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>", re.DOTALL)
 _TYPE_ERROR = re.compile(rb"""\bt\s*=\s*["']e["']""")
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Z]+)(\d+)["']""")
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
+_CELL_BODY = re.compile(rb"(.*?)</(?:\w+:)?c>", re.DOTALL)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
 def _put_error_cells(path: Path, tables: Tables) -> None:
@@ -112,24 +116,54 @@ def _put_error_cells(path: Path, tables: Tables) -> None:
                 part = parts.get(title)
                 xml = package.read(part) if part else b""
                 if b'"e"' in xml or b"'e'" in xml:
-                    tables[title] = _with_errors(rows, xml, title)
+                    tables[title] = _with_errors(rows, xml)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise Unreadable(_reason(error)) from None
 
 
-def _with_errors(rows: list[tuple[Any, ...]], xml: bytes, title: str) -> list[tuple[Any, ...]]:
+def _with_errors(rows: list[tuple[Any, ...]], xml: bytes) -> list[tuple[Any, ...]]:
     patched = {index: list(row) for index, row in enumerate(rows)}
+    errors = _errors_by_reference(xml)
+    if errors is None:
+        errors = _errors_in_order(xml)
+    for (row, column), value in errors.items():
+        if row < len(rows) and column < len(rows[row]):
+            patched[row][column] = value
+    return [tuple(cells) for cells in patched.values()]
+
+
+def _errors_by_reference(xml: bytes) -> dict[tuple[int, int], str] | None:
+    """(row, column) from 0 -> the error's text, found by pattern: fast, but only while every error cell names its place."""
+    errors = {}
     for attributes, value in _ERROR_CELL.findall(xml):
         if not _TYPE_ERROR.search(attributes):
             continue
         ref = _REF.search(attributes)
         if ref is None:
-            msg = "an error cell without its reference"
-            raise Unreadable(msg, tab=title)
-        row, column = int(ref.group(2)) - 1, column_index(ref.group(1).decode())
-        if row < len(rows) and column < len(rows[row]):
-            patched[row][column] = value.decode("utf-8")
-    return [tuple(cells) for cells in patched.values()]
+            return None
+        errors[int(ref.group(2)) - 1, column_index(ref.group(1).decode())] = value.decode("utf-8")
+    return errors
+
+
+def _errors_in_order(xml: bytes) -> dict[tuple[int, int], str]:
+    """The same, for a sheet whose cells may leave out r="B7" (allowed when a cell follows the one before, and
+    rows likewise): each cell is placed by counting, as spreadsheet programs read it."""
+    errors: dict[tuple[int, int], str] = {}
+    row = column = -1
+    for tag in _ROW_OR_CELL.finditer(xml):
+        name, attributes, empty = tag.groups()
+        if name == b"row":
+            number = _ROW_NUMBER.search(attributes)
+            row, column = (int(number.group(1)) - 1 if number else row + 1), -1
+            continue
+        ref = _REF.search(attributes)
+        row, column = (int(ref.group(2)) - 1, column_index(ref.group(1).decode())) if ref else (row, column + 1)
+        if not empty and _TYPE_ERROR.search(attributes):
+            body = _CELL_BODY.match(xml, tag.end())
+            value = _VALUE.search(body.group(1)) if body else None
+            if value is not None:
+                errors[row, column] = value.group(1).decode("utf-8")
+    return errors
 
 
 def read_with_openpyxl(path: Path, wanted: TabFilter) -> Tables:
