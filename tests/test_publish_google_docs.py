@@ -19,6 +19,7 @@ from sheets_emulator import USER_RATE_LIMIT, SheetsEmulator
 from sheets_emulator.testing import FakeClock, clock, sheets_emulator
 from tests.builders import AS_OF, write_workbook
 from tests.cli_helpers import run
+from tests.pauses import Pauses
 from tests.postmortem_fixtures import sample_tables
 from tests.troubleshooting_doc import DOCUMENTED, shape
 
@@ -178,14 +179,9 @@ def test_no_register_link_when_the_doc_could_not_be_created(tmp_path: Path, driv
 @pytest.fixture
 def backoff(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> list[float]:
     """The pauses Drive calls take between retries; each moves the emulator's clock instead of sleeping."""
-    pauses: list[float] = []
-
-    def pause(seconds: float) -> None:
-        pauses.append(seconds)
-        clock.advance(seconds)
-
-    monkeypatch.setattr(google_docs, "Drive", functools.partial(google_docs.Drive, sleep=pause, jitter=lambda: 1.0))
-    return pauses
+    pauses = Pauses(clock)
+    monkeypatch.setattr(google_docs, "Drive", functools.partial(google_docs.Drive, sleep=pauses, jitter=lambda: 1.0))
+    return pauses.taken
 
 
 def test_rate_limits_are_ridden_out_with_backoff(tmp_path: Path, drive: SheetsEmulator, backoff: list[float]) -> None:

@@ -27,6 +27,7 @@ from pmsheets.register.sheets import SheetsRegister
 from sheets_emulator import SheetsEmulator
 from sheets_emulator.testing import FakeClock
 from tests.builders import EMULATOR_EPOCH, action_row, incident_row, tables, write_workbook
+from tests.pauses import Pauses
 
 AS_OF = "2026-11-27T09:00:00+00:00"
 PM_TABS = ("Incidents", "Actions")
@@ -74,14 +75,9 @@ def key(emulator: SheetsEmulator, tmp_path: Path) -> str:
 @pytest.fixture
 def backoff(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> list[float]:
     """The pauses the tool takes between retries; each moves the emulator's clock instead of sleeping."""
-    pauses: list[float] = []
-
-    def pause(seconds: float) -> None:
-        pauses.append(seconds)
-        clock.advance(seconds)
-
-    monkeypatch.setattr(google, "SheetsRegister", functools.partial(SheetsRegister, sleep=pause, jitter=lambda: 1.0))
-    return pauses
+    pauses = Pauses(clock)
+    monkeypatch.setattr(google, "SheetsRegister", functools.partial(SheetsRegister, sleep=pauses, jitter=lambda: 1.0))
+    return pauses.taken
 
 
 def config_for(emulator: SheetsEmulator, folder: Path, key: str, *, retry_seconds: float = 60, timeout_seconds: float = 30) -> str:
