@@ -6,10 +6,11 @@ runner so the PM's push happens between the tool's fetch and its push.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from pmsheets.register.xlsx import XlsxRegister
 from tests.builders import AS_OF, write_workbook
 from tests.cli_helpers import run
 from tests.postmortem_fixtures import LINK_BASE, sample_tables
+from tests.troubleshooting_doc import DOCUMENTED, shape
 from tests.worker_fixtures import Cycles, worker_config
 
 P0_DOC = "docs/postmortems/2026-11-20-inc-1-checkout-api-outage.md"
@@ -199,6 +201,61 @@ def test_push_raced_every_time_gives_up_after_three_attempts_without_forcing(tmp
     assert racing.pushes == 3
     assert "Gave up after 3 attempts" in str(drafted.problem)
     assert remote_log(remote)[:3] == ["meanwhile 7", "meanwhile 8", "meanwhile 9"]  # every push of the PM is still there
+
+
+# --- two processes, one clone ----------------------------------------------------------------------
+
+
+class ReadBackBeforeCommit:
+    """A git runner that, once the drafts are written (at the tool's `git add`), has another process read the
+    documents back through the same clone: a worker's check step, while a PM runs generate by hand."""
+
+    def __init__(self, config: Path) -> None:
+        self.config, self.problem = config, ""
+
+    def __call__(self, args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> GitResult:
+        if args[0] == "add" and not self.problem:
+            settings = config_module.load(self.config).postmortems.git
+            assert settings is not None
+            self.problem = str(GitPublisher(settings, None).read_documents().problem)
+        return run_git(args, cwd, env)
+
+
+def test_a_read_back_by_another_process_cannot_reset_the_clone_under_drafts_being_published(tmp_path: Path, remote: Path) -> None:
+    config = project(tmp_path, remote)
+    other = ReadBackBeforeCommit(config)
+    drafted = draft_with(config, other)
+    assert "is publishing through" in other.problem
+    assert (drafted.problem, drafted.published) == (None, f"pushed 3 draft(s) to {remote} (main)")
+    assert remote_file(remote, P0_DOC).startswith("---\n")  # committed and pushed, not wiped by the other's reset
+
+
+@pytest.fixture
+def held_clone(tmp_path: Path, remote: Path) -> Iterator[Path]:
+    """The config, while another process holds the clone's lock (a worker in the middle of publishing)."""
+    config = project(tmp_path, remote)
+    lock = tmp_path / "cache" / f"{clone_name(str(remote), 'main')}.lock"
+    lock.parent.mkdir(parents=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield config
+
+
+def test_generate_while_another_process_publishes_exits_2_with_one_documented_line(held_clone: Path, remote: Path) -> None:
+    code, _, err = generate(held_clone)
+    assert (code, err.count("\n")) == (2, 1)
+    assert "another pmsheets process is publishing through" in err
+    assert "Run this again in a minute" in err
+    assert shape(err.rstrip("\n")) in DOCUMENTED
+    assert remote_log(remote) == ["start"]
+
+
+def test_read_back_while_another_process_publishes_is_skipped_with_a_warning(held_clone: Path) -> None:
+    from pmsheets.outputs.publish import read_documents
+
+    documents = read_documents(config_module.load(held_clone))
+    assert "is publishing through" in str(documents.problem)
+    assert "the documents were not checked" in str(documents.problem)
 
 
 # --- an unreachable remote -------------------------------------------------------------------------

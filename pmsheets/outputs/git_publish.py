@@ -16,12 +16,14 @@ repository, and it brings the SSH agent, GIT_SSH_COMMAND and credential helpers 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -40,6 +42,10 @@ AUTHOR_NAME, AUTHOR_EMAIL = "pmsheets", "pmsheets@localhost"
 
 class GitUnavailable(PmsheetsError):
     """The remote cannot be reached, or git refused; the drafts stay committed in the tool's clone."""
+
+
+class CloneBusy(GitUnavailable):
+    """Another pmsheets process (a worker, a generate by hand) is publishing through the same clone right now."""
 
 
 class PushRejected(PublishRetry):
@@ -96,6 +102,27 @@ class GitPublisher:
     def links(self) -> bool:
         return self.web_base is not None
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One process at a time in the clone: another's fetch and reset would wipe the drafts this one has
+        written but not yet committed, and the register would link to files never pushed. The lock file sits
+        beside the clone, out of reach of `git clean` and of a fresh start; the lock goes with the process."""
+        self.clone.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.clone.parent / f"{self.clone.name}.lock"
+        with lock.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                msg = (
+                    f"another pmsheets process is publishing through {self.clone} right now (it holds {lock.name}); "
+                    "nothing was written. Run this again in a minute: the drafts go out then (a worker does so by itself)."
+                )
+                raise CloneBusy(msg) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def open(self) -> FolderStore:
         """The clone at the remote branch as it is now; offline, as the last run left it."""
         self._ensure_clone()
@@ -131,9 +158,15 @@ class GitPublisher:
 
     def read_documents(self) -> Documents:
         """The folder as the remote branch has it now; offline, the clone's copy from the last run, said so."""
-        store = self.open()
-        prefix = f"{self.web_base}/" if self.web_base else None
-        documents = read_folder(store.folder, store.link_of, prefix)
+        try:
+            with self.exclusive():
+                store = self.open()
+                prefix = f"{self.web_base}/" if self.web_base else None
+                documents = read_folder(store.folder, store.link_of, prefix)
+        except CloneBusy:
+            return Documents(
+                problem=f"another pmsheets process is publishing through {self.clone} right now; the documents were not checked"
+            )
         if self.offline is None:
             return documents
         problem = f"could not reach postmortems.git.remote {display_remote(self.settings.remote)} ({self.offline}); the documents were not checked"

@@ -23,6 +23,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,9 @@ class DocsPublisher:
     @property
     def links(self) -> bool:
         return True
+
+    def exclusive(self) -> AbstractContextManager[object]:
+        return nullcontext()  # each Doc is found by its app properties and written in one request
 
     def open(self) -> DocsStore:
         info = self.drive.folder_info()

@@ -11,6 +11,7 @@ never points at a document nobody can open.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,10 @@ class Publisher(Protocol):
     @property
     def links(self) -> bool:
         """Whether documents get a link into the register."""
+        ...
+
+    def exclusive(self) -> AbstractContextManager[object]:
+        """Held from open() to finish(): another process between the two could undo what this one wrote."""
         ...
 
     def open(self) -> DocumentStore: ...
@@ -72,6 +77,9 @@ class LocalPublisher:
     @property
     def links(self) -> bool:
         return self.settings.link_base is not None
+
+    def exclusive(self) -> AbstractContextManager[object]:
+        return nullcontext()  # each draft file is replaced whole (atomically): two writers cannot mix one
 
     def open(self) -> FolderStore:
         link_base = self.settings.link_base
@@ -164,20 +172,21 @@ def draft_and_link(
     ctx = policy_context(register, as_of, policy)
     environment = postmortems.template_environment(config.templates_dir, config.postmortems.references)
     settings = config.postmortems
-    for attempt in range(1, publisher.attempts + 1):
-        store = publisher.open()
-        results = postmortems.generate(register, ctx, environment, store, only=only, force=force, dry_run=dry_run)
-        drafted = Drafted(results, publisher.where, links=publisher.links)
-        if dry_run:
-            break
-        try:
-            drafted = Drafted(results, publisher.where, publisher.finish(results), links=publisher.links)
-            break
-        except PublishRetry as error:
-            if attempt == publisher.attempts:
-                return Drafted(results, publisher.where, links=publisher.links, problem=_gave_up(error, attempt))
-        except PmsheetsError as error:
-            return Drafted(results, publisher.where, links=publisher.links, problem=error)
+    with publisher.exclusive():
+        for attempt in range(1, publisher.attempts + 1):
+            store = publisher.open()
+            results = postmortems.generate(register, ctx, environment, store, only=only, force=force, dry_run=dry_run)
+            drafted = Drafted(results, publisher.where, links=publisher.links)
+            if dry_run:
+                break
+            try:
+                drafted = Drafted(results, publisher.where, publisher.finish(results), links=publisher.links)
+                break
+            except PublishRetry as error:
+                if attempt == publisher.attempts:
+                    return Drafted(results, publisher.where, links=publisher.links, problem=_gave_up(error, attempt))
+            except PmsheetsError as error:
+                return Drafted(results, publisher.where, links=publisher.links, problem=error)
     planned = postmortems.planned_links(register, drafted.results, set_status_draft=settings.set_status_draft, ctx=ctx)
     if dry_run or not planned:
         return Drafted(drafted.results, drafted.where, drafted.published, planned, links=drafted.links)
