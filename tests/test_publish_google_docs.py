@@ -341,6 +341,19 @@ def test_read_back_exports_again_only_the_doc_a_person_edited(drive: SheetsEmula
     assert getattr(documents.by_incident["INC-1"], "status", None) == "Closed"
 
 
+def test_read_back_stops_exporting_once_drive_has_failed_past_the_retry_budget(
+    drive: SheetsEmulator, read_back: Callable[[], Documents], backoff: list[float]
+) -> None:
+    drive.faults.script(None)  # the listing goes through; every export after it fails
+    drive.faults.fail_randomly(1.0, statuses=(503,))
+    documents = read_back()
+    assert backoff == [1.0, 2.0, 4.0, 8.0, 16.0, 16.0]  # one budget spent, not one per Doc
+    assert exports(drive) == 7
+    reasons = {incident: getattr(read, "reason", "") for incident, read in documents.by_incident.items()}
+    assert len(set(reasons.values())) == 1
+    assert "still failing after retrying for 47 s" in reasons["INC-1"]
+
+
 def test_read_back_names_a_doc_that_was_deleted(drive: SheetsEmulator, read_back: Callable[[], Documents]) -> None:
     read_back()
     doc_id = docs_by_title(drive)[P0_TITLE]

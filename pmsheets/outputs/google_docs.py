@@ -57,6 +57,10 @@ class DocsUnavailable(PmsheetsError):
     """Drive refused or could not be reached; the message names the folder and what to do."""
 
 
+class DriveOutage(DocsUnavailable):
+    """Drive kept failing past the retry budget: the next request would most likely fail the same way."""
+
+
 @dataclass(frozen=True, slots=True)
 class DocFile:
     id: str
@@ -145,7 +149,7 @@ class Drive:
                 raise DocsUnavailable(self._explain(answer))
             pause = next(pauses, None)
             if pause is None:
-                raise DocsUnavailable(self._gave_up(answer, waited))
+                raise DriveOutage(self._gave_up(answer, waited))
             self.sleep(pause)
             waited += pause
 
@@ -283,8 +287,14 @@ class DocsPublisher:
         cache = ReadCache.load(self.cache_file)
         by_incident: dict[str, Read] = {}
         by_link: dict[str, Read] = {}
+        outage: DriveOutage | None = None
         for doc in listed:
-            found = cache.get(doc) or self._export(doc)
+            cached = cache.get(doc)
+            found: Read
+            if cached is None:
+                found, outage = self._export(doc, outage)
+            else:
+                found = cached
             cache.put(doc, found)
             by_incident.setdefault(doc.incident_id, found)
             by_link[doc.link] = found
@@ -294,11 +304,17 @@ class DocsPublisher:
         cache.save(self.cache_file)
         return Documents(by_incident, by_link)
 
-    def _export(self, doc: DocFile) -> Read:
+    def _export(self, doc: DocFile, outage: DriveOutage | None) -> tuple[Read, DriveOutage | None]:
+        """The Doc's facts, and the outage met so far: once one export has retried for the whole budget, the
+        rest are not tried (each would wait as long again) and are named unreadable for the same reason."""
+        if outage is not None:
+            return Unreadable(doc.name, str(outage)), outage
         try:
-            return read_document(doc.name, self.drive.export(doc.id))
+            return read_document(doc.name, self.drive.export(doc.id)), None
+        except DriveOutage as error:
+            return Unreadable(doc.name, str(error)), error
         except DocsUnavailable as error:
-            return Unreadable(doc.name, str(error))
+            return Unreadable(doc.name, str(error)), None
 
     def check(self) -> str:
         info = self.drive.folder_info()
