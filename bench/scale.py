@@ -120,15 +120,22 @@ def _typed(value: Any) -> Any:
     return value
 
 
-def seed(url: str, key_file: Path, tables: dict[str, list[list[Any]]]) -> str:
-    """Build the spreadsheet through the emulator's API, as a client would; returns its key."""
+def api_session(url: str, key_file: Path) -> Any:
+    """An authorized HTTP session to the emulator, as the emulator's service account (the bench's own calls)."""
     from google.oauth2 import service_account
 
-    from pmsheets.register.google_session import EndpointSession, client_for
+    from pmsheets.register.google_session import EndpointSession
+
+    return EndpointSession(service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES), url)
+
+
+def seed(url: str, key_file: Path, tables: dict[str, list[list[Any]]]) -> str:
+    """Build the spreadsheet through the emulator's API, as a client would; returns its key."""
+    from pmsheets.register.google_session import client_for
     from pmsheets.register.sheets import SheetsRegister
 
-    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
-    session = EndpointSession(credentials, url)
+    session = api_session(url, key_file)
+    credentials = session.credentials
 
     def call(method: str, path: str, body: Any = None, **params: str) -> Any:
         response = session.request(method, f"{url}/v4/spreadsheets{path}", json=body, params=params, timeout=600)
@@ -158,13 +165,8 @@ def seed(url: str, key_file: Path, tables: dict[str, list[list[Any]]]) -> str:
 
 
 def grid_cells(url: str, key_file: Path, key: str) -> dict[str, int]:
-    from google.oauth2 import service_account
-
-    from pmsheets.register.google_session import EndpointSession
-
-    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
     answer = (
-        EndpointSession(credentials, url)
+        api_session(url, key_file)
         .get(f"{url}/v4/spreadsheets/{key}", params={"fields": "sheets.properties(title,gridProperties)"}, timeout=600)
         .json()
     )
@@ -341,26 +343,17 @@ def cpu_seconds(pid: int) -> float:
 
 def blank_tracking_link(url: str, key_file: Path, key: str) -> str:
     """An Actions cell a PM would fill: the first blank Tracking link (A1 notation)."""
-    from google.oauth2 import service_account
-
     from pmsheets.core.schema import ACTIONS, column_letter
-    from pmsheets.register.google_session import EndpointSession
 
-    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
     letter = column_letter([c.header for c in ACTIONS.columns].index("Tracking link"))
-    answer = EndpointSession(credentials, url).get(f"{url}/v4/spreadsheets/{key}/values/Actions!{letter}:{letter}", timeout=600).json()
+    answer = api_session(url, key_file).get(f"{url}/v4/spreadsheets/{key}/values/Actions!{letter}:{letter}", timeout=600).json()
     values = answer.get("values", [])
     row = next((number for number, cells in enumerate(values[1:], start=2) if not cells or not cells[0]), len(values) + 1)
     return f"Actions!{letter}{row}"
 
 
 def fill(url: str, key_file: Path, key: str, cell: str, value: str) -> None:
-    from google.oauth2 import service_account
-
-    from pmsheets.register.google_session import EndpointSession
-
-    credentials = service_account.Credentials.from_service_account_file(str(key_file), scopes=SCOPES)
-    answer = EndpointSession(credentials, url).put(
+    answer = api_session(url, key_file).put(
         f"{url}/v4/spreadsheets/{key}/values/{cell}", params={"valueInputOption": "USER_ENTERED"}, json={"values": [[value]]}, timeout=60
     )
     if answer.status_code != 200:

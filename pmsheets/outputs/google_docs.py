@@ -168,7 +168,8 @@ class Drive:
         )
 
     def _explain(self, answer: requests.Response) -> str:
-        error, reasons = _error_of(answer), _reasons(answer)
+        error = _error_of(answer)
+        reasons = _reasons(error)
         who = self.account or "your Google account"
         if "storageQuotaExceeded" in reasons:
             return (
@@ -196,7 +197,7 @@ def _passing(answer: requests.Response, *, creates: bool) -> bool:
     """Whether another try may succeed. A create answered with a server error may have made the Doc all the
     same: it is not tried again (the next run lists the folder and finds the Doc, or creates it then)."""
     status = answer.status_code
-    if status == 429 or (status == 403 and _reasons(answer) & _RATE_LIMITS):
+    if status == 429 or (status == 403 and _reasons(_error_of(answer)) & _RATE_LIMITS):
         return True
     return status in RETRIED_STATUSES and not creates
 
@@ -206,8 +207,8 @@ def _scope_missing(error: Mapping[str, Any], reasons: set[str]) -> bool:
     return "insufficientPermissions" in reasons or "insufficient authentication scopes" in str(error.get("message", "")).lower()
 
 
-def _reasons(answer: requests.Response) -> set[str]:
-    return {str(item.get("reason")) for item in _error_of(answer).get("errors", []) if isinstance(item, dict)}
+def _reasons(error: Mapping[str, Any]) -> set[str]:
+    return {str(item.get("reason")) for item in error.get("errors", []) if isinstance(item, dict)}
 
 
 def _error_of(answer: requests.Response) -> dict[str, Any]:

@@ -75,6 +75,8 @@ class Refusal:
     fix: str
 
 
+LOG_IN_AGAIN = "Delete that file and run the command again in a terminal to log in with a browser."
+"""What to do about a saved login that cannot serve: only a new browser login replaces it."""
 KEY_REFUSED = Refusal("the key", "Download a fresh key for the service account, or check this machine's clock.")
 
 
@@ -82,8 +84,7 @@ def login_refused(token_file: Path) -> Refusal:
     # A Google Cloud OAuth app left in "testing" signs its users out after 7 days: the usual cause.
     return Refusal(
         f"the saved Google login in {token_file}",
-        "The login was signed out, revoked or has expired (an OAuth app in testing mode expires logins after 7 days). "
-        "Delete that file and run the command again in a terminal to log in with a browser.",
+        f"The login was signed out, revoked or has expired (an OAuth app in testing mode expires logins after 7 days). {LOG_IN_AGAIN}",
     )
 
 
@@ -204,10 +205,7 @@ def _saved_login(token_file: Path) -> OAuthCredentials | None:
         info = json.loads(token_file.read_text(encoding="utf-8"))
         loaded: OAuthCredentials = OAuthCredentials.from_authorized_user_info(info)
     except (OSError, ValueError, TypeError, AttributeError) as error:
-        msg = (
-            f"the saved Google login in {token_file} cannot be read ({_why_unreadable(error)}). "
-            "Delete that file and run the command again in a terminal to log in with a browser."
-        )
+        msg = f"the saved Google login in {token_file} cannot be read ({_why_unreadable(error)}). {LOG_IN_AGAIN}"
         raise ConfigError(msg) from None
     if not info.get("token_uri"):
         return loaded
@@ -230,8 +228,7 @@ def _check_saved_scopes(saved: Sequence[str] | None, token_file: Path, access: A
     if saved is None or access.granted_by & set(saved):
         return
     msg = (
-        f"the saved Google login in {token_file} was made without access to {access.service} (needed by {access.needed_by}). "
-        "Delete that file and run the command again in a terminal to log in with a browser."
+        f"the saved Google login in {token_file} was made without access to {access.service} (needed by {access.needed_by}). {LOG_IN_AGAIN}"
     )
     raise ConfigError(msg)
 
